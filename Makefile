@@ -1,0 +1,38 @@
+# cluster-kb: `make run` builds the knowledge base from corpus/, `make test` runs the tests.
+# Both create the virtual environment and install the project on first use.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN     = $(VENV)/bin
+DB     ?= kb/cluster.sqlite
+SHARED ?= ../shared
+CONFUSIONS = $(SHARED)/data/ocr_confusion/confusion.txt
+
+.PHONY: setup run test eval calibrate clean-db clean
+
+setup: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $@
+
+run: setup
+	$(BIN)/kb ingest corpus/ --db $(DB)
+
+test: setup
+	$(BIN)/python -m pytest
+
+calibrate: setup
+	@if [ -f $(CONFUSIONS) ]; then \
+		$(BIN)/python -m pipeline.dedup calibrate corpus/ --confusions $(CONFUSIONS); \
+	else \
+		echo "note: $(CONFUSIONS) is missing; damaging copies without the OCR confusion set"; \
+		$(BIN)/python -m pipeline.dedup calibrate corpus/; \
+	fi
+
+clean-db:
+	rm -f $(DB) $(DB)-wal $(DB)-shm
+
+clean: clean-db
+	rm -rf $(VENV) *.egg-info .pytest_cache

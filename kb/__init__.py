@@ -1,0 +1,3 @@
+"""cluster-kb: the knowledge base (schema, store, queries, CLI) built from the pipeline's output."""
+
+DEFAULT_DB = "kb/cluster.sqlite"

@@ -1,0 +1,134 @@
+"""The ``kb`` command line. Each command mirrors a function of :mod:`kb.store` or :mod:`kb.ingest`."""
+from __future__ import annotations
+
+import json
+import sys
+
+import click
+
+from . import DEFAULT_DB
+from .store import Store, StoreError
+
+db_option = click.option("--db", "db_path", default=DEFAULT_DB, show_default=True, envvar="KB_DB",
+                         type=click.Path(dir_okay=False), help="The knowledge base file.")
+
+
+def open_store(db_path: str) -> Store:
+    try:
+        return Store(db_path)
+    except StoreError as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+@click.group()
+@click.version_option(package_name="cluster-kb")
+def main() -> None:
+    """cluster-kb: a knowledge base of party building in industrial clusters, from Chinese newsletters."""
+
+
+@main.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path())
+@db_option
+@click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
+def ingest(paths: tuple[str, ...], db_path: str, quiet: bool) -> None:
+    """Ingest files and folders (.txt .md .html, recursively) into the knowledge base."""
+    from tqdm import tqdm
+
+    from pipeline.read import iter_paths
+
+    from .ingest import ingest as run_ingest
+
+    store = open_store(db_path)
+    total = sum(1 for _ in iter_paths(paths))
+    with tqdm(total=total, unit="doc", disable=quiet, file=sys.stderr) as bar:
+        report = run_ingest(store, paths, progress=lambda _path: bar.update(1))
+    click.echo(f"{report.added} added, {report.unchanged} unchanged, {report.failed} failed -> {db_path}")
+    for source, error in report.failures:
+        click.echo(f"  failed: {source}: {error}", err=True)
+    _print_stats(store)
+    if report.failed:
+        sys.exit(1)
+
+
+def _print_stats(store: Store) -> None:
+    for key, value in store.stats().items():
+        click.echo(f"{key:>22}: {value}")
+
+
+@main.command()
+@db_option
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def stats(db_path: str, as_json: bool) -> None:
+    """Counts of documents, paragraphs, duplicates, entities, relations and metrics."""
+    store = open_store(db_path)
+    if as_json:
+        click.echo(json.dumps(store.stats()))
+    else:
+        _print_stats(store)
+
+
+@main.command()
+@click.argument("query")
+@db_option
+@click.option("--limit", default=20, show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON lines.")
+def search(query: str, db_path: str, limit: int, as_json: bool) -> None:
+    """Full-text search over paragraphs (works for two-character words such as 党委)."""
+    rows = open_store(db_path).search(query, limit=limit)
+    if not rows:
+        click.echo(f"no paragraph matches {query!r}", err=True)
+        sys.exit(1)
+    for row in rows:
+        if as_json:
+            click.echo(json.dumps(row, ensure_ascii=False))
+        else:
+            mark = " [duplicate]" if row["duplicate_of"] else ""
+            click.echo(f"[doc {row['document_id']} ¶{row['idx']}]{mark} {row['title'] or row['source']}")
+            click.echo(f"    {row['text'][:200]}")
+
+
+@main.command()
+@click.argument("document")
+@db_option
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def show(document: str, db_path: str, as_json: bool) -> None:
+    """Show a document's cleaned paragraphs (by id, path, file name or sha256 prefix); duplicates marked."""
+    store = open_store(db_path)
+    doc = store.find_document(document)
+    if doc is None:
+        raise click.ClickException(f"no document matches {document!r}")
+    paragraphs = store.paragraphs(doc["id"])
+    if as_json:
+        doc = {k: v for k, v in doc.items() if k not in ("original",)}
+        click.echo(json.dumps({"document": doc, "paragraphs": paragraphs}, ensure_ascii=False, indent=1))
+        return
+    click.echo(f"# {doc['title'] or ''}\n{doc['source']}  date={doc['date']}  script={doc['script']}  "
+               f"status={doc['status']}  sha256={(doc['sha256'] or '')[:12]}")
+    if doc["error"]:
+        click.echo(f"error: {doc['error']}")
+    if doc["warnings"]:
+        for warning in json.loads(doc["warnings"]):
+            click.echo(f"warning: {warning}")
+    for para in paragraphs:
+        if para["duplicate_of"]:
+            where = ("" if para["duplicate_document_id"] == doc["id"] else f"doc {para['duplicate_document_id']} ")
+            click.echo(f"\n[{para['idx']}] (duplicate of {where}¶{para['duplicate_idx']}, "
+                       f"similarity {para['similarity']}) {para['text'][:60]}…")
+        else:
+            click.echo(f"\n[{para['idx']}]{' ##' if para['kind'] == 'heading' else ''} {para['text']}")
+
+
+@main.command()
+@db_option
+@click.option("--json", "as_json", is_flag=True, help="Print JSON lines.")
+def failures(db_path: str, as_json: bool) -> None:
+    """Documents that could not be ingested, with the reason."""
+    rows = open_store(db_path).failures()
+    for row in rows:
+        click.echo(json.dumps(row, ensure_ascii=False) if as_json else f"{row['id']}\t{row['source']}\t{row['error']}")
+    if not rows and not as_json:
+        click.echo("no failed documents")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,3 @@
+"""TEMPORARY: replaced when the extraction helpers land."""
+def extract(doc, known=None):
+    return doc

@@ -1,0 +1,131 @@
+"""Stage 1, read: find input files, decode them, and turn HTML into paragraphs.
+
+A file that cannot be read (binary, empty, undecodable, unreadable) comes back as a failed
+Document with the reason; nothing is skipped silently.
+"""
+from __future__ import annotations
+
+import codecs
+import re
+import hashlib
+import os
+from pathlib import Path
+from typing import Iterable, Iterator
+
+from .document import Document
+
+TEXT_SUFFIXES = {".txt", ".md", ".markdown", ".html", ".htm"}
+HTML_SUFFIXES = {".html", ".htm"}
+# Encodings we accept: what Chinese newsletters actually come in. charset-normalizer picks among them.
+CANDIDATE_ENCODINGS = ["utf_8", "gb18030", "big5", "utf_16"]
+MAX_BYTES = 64 * 1024 * 1024
+
+BLOCK_TAGS = ["p", "div", "h1", "h2", "h3", "h4", "h5", "h6", "li", "tr", "br", "section",
+              "article", "blockquote", "pre", "td", "th", "dd", "dt", "caption", "figcaption", "title"]
+
+
+def iter_paths(paths: Iterable[str | os.PathLike[str]]) -> Iterator[Path]:
+    """Yield input files: files as given, folders walked recursively for .txt/.md/.html files.
+
+    Symbolic links to folders are not followed (a link loop cannot trap the walk); a path that
+    does not exist is yielded as is, so that reading it records the error.
+    """
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            for root, dirs, files in os.walk(path, followlinks=False):
+                dirs.sort()
+                for name in sorted(files):
+                    child = Path(root) / name
+                    if child.suffix.lower() in TEXT_SUFFIXES:
+                        yield child
+        else:
+            yield path
+
+
+def decode(raw: bytes) -> tuple[str, str]:
+    """Decode bytes to text; return ``(text, encoding)`` or raise ``ValueError`` with the reason."""
+    if not raw:
+        raise ValueError("empty file")
+    for bom, name in ((codecs.BOM_UTF8, "utf_8_sig"), (codecs.BOM_UTF16_LE, "utf_16"),
+                      (codecs.BOM_UTF16_BE, "utf_16"), (codecs.BOM_UTF32_LE, "utf_32")):
+        if raw.startswith(bom):
+            try:
+                return raw.decode(name), name
+            except UnicodeDecodeError as exc:
+                raise ValueError(f"invalid {name} after byte-order mark: {exc.reason} at byte {exc.start}") from exc
+    if b"\x00" in raw[:8192]:
+        raise ValueError("binary file (NUL bytes and no UTF-16 byte-order mark)")
+    try:
+        return raw.decode("utf_8"), "utf_8"
+    except UnicodeDecodeError:
+        pass
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(raw, cp_isolation=CANDIDATE_ENCODINGS[1:]).best()
+    if best is None:
+        raise ValueError("undecodable: not valid UTF-8, GB18030, Big5 or UTF-16 (binary or damaged file?)")
+    text = str(best)
+    if _looks_binary(text):
+        raise ValueError("binary file (control characters after decoding)")
+    return text, best.encoding
+
+
+def _looks_binary(text: str) -> bool:
+    sample = text[:4096]
+    controls = sum(1 for ch in sample if ord(ch) < 32 and ch not in "\t\n\r\f\v")
+    return controls > max(2, len(sample) // 100)
+
+
+def html_to_text(html: str) -> str:
+    """Strip tags, drop scripts and styles, and keep block structure as blank-line paragraphs."""
+    from bs4 import BeautifulSoup
+
+    soup = BeautifulSoup(html, "html.parser")
+    title = soup.title.get_text(" ", strip=True) if soup.title else ""
+    for tag in soup(["script", "style", "noscript", "template", "head"]):
+        tag.decompose()
+    for tag in soup.find_all(BLOCK_TAGS):
+        tag.insert_before("\n\n")
+        tag.insert_after("\n\n")
+    lines = [" ".join(line.split()) for line in soup.get_text().splitlines()]
+    text = re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
+    if title and title not in text[:500]:
+        text = title + "\n\n" + text
+    return text + "\n"
+
+
+def read(path: str | os.PathLike[str]) -> Document:
+    """Read one file into a Document (original text decoded, offsets set), or a failed Document."""
+    path = Path(path)
+    doc = Document(source=str(path))
+    try:
+        size = path.stat().st_size
+        if not path.is_file():
+            return doc.fail("not a regular file")
+        if size > MAX_BYTES:
+            return doc.fail(f"file too large: {size} bytes (limit {MAX_BYTES})")
+        raw = path.read_bytes()
+    except OSError as exc:  # missing, permission denied, symlink loop, ...
+        return doc.fail(f"cannot read: {exc.strerror or exc}")
+    return read_bytes(raw, source=str(path), is_html=path.suffix.lower() in HTML_SUFFIXES, doc=doc)
+
+
+def read_bytes(raw: bytes, source: str = "<bytes>", is_html: bool = False, doc: Document | None = None) -> Document:
+    """Decode raw bytes into a Document (the part of :func:`read` that needs no file)."""
+    doc = doc or Document(source=source)
+    doc.raw = raw
+    doc.sha256 = hashlib.sha256(raw).hexdigest()
+    try:
+        text, doc.encoding = decode(raw)
+    except ValueError as exc:
+        return doc.fail(str(exc))
+    text = text.replace("\r\n", "\n").replace("\r", "\n").lstrip("\ufeff")
+    if is_html or (text.lstrip()[:15].lower().startswith(("<!doctype html", "<html"))):
+        text = html_to_text(text)
+    if not text.strip():
+        return doc.fail("empty after decoding (only whitespace or markup)")
+    doc.original = text
+    doc.text = text
+    doc.offsets = list(range(len(text)))
+    return doc

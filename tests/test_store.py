@@ -1,0 +1,107 @@
+"""Store: schema, one transaction per document, content-hash idempotence, FTS for two-character words."""
+from __future__ import annotations
+
+import shutil
+import sqlite3
+
+from kb.ingest import ingest
+from kb.store import Store
+from tests.conftest import CORPUS, seed
+
+TABLES = {"documents", "paragraphs", "entities", "aliases", "mentions", "relations", "metrics", "asides"}
+
+
+def _rows(store: Store) -> dict[str, list]:
+    return {t: store.db.execute(f"select * from {t} order by rowid").fetchall() for t in TABLES}
+
+
+def test_schema_has_the_contract_tables_and_wal(store):
+    names = set(store.db.table_names())
+    assert TABLES <= names and "paragraphs_fts" in names
+    assert store.db.execute("pragma journal_mode").fetchone()[0] == "wal"
+    columns = {c.name for c in store.db["relations"].columns}
+    assert {"subject_id", "predicate", "object_id", "document_id", "paragraph_id", "evidence",
+            "confidence", "attrs"} <= columns
+    columns = {c.name for c in store.db["metrics"].columns}
+    assert {"subject_id", "subject_text", "indicator", "value", "unit", "period", "raw"} <= columns
+
+
+def test_ingesting_the_corpus_again_changes_no_row(store):
+    first = ingest(store, [CORPUS])
+    assert first.added == 5 and first.failed == 0
+    before = _rows(store)
+    again = ingest(store, [CORPUS])
+    assert again.added == 0 and again.unchanged == 5
+    assert _rows(store) == before
+
+
+def test_duplicates_are_pointers_to_stored_paragraphs(store):
+    ingest(store, [CORPUS])
+    rows = store.db.execute(
+        "select p.idx, t.idx, t.document_id = p.document_id from paragraphs p join paragraphs t on t.id = p.duplicate_of"
+    ).fetchall()
+    assert len(rows) == 2 and all(same for _, _, same in rows)
+
+
+def test_cross_corpus_duplicate_points_into_the_store(store, tmp_path):
+    ingest(store, [seed("002")])
+    copy = tmp_path / "reprint.txt"
+    paragraph = store.db.execute("select text from paragraphs order by length(text) desc limit 1").fetchone()[0]
+    copy.write_text("转载\n\n" + paragraph.replace("，", " ，") + "\n", encoding="utf-8")
+    store2 = Store(store.path)  # a later run: the index is rebuilt from stored signatures
+    ingest(store2, [copy])
+    row = store2.db.execute(
+        "select t.text from paragraphs p join documents d on d.id = p.document_id "
+        "join paragraphs t on t.id = p.duplicate_of where d.source = ?", [str(copy)]).fetchone()
+    assert row and row[0] == paragraph
+
+
+def test_full_text_search_finds_two_character_words(store):
+    ingest(store, [CORPUS])
+    hits = store.search("党委")
+    assert hits and all("党委" in h["text"] for h in hits)
+    assert any("集群" in h["text"] for h in store.search("产业集群"))
+    assert store.search("党") and not store.search("不存在的词语组合")
+
+
+def test_failed_documents_are_recorded_not_skipped(store, tmp_path):
+    (tmp_path / "empty.txt").write_bytes(b"")
+    (tmp_path / "binary.txt").write_bytes(bytes(range(256)) * 8)
+    (tmp_path / "gb.txt").write_bytes(seed("004").read_text(encoding="utf-8").encode("gb18030"))
+    report = ingest(store, [tmp_path])
+    assert report.added == 1 and report.failed == 2
+    failures = {f["source"].rsplit("/", 1)[1]: f["error"] for f in store.failures()}
+    assert failures == {"empty.txt": "empty file", "binary.txt": failures["binary.txt"]}
+    assert "binary" in failures["binary.txt"]
+    gb = store.db.execute("select encoding, date, status from documents where source like '%gb.txt'").fetchone()
+    assert gb == ("gb18030", "2021-10-26", "ok")
+    before = _rows(store)
+    ingest(store, [tmp_path])
+    assert _rows(store) == before
+
+
+def test_a_file_that_is_not_a_database_gives_a_clear_error(tmp_path):
+    bogus = tmp_path / "bogus.sqlite"
+    bogus.write_bytes(b"this is not sqlite" * 100)
+    try:
+        Store(bogus)
+    except Exception as exc:  # noqa: BLE001
+        assert "not a usable cluster-kb database" in str(exc)
+    else:
+        raise AssertionError("expected an error")
+
+
+def test_each_document_is_one_transaction(store, monkeypatch):
+    """A crash in the middle of writing a document leaves no trace of it."""
+    from kb import store as store_module
+
+    def boom(*args, **kwargs):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(store_module.Store, "_save_extraction", boom)
+    try:
+        ingest(store, [seed("004")])
+    except RuntimeError:
+        pass
+    assert store.db.execute("select count(*) from documents").fetchone()[0] == 0
+    assert store.db.execute("select count(*) from paragraphs").fetchone()[0] == 0
