@@ -130,5 +130,53 @@ def failures(db_path: str, as_json: bool) -> None:
         click.echo("no failed documents")
 
 
+@main.command()
+@click.argument("source", default="-", type=click.Path(allow_dash=True))
+@click.option("--lines", is_flag=True, help="Each input line is its own document.")
+def extract(source: str, lines: bool) -> None:
+    """Run the stages on raw text (FILE or - for standard input) without storing; print JSON lines.
+
+    One object per document: {"text", "entities", "relations", "metrics"}; entity offsets index
+    the printed "text" (the cleaned paragraphs joined by newlines).
+    """
+    from .extraction import extract_text
+
+    if source == "-":
+        raw = sys.stdin.buffer.read()
+    else:
+        try:
+            with open(source, "rb") as handle:
+                raw = handle.read()
+        except OSError as exc:
+            raise click.ClickException(f"cannot read {source}: {exc.strerror or exc}") from exc
+    from pipeline.read import decode
+
+    try:
+        text, _ = decode(raw)
+    except ValueError as exc:
+        raise click.ClickException(f"{source}: {exc}") from exc
+    documents = [line for line in text.splitlines() if line.strip()] if lines else [text]
+    failed = 0
+    for document in documents:
+        result = extract_text(document, source=source)
+        failed += "error" in result
+        click.echo(json.dumps(result, ensure_ascii=False))
+    if failed:
+        sys.exit(1)
+
+
+@main.command(name="eval")
+@click.argument("gold", type=click.Path(exists=True, dir_okay=False))
+@click.option("--corpus", default="corpus", show_default=True, type=click.Path(exists=True),
+              help="The documents the gold file annotates.")
+@click.option("--json", "as_json", is_flag=True, help="Print the scores as JSON.")
+def evaluate(gold: str, corpus: str, as_json: bool) -> None:
+    """Ingest CORPUS into a fresh database and score entities, relations and metrics against GOLD."""
+    from .extraction import evaluate_corpus
+
+    report, table = evaluate_corpus(gold, corpus)
+    click.echo(json.dumps(report, ensure_ascii=False, indent=1) if as_json else table)
+
+
 if __name__ == "__main__":
     main()

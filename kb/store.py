@@ -16,6 +16,8 @@ import sqlite_utils
 from pipeline.dedup import (DOCUMENT_THRESHOLD, PARAGRAPH_THRESHOLD, DedupIndex, exact_key, minhash,
                             signature_from_bytes, signature_to_bytes)
 from pipeline.document import Document
+from pipeline.entities import KnownEntities
+from pipeline.resolve import is_relative_name
 
 from . import schema
 
@@ -164,14 +166,19 @@ class Store:
             "select entity_id from aliases where alias = ? limit 1", [name, name]).fetchone()
         return row[0] if row else None
 
-    def known_entities(self) -> dict[str, tuple[str, str]]:
-        """Every stored name and alias → (canonical name, type): what recognizers may find again."""
-        known: dict[str, tuple[str, str]] = {}
+    def known_entities(self) -> KnownEntities:
+        """Every stored name and alias: what the recognizers find again in new text.
+
+        Relative names (区委组织部, 工业区) are left out as aliases: they mean a different body in
+        an article about another district, and resolution works them out per document.
+        """
+        known = KnownEntities()
         for name, type_ in self.db.execute("select name, type from entities"):
-            known[name] = (name, type_)
+            known.add(name, type_)
         for alias, name, type_ in self.db.execute(
                 "select a.alias, e.name, e.type from aliases a join entities e on e.id = a.entity_id"):
-            known.setdefault(alias, (name, type_))
+            if not is_relative_name(alias):
+                known.add(name, type_, [alias])
         return known
 
     def _document_id(self, sha256: str) -> int | None:
@@ -246,6 +253,29 @@ class Store:
             "select p.*, dp.document_id as duplicate_document_id, dp.idx as duplicate_idx from paragraphs p "
             "left join paragraphs dp on dp.id = p.duplicate_of where p.document_id = ? order by p.idx",
             [document_id]))
+
+    def document_facts(self, document_id: int) -> dict[str, Any]:
+        """A document's entities (with aliases), relations and metrics, by name: the gold-file shape."""
+        doc = self.db.execute("select source, date from documents where id = ?", [document_id]).fetchone()
+        entities = []
+        for entity_id, name, type_ in self.db.execute(
+                "select distinct e.id, e.name, e.type from mentions m join entities e on e.id = m.entity_id "
+                "where m.document_id = ? order by e.id", [document_id]):
+            aliases = [a for (a,) in self.db.execute(
+                "select distinct surface from mentions where entity_id = ? and document_id = ? and surface != ?",
+                [entity_id, document_id, name])]
+            entities.append({"name": name, "type": type_, "aliases": aliases})
+        relations = [
+            {"s": s, "p": p, "o": o, "evidence": ev, "confidence": conf, "attrs": json.loads(attrs) if attrs else {}}
+            for s, p, o, ev, conf, attrs in self.db.execute(
+                "select s.name, r.predicate, o.name, r.evidence, r.confidence, r.attrs from relations r "
+                "join entities s on s.id = r.subject_id join entities o on o.id = r.object_id "
+                "where r.document_id = ? order by r.id", [document_id])]
+        metrics = [dict(zip(("subject", "indicator", "value", "unit", "period", "raw"), row)) for row in self.db.execute(
+            "select coalesce(e.name, m.subject_text), m.indicator, m.value, m.unit, m.period, m.raw from metrics m "
+            "left join entities e on e.id = m.subject_id where m.document_id = ? order by m.id", [document_id])]
+        return {"doc": Path(doc[0]).name, "date": doc[1], "entities": entities, "relations": relations,
+                "metrics": metrics}
 
     def failures(self) -> list[dict[str, Any]]:
         """Documents that failed, with the reason."""

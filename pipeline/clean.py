@@ -134,8 +134,8 @@ def continues(previous: Line, following: Line) -> bool:
     """Whether ``following`` carries on the sentence that ``previous`` left unfinished.
 
     Yes when a word spans the break (规范落|实), when ``previous`` ends on a comma, a function word or
-    a number (20|家), or when ``following`` starts with punctuation. A break after a whole word is
-    left alone: joining two articles is worse than leaving one paragraph broken.
+    a number (20|家), when ``following`` starts with punctuation, or when both are body text (not
+    headings) and ``previous`` stops on a Han character with no sentence-final punctuation.
     """
     if previous.heading or following.heading or ends_sentence(previous.text):
         return False
@@ -144,7 +144,12 @@ def continues(previous: Line, following: Line) -> bool:
         return True
     if last.isdigit() and _is_han(first):
         return True
-    return word_crosses(previous.text, following.text)
+    if word_crosses(previous.text, following.text):
+        return True
+    # A body line (not a heading) cut after a Han character, followed by more body text: a
+    # narrow column or a page break split the sentence.
+    return (_is_han(last) and (_is_han(first) or first.isdigit())
+            and not looks_like_heading(previous) and not looks_like_heading(following))
 
 
 def _is_han(ch: str) -> bool:
@@ -156,6 +161,17 @@ def join(a: Line, b: Line) -> Line:
     glue = " " if (a.text[-1].isascii() and a.text[-1].isalnum() and b.text[0].isascii() and b.text[0].isalnum()) else ""
     anchor = [a.offsets[-1]] if glue else []
     return Line(a.text + glue + b.text, a.offsets + anchor + b.offsets, a.blank_before, False, a.parts + b.parts)
+
+
+def rejoin(pieces: list[Line]) -> list[Line]:
+    """Join each piece to the one before it when it continues that piece's sentence."""
+    paragraphs: list[Line] = []
+    for piece in pieces:
+        if paragraphs and continues(paragraphs[-1], piece):
+            paragraphs[-1] = join(paragraphs[-1], piece)
+        else:
+            paragraphs.append(piece)
+    return paragraphs
 
 
 def find_date(text: str) -> str | None:
@@ -238,13 +254,8 @@ def clean(doc: Document) -> Document:
             continue
         pieces.append(remove_inner_spaces(line))
 
-    paragraphs: list[Line] = []
-    for piece in pieces:
-        if paragraphs and continues(paragraphs[-1], piece):
-            paragraphs[-1] = join(paragraphs[-1], piece)
-        else:
-            paragraphs.append(piece)
-    paragraphs = take_captions(paragraphs, doc.asides)
+    # Rejoin again after captions are out: the caption may have stood between two halves.
+    paragraphs = rejoin(take_captions(rejoin(pieces), doc.asides))
 
     kept: list[Line] = []
     for para in paragraphs:

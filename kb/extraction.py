@@ -1,0 +1,52 @@
+"""Extraction as a service for the CLI: ``kb extract`` (no store) and ``kb eval`` (fresh store vs gold)."""
+from __future__ import annotations
+
+import tempfile
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+from pipeline.dedup import DedupIndex, dedup
+from pipeline.extract import extract
+from pipeline.stages import prepare_text
+
+from .evaluate import evaluate, format_report, load_gold
+from .ingest import ingest
+from .store import Store
+
+
+def extract_text(text: str, source: str = "<text>") -> dict[str, Any]:
+    """Run every stage on one raw text and return what was found, with offsets into the cleaned text."""
+    doc = prepare_text(text, source=source)
+    if not doc.ok:
+        return {"text": "", "error": doc.error, "entities": [], "relations": [], "metrics": []}
+    doc = extract(dedup(doc, DedupIndex()))
+    base, at = {}, 0
+    for para in doc.paragraphs:
+        base[para.idx] = at
+        at += len(para.text) + 1
+    entities = [{"start": base[s.paragraph_idx] + s.start, "end": base[s.paragraph_idx] + s.end, "text": s.text,
+                 "type": s.type, "name": s.name} for s in doc.entities if s.paragraph_idx in base]
+    relations = [{"subject": r.subject, "predicate": r.predicate, "object": r.object, "evidence": r.evidence,
+                  "confidence": r.confidence, **({"attrs": r.attrs} if r.attrs else {})} for r in doc.relations]
+    metrics = []
+    for metric in doc.metrics:
+        row = {k: v for k, v in asdict(metric).items() if k != "paragraph_idx"}
+        if metric.start >= 0 and metric.paragraph_idx in base:
+            row["start"], row["end"] = base[metric.paragraph_idx] + metric.start, base[metric.paragraph_idx] + metric.end
+        metrics.append(row)
+    return {"text": doc.body_text, "title": doc.title, "date": doc.date, "entities": entities,
+            "relations": relations, "metrics": metrics}
+
+
+def evaluate_corpus(gold_path: str | Path, corpus: str | Path) -> tuple[dict[str, Any], str]:
+    """Ingest ``corpus`` into a fresh temporary database and score it against the gold file."""
+    gold = load_gold(str(gold_path))
+    with tempfile.TemporaryDirectory() as tmp:
+        store = Store(Path(tmp) / "eval.sqlite")
+        ingest(store, [corpus])
+        ids = [row[0] for row in store.db.execute("select id from documents where status = 'ok' order by id")]
+        predicted = [store.document_facts(doc_id) for doc_id in ids]
+        store.db.close()
+    report = evaluate(predicted, gold)
+    return report.to_dict() if hasattr(report, "to_dict") else asdict(report), format_report(report)

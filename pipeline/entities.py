@@ -1,0 +1,1256 @@
+"""Entity recognition: find the nine ontology entity types in one cleaned paragraph, with offsets.
+
+Layers (``RECOGNIZERS``), each a callable ``text -> list[Span]`` with a ``name``:
+
+* ``gazetteer``  REGION names from China's administrative divisions (models/lexicons/ent_regions.txt)
+* ``settlement`` generic settlement patterns (…村 …居民区 …小区 …社区 …镇 …街道)
+* ``suffix``     organisations named by their head word: PARTY_ORG, GOV_ORG, ENTERPRISE, ZONE,
+                 ALLIANCE, INSTITUTION (…党委, …组织部, …有限公司, …园区, …联盟, …研究院)
+* ``person``     bylines, credits, title + name, jieba ``nr`` names next to speech verbs
+* ``industry``   fields named as an industry (…产业, …产业集群, lists before 等…产业)
+
+``KnownRecognizer`` (names already confirmed, in the store or earlier in the document) is added
+when a ``KnownEntities`` is passed. ``merge_spans`` resolves overlaps; a statistical model can be
+appended to the layer list later and is merged the same way.
+
+Why regex + jieba and not spaCy here: Chinese names are found by their suffix (党委, 有限公司, …)
+and the hard part is the LEFT boundary, which needs word segmentation and parts of speech.
+``spacy.blank("zh")`` tokenizes by character, so a SpanRuler over it is a slower regex; spaCy's
+jieba/pkuseg segmenters give no POS tags. We therefore match suffixes with regular expressions and
+walk left over jieba posseg tokens (with gazetteer names forced in as words), stopping at verbs,
+function words and punctuation.
+"""
+from __future__ import annotations
+
+import csv
+from contextlib import contextmanager
+import re
+import sys
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Callable, Iterable, Protocol
+
+from .document import Span
+
+LEXICON_DIR = Path(__file__).resolve().parent.parent / "models" / "lexicons"
+REGION_LEXICON = LEXICON_DIR / "ent_regions.txt"
+JIEBA_USER_DICT = LEXICON_DIR / "ent_jieba_user.txt"
+SURNAMES = LEXICON_DIR / "ent_surnames.txt"
+
+TYPES = ("REGION", "ZONE", "ENTERPRISE", "PARTY_ORG", "GOV_ORG", "ALLIANCE", "INSTITUTION", "PERSON", "INDUSTRY")
+# Used only to break ties between spans of equal length and confidence: the more specific
+# organisational reading first.
+TYPE_PRIORITY = {t: i for i, t in enumerate(
+    ("PARTY_ORG", "ALLIANCE", "GOV_ORG", "INSTITUTION", "ENTERPRISE", "ZONE", "REGION", "PERSON", "INDUSTRY"))}
+
+HAN = "\u4e00-\u9fff"
+PUNCT = set("，。、；：！？“”‘’《》（）「」『』【】…—,.;:!?\"'()[]<> \t\n/|~～")
+CN_NUM = "一二三四五六七八九十两几多百千万"
+
+
+# --------------------------------------------------------------------------- protocol / known
+
+
+class Recognizer(Protocol):
+    """A layer of recognition: ``name`` and ``__call__(text) -> list[Span]`` (offsets into text)."""
+
+    name: str
+
+    def __call__(self, text: str) -> list[Span]: ...
+
+
+@dataclass
+class KnownEntities:
+    """Entities already confirmed (in the store, or earlier in the same document).
+
+    ``types`` maps a canonical name to its type; ``aliases`` maps a surface form to its canonical
+    name. Both canonical names and aliases are found again in new text.
+    """
+
+    types: dict[str, str] = field(default_factory=dict)
+    aliases: dict[str, str] = field(default_factory=dict)
+    _pattern: re.Pattern | None = field(default=None, repr=False, compare=False)
+
+    def add(self, name: str, type_: str, aliases: Iterable[str] = ()) -> None:
+        """Add (or confirm) a canonical name of a type, with surface forms that mean it."""
+        self.types.setdefault(name, type_)
+        for a in aliases:
+            if a and a != name and a not in self.types:
+                self.aliases.setdefault(a, name)
+        self._pattern = None
+
+    def update(self, other: "KnownEntities") -> None:
+        """Add every name and alias of ``other``."""
+        for n, t in other.types.items():
+            self.types.setdefault(n, t)
+        for a, n in other.aliases.items():
+            if a not in self.types:
+                self.aliases.setdefault(a, n)
+        self._pattern = None
+
+    def copy(self) -> "KnownEntities":
+        return KnownEntities(dict(self.types), dict(self.aliases))
+
+    def canonical(self, surface: str) -> str | None:
+        """The canonical name a surface form stands for, or None."""
+        if surface in self.types:
+            return surface
+        return self.aliases.get(surface)
+
+    def type_of(self, surface: str) -> str | None:
+        c = self.canonical(surface)
+        return self.types.get(c) if c else None
+
+    def pattern(self) -> re.Pattern | None:
+        """One regex alternation over all names and aliases, longest first (leftmost-longest)."""
+        if self._pattern is None:
+            forms = sorted({*self.types, *self.aliases}, key=len, reverse=True)
+            forms = [f for f in forms if len(f) >= 2]
+            if not forms:
+                return None
+            self._pattern = re.compile("|".join(map(re.escape, forms)))
+        return self._pattern
+
+    def __len__(self) -> int:
+        return len(self.types)
+
+
+# --------------------------------------------------------------------------- lexicons
+
+
+def _lex_lines(path: Path) -> list[str]:
+    if not path.exists():
+        return []
+    out = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        line = line.strip()
+        if line and not line.startswith("#"):
+            out.append(line)
+    return out
+
+
+REGION_SUFFIXES = ("特别行政区", "自治区", "自治州", "自治县", "自治旗", "街道", "地区", "新区", "省", "市", "区", "县", "镇", "乡", "旗", "盟")
+# Ethnic words inside 自治区/自治州/自治县 names, to get the short form (广西壮族自治区 -> 广西).
+_ETHNIC = re.compile(r"(?:[\u4e00-\u9fff]{1,5}?族)+$")
+
+
+def short_form(name: str) -> str:
+    """The short form of an administrative name (嘉兴市 -> 嘉兴, 广西壮族自治区 -> 广西), or ''."""
+    for suf in REGION_SUFFIXES:
+        if name.endswith(suf) and len(name) > len(suf):
+            core = name[: -len(suf)]
+            if suf.startswith("自治") or suf == "特别行政区":
+                # Keep at least two characters of place name before the ethnic words.
+                core = core[:2] + _ETHNIC.sub("", core[2:])
+            if suf == "新区" and len(core) < 2:
+                return ""
+            return core if len(core) >= 2 else ""
+    return ""
+
+
+def build_region_lexicon(src_dir: str | Path, out_path: str | Path = REGION_LEXICON) -> int:
+    """Build the REGION gazetteer from the admin-divisions CSVs (modood/Administrative-divisions-of-China).
+
+    Writes ``name<TAB>level<TAB>short<TAB>parent`` lines: level is province/city/county/town,
+    short the name without its suffix (used only where context supports it), parent the name of
+    the unit above (several joined by | when the same name occurs in several places).
+    Towns are kept only when they are 镇/乡/街道 (farms, parks and offices are not settlements).
+    Returns the number of lines written.
+    """
+    src = Path(src_dir)
+
+    def rows(name: str) -> list[dict]:
+        with open(src / name, encoding="utf-8") as f:
+            return list(csv.DictReader(f))
+
+    provinces = {r["code"]: r["name"] for r in rows("provinces.csv")}
+    cities = {}
+    for r in rows("cities.csv"):
+        n = r["name"]
+        # 市辖区 / 县 / 省直辖县级行政区划 are placeholders, not names: the province is the city.
+        cities[r["code"]] = provinces[r["provinceCode"]] if n in ("市辖区", "县") or "直辖" in n else n
+    areas = {}
+    entries: dict[str, dict] = {}
+
+    def put(name: str, level: str, parent: str) -> None:
+        if len(name) < 2 or "直辖" in name or name in ("市辖区",):
+            return
+        e = entries.setdefault(name, {"level": level, "parents": []})
+        if parent and parent not in e["parents"] and parent != name:
+            e["parents"].append(parent)
+
+    for code, n in provinces.items():
+        put(n, "province", "")
+    for r in rows("cities.csv"):
+        put(cities[r["code"]], "city", provinces[r["provinceCode"]])
+    for r in rows("areas.csv"):
+        areas[r["code"]] = r["name"]
+        put(r["name"], "county", cities.get(r["cityCode"], ""))
+    for r in rows("streets.csv"):
+        n = r["name"]
+        if n.endswith("街道办事处"):
+            n = n[:-3]
+        if not re.search(r"(镇|乡|街道)$", n) or len(n) < 3:
+            continue
+        put(n, "town", areas.get(r["areaCode"], ""))
+
+    out = Path(out_path)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with open(out, "w", encoding="utf-8") as f:
+        f.write("# REGION gazetteer built by `python -m pipeline.entities build-regions` from\n")
+        f.write("# modood/Administrative-divisions-of-China dist/{provinces,cities,areas,streets}.csv (NBS 2023, WTFPL).\n")
+        f.write("# name<TAB>level<TAB>short form<TAB>parent(s)\n")
+        for name in sorted(entries, key=lambda n: (["province", "city", "county", "town"].index(entries[n]["level"]), n)):
+            e = entries[name]
+            f.write(f"{name}\t{e['level']}\t{short_form(name)}\t{'|'.join(e['parents'][:3])}\n")
+    return len(entries)
+
+
+@dataclass
+class RegionEntry:
+    name: str
+    level: str
+    short: str
+    parents: tuple[str, ...]
+
+
+@lru_cache(maxsize=1)
+def region_lexicon() -> dict[str, RegionEntry]:
+    """Full name -> RegionEntry, loaded once from ent_regions.txt."""
+    out: dict[str, RegionEntry] = {}
+    for line in _lex_lines(REGION_LEXICON):
+        parts = line.split("\t")
+        while len(parts) < 4:
+            parts.append("")
+        name, level, short, parents = parts[:4]
+        out[name] = RegionEntry(name, level, short, tuple(p for p in parents.split("|") if p))
+    return out
+
+
+@lru_cache(maxsize=1)
+def region_shorts() -> dict[str, list[RegionEntry]]:
+    """Short form -> the entries it may stand for."""
+    out: dict[str, list[RegionEntry]] = {}
+    for e in region_lexicon().values():
+        if e.short:
+            out.setdefault(e.short, []).append(e)
+    return out
+
+
+@lru_cache(maxsize=1)
+def surnames() -> frozenset[str]:
+    """Common Chinese surnames (generic list, see ent_surnames.txt)."""
+    s: set[str] = set()
+    for line in _lex_lines(SURNAMES):
+        s.update(line.split())
+    return frozenset(s)
+
+
+_JIEBA = None
+
+
+def jieba_posseg():
+    """jieba.posseg, loaded once, with the domain user dictionary."""
+    global _JIEBA
+    if _JIEBA is None:
+        import jieba
+        import jieba.posseg as pseg
+
+        jieba.setLogLevel(60)
+        # Parsed here (not jieba.load_userdict) so that the file may carry # comment lines.
+        for line in _lex_lines(JIEBA_USER_DICT):
+            parts = line.split()
+            jieba.add_word(parts[0], int(parts[1]) if len(parts) > 1 else None, parts[2] if len(parts) > 2 else None)
+        _JIEBA = (jieba, pseg)
+    return _JIEBA
+
+
+# --------------------------------------------------------------------------- tokens
+
+
+@dataclass
+class Tok:
+    start: int
+    end: int
+    word: str
+    pos: str
+
+
+def _region_matches(text: str) -> list[tuple[int, int, RegionEntry]]:
+    """Leftmost-longest full-form matches of the region gazetteer."""
+    lex = region_lexicon()
+    out = []
+    i, n = 0, len(text)
+    while i < n:
+        hit = None
+        for L in range(min(12, n - i), 1, -1):
+            e = lex.get(text[i: i + L])
+            if e is not None and e.level == "town" and _common_short(e.short):
+                e = None
+            if e is not None:
+                hit = (i, i + L, e)
+                break
+        if hit:
+            out.append(hit)
+            i = hit[1]
+        else:
+            i += 1
+    return out
+
+
+# Words added to jieba while recognizing one document, with what they replaced (see jieba_scope).
+_ADDED_WORDS: dict[str, tuple[dict[str, int | None], str | None]] = {}
+_SCOPE_DEPTH = 0
+
+
+def _add_jieba_word(word: str, tag: str) -> None:
+    """Make ``word`` one jieba token for the current scope, remembering what to restore."""
+    if word in _ADDED_WORDS:
+        return
+    jieba, pseg = jieba_posseg()
+    pseg.dt.makesure_userdict_loaded()
+    freqs = {word[:i + 1]: jieba.dt.FREQ.get(word[:i + 1]) for i in range(len(word))}
+    _ADDED_WORDS[word] = (freqs, pseg.dt.word_tag_tab.get(word))
+    jieba.add_word(word, tag=tag)
+
+
+@contextmanager
+def jieba_scope():
+    """Words added to jieba inside the block are taken out again on leaving it.
+
+    Recognition forces the names it confirms into jieba's (global) dictionary so that segmentation
+    sees them whole; scoping it keeps one document from changing how the next one is cut, so the
+    result does not depend on the order documents arrive in.
+    """
+    global _SCOPE_DEPTH
+    jieba, pseg = jieba_posseg()
+    total = jieba.dt.total
+    _SCOPE_DEPTH += 1
+    try:
+        yield
+    finally:
+        _SCOPE_DEPTH -= 1
+        if _SCOPE_DEPTH == 0 and _ADDED_WORDS:
+            pseg.dt.makesure_userdict_loaded()
+            for word, (freqs, tag) in reversed(list(_ADDED_WORDS.items())):
+                for fragment, freq in freqs.items():
+                    if freq is None:
+                        jieba.dt.FREQ.pop(fragment, None)
+                    else:
+                        jieba.dt.FREQ[fragment] = freq
+                if tag is None:
+                    pseg.dt.word_tag_tab.pop(word, None)
+                else:
+                    pseg.dt.word_tag_tab[word] = tag
+            jieba.dt.total = total
+            _ADDED_WORDS.clear()
+            analyze.cache_clear()
+
+
+@lru_cache(maxsize=None)
+def _common_short(short: str) -> bool:
+    """True for a town whose bare name is a common verb or adverb (联合镇, 团结乡): in running
+    text 联合镇商会 is 联合 + 镇商会 far more often than a town's name."""
+    _, pseg = jieba_posseg()
+    tag = pseg.dt.word_tag_tab.get(short, "")
+    return tag[:1] in ("v", "d", "a", "c", "p") and tag != "vn" or tag in ("vn",) and pseg.dt.FREQ.get(short, 0) > 2000
+
+
+@lru_cache(maxsize=4096)
+def analyze(text: str) -> tuple[tuple[Tok, ...], tuple[tuple[int, int, RegionEntry], ...]]:
+    """jieba posseg tokens of ``text`` (region names forced in as words) and the region matches."""
+    jieba, pseg = jieba_posseg()
+    regions = _region_matches(text)
+    for s, e, r in regions:
+        # Force gazetteer names to be single tokens so that left-boundary walks see them whole
+        # (jieba alone cuts 亭林镇 as 亭/林镇 and 柘林镇迎龙 as 柘林/镇迎/龙).
+        _add_jieba_word(r.name, "ns")
+    toks = []
+    pos = 0
+    for w, f in pseg.cut(text):
+        toks.append(Tok(pos, pos + len(w), w, f))
+        pos += len(w)
+    # jieba may still glue a region name to its neighbour: split tokens at region boundaries.
+    cuts = {b for s, e, _ in regions for b in (s, e)}
+    out = []
+    for t in toks:
+        inner = sorted(c for c in cuts if t.start < c < t.end)
+        if not inner:
+            out.append(t)
+            continue
+        bounds = [t.start, *inner, t.end]
+        for a, b in zip(bounds, bounds[1:]):
+            out.append(Tok(a, b, text[a:b], "ns" if any(s == a and e == b for s, e, _ in regions) else "x?"))
+    return tuple(out), tuple(regions)
+
+
+def _split_at(toks: tuple[Tok, ...], idx: int) -> list[Tok]:
+    """Tokens ending at or before ``idx``, with a token crossing ``idx`` cut there."""
+    out = []
+    for t in toks:
+        if t.end <= idx:
+            out.append(t)
+        elif t.start < idx:
+            out.append(Tok(t.start, idx, t.word[: idx - t.start], "x?"))
+            break
+        else:
+            break
+    return out
+
+
+def token_boundaries(text: str) -> set[int]:
+    toks, _ = analyze(text)
+    b = {0, len(text)}
+    for t in toks:
+        b.add(t.start)
+        b.add(t.end)
+    return b
+
+
+# --------------------------------------------------------------------------- left boundary
+
+# Parts of speech that may be part of a name before its head word.
+NAME_POS = {"n", "nr", "nrt", "nrfg", "ns", "nt", "nz", "nl", "ng", "j", "eng", "vn", "an", "b", "s", "l", "x?", "a", "i", "mq"}
+PROPER_POS = {"nr", "nrt", "nrfg", "ns", "nt", "nz", "j", "eng"}
+# Words that may sit inside a name although jieba calls them verbs.
+NAME_VERBS = set("应用 制造 服务 发展 建设 管理 研发 开发 创业 创新 投资 检验 调解 振兴 促进 活动 工作 检测 合作 交流 培训 孵化 "
+                 "设计 运营 智造 养老 共建 治理 实践 教育 保护 招商 监管 研究 综合 物流 贸易 生产 加工 旅游 休闲 "
+                 "营销 融合 示范 进口 出口 经营 创意 规划 装备 育".split())
+# Words that never start or sit inside a name: determiners, generic heads, quantities, titles.
+STOP_WORDS = set("全 各 本 该 每 此 这 那 其 我 我们 他们 全区 全镇 全市 全县 全村 本区 本镇 本市 各级 上级 下级 所属 所有 相关 有关 "
+                 "一批 一家 一个 两家 多家 首批 首家 其中 以及 及 和 与 同 跟 或 等 由 在 为 对 向 从 把 将 被 "
+                 "单位 部门 机构 成员 成员单位 龙头 龙头企业 核心 重点 领域 行业 集群企业 党员 群众 职工 员工 "
+                 "书记 副书记 主任 部长 董事长 总经理 主席 委员 领导 负责人 同志 代表 "
+                 "成立 组建 建立 设立 依托 通过 推动 推进 开展 举办 召开 加强 打造 培育 成为 实现 形成 联合 牵头 下设 隶属 "
+                 "地 省级 市级 区级 县级 镇级 村级 国家级 市属 区属 所在 辖区 辖区内 境内 区内 镇内 园区内".split())
+# Prefixes that alone make a name generic (产业集群党委, 党建联盟, 发展公司 are not names).
+GENERIC_PREFIX_WORDS = set("产业 集群 产业集群 企业 公司 两新 非公 基层 社会 组织 行业 产业链 链 综合 工作 机关 事业 "
+                           "联合 党建 商务 楼宇 商圈 活动型 活动 专业 发展 物业 子 母 分 总 新 老 同行业 国有 民营 外资 "
+                           "科技 投资 建设 服务 公益 志愿 志愿者 研发 创新 实践 教育 红色 示范 学习 联建 共建 区域 区域化 "
+                           "同类 上下游 相应 其他 其它 某 某些 当地 本地 属地 地方 全国 国家 中国 省 市 区 县 镇 乡 村 街道 社区".split())
+# Verbs and adjectives of this domain that jieba often tags as nouns (助推/vn, 共商/n, 落实/a):
+# a name never starts with them.
+ACTION_WORDS = set("助推 助力 共商 共谋 共享 落实 方便 协同 紧挨 冠名 会同 串联 优化 借力 依托 带动 推动 培育 打造 "
+                   "整合 促进 深化 服务于 覆盖 吸引 引进 引导 鼓励 支持 帮助 参与 参加 加入 选择 遴选 推荐 指导 协调 "
+                   "承接 运作 有效 积极 充分 不断 进一步 持续 全面 切实 深入 大力 着力 努力 共同 分别 相继 先后 专门 "
+                   "发挥 提升 提高 增强 扩大 激发 凝聚 汇聚 集聚 聚焦 围绕 立足 坚持 实施 启动 开辟 创建 当好 做好 "
+                   "抓好 用好 建好 管好 实现 完善 健全 规范 构建 搭建 设置 明确 制定 出台 发布 签署 签约 评为 同属 "
+                   "隶属 直属 下辖 辖 所辖 拥有 具有 位于 来自 前往 走进 走访 调研 考察 看望 慰问 陪同 邀请 聘请 "
+                   "成功 顺利 正式 首次 再次 已 均 都 也 还 又 更 最 很 较 新建 新设 新增 新成立 改变 解决 处理 "
+                   "学习 借鉴 对接 链接 连接 结对 联系 走出去 引进来 今年 去年 目前 近年来 近日 当前 同时 此外 其中 "
+                   "引领 布局 升级 构筑 壮大 发展壮大 前瞻 大力发展 加快发展 实施 全面实施 关心 比如 例如 如 像 包括 涉及 面向 针对 对于 关于 经过 按照 根据 以 用 实".split())
+MAX_PREFIX = 20
+
+
+def _is_number_word(w: str) -> bool:
+    return bool(re.fullmatch(rf"[{CN_NUM}0-9０-９]+[大个家批类项名位条些]?", w)) and not re.fullmatch(r"[A-Za-z]*\d+", w)
+
+
+def left_boundary(text: str, head_start: int, max_len: int = MAX_PREFIX, allow_verbs: bool = True,
+                  stop_levels: Iterable[str] = (), zone_stop: bool = False) -> int:
+    """Where the name whose head word starts at ``head_start`` begins.
+
+    Walks jieba tokens leftwards over nominal words (names, nouns, abbreviations, letters+digits,
+    gazetteer regions), stopping at punctuation, verbs, function words and determiners.
+    ``stop_levels`` names gazetteer levels (town, county, city, province) whose names end the
+    walk: a village is not named after its town (四团镇|杨家宅村), nor a park (南桥镇|江海经济园区).
+    Returns ``head_start`` itself when nothing name-like precedes the head.
+    """
+    toks, _ = analyze(text)
+    left = _split_at(toks, head_start)
+    lex = region_lexicon()
+    stop_levels = set(stop_levels)
+    b = head_start
+    for t in reversed(left):
+        w = t.word
+        if stop_levels and w in lex and lex[w].level in stop_levels:
+            break
+        if w in ACTION_WORDS:
+            break
+        # 企业 stays only inside 企业党建联盟-like names, not in 集成电路企业|尼西半导体.
+        if w == "企业" and not text.startswith(("党建", "党委", "党总支", "党支部", "联盟", "协会"), t.end):
+            break
+        # A park/zone word ends an enterprise or institution name on the left (开发区|如新公司).
+        if zone_stop and t.end < head_start and w.endswith(("开发区", "园区", "工业区", "科技园", "产业园")):
+            break
+        if re.fullmatch(r"[0-9０-９.]+", w) or w in ("版", "子", "分", "母", "第"):
+            break
+        if head_start - t.start > max_len:
+            break
+        if any(ch in PUNCT for ch in w):
+            if w == "·" or (all(ch == "·" for ch in w)):
+                b = t.start
+                continue
+            break
+        if w in STOP_WORDS or _is_number_word(w):
+            break
+        pos = t.pos
+        if re.fullmatch(r"[A-Za-z0-9]+", w):
+            b = t.start
+            continue
+        freq = _known_words()
+        if pos.startswith("v") and pos != "vn":
+            # Rare "verbs" are mostly unknown name parts (允发化工); common ones end the name.
+            if not ((allow_verbs and w in NAME_VERBS) or freq.get(w, 0) < 60):
+                break
+        elif pos in ("z", "ng", "t") and not re.search(r"[年月日时期]", w):
+            pass  # 奕/z 阁/ng 网络, 春秋/t 旅行社: parts of names jieba does not know
+        elif pos not in NAME_POS and not pos.startswith("n"):
+            break
+        b = t.start
+    # A name does not start with a middle dot or a particle jieba glued on (调研了|有鲤餐厅).
+    while b < head_start and text[b] in "·了的和与及在使":
+        b += 1
+    for t in left:
+        if t.start < b:
+            continue
+        if t.start == b and t.end < head_start and t.word not in lex and (
+                t.pos in ("ad", "d") or (t.pos in ("a", "an") and len(t.word) >= 2)):
+            b = t.end
+    return b
+
+
+def _prefix_tokens(text: str, start: int, end: int) -> list[Tok]:
+    toks, _ = analyze(text)
+    out = []
+    for t in toks:
+        if t.end <= start or t.start >= end:
+            continue
+        s, e = max(t.start, start), min(t.end, end)
+        out.append(Tok(s, e, text[s:e], t.pos if (s, e) == (t.start, t.end) else "x?"))
+    return out
+
+
+def _known_words() -> dict:
+    jieba, _ = jieba_posseg()
+    return jieba.dt.FREQ if jieba.dt.initialized else {}
+
+
+def has_proper(text: str, start: int, end: int) -> bool:
+    """True if text[start:end] holds a proper-name-like token (a name, place, abbreviation,
+    letters/digits, or a word jieba does not know), i.e. it is not only generic vocabulary."""
+    if end <= start:
+        return False
+    freq = _known_words()
+    for t in _prefix_tokens(text, start, end):
+        w = t.word
+        if w in GENERIC_PREFIX_WORDS or w in STOP_WORDS:
+            continue
+        if t.pos in PROPER_POS or re.fullmatch(r"[A-Za-z0-9]+", w):
+            return True
+        if len(w) >= 2 and not freq.get(w):
+            return True
+    return False
+
+
+def all_generic(prefix: str) -> bool:
+    """True if the prefix is made only of generic words (产业集群, 企业, 党建 ...)."""
+    if not prefix:
+        return True
+    toks = [t.word for t in _prefix_tokens(prefix, 0, len(prefix))]
+    return all(w in GENERIC_PREFIX_WORDS or w in STOP_WORDS or _is_number_word(w) for w in toks)
+
+
+# --------------------------------------------------------------------------- recognizers
+
+
+def _span(text: str, s: int, e: int, type_: str, source: str, conf: float, name: str = "") -> Span:
+    surface = text[s:e]
+    return Span(s, e, surface, type_, name=name or re.sub(r"\s+", "", surface), source=source, confidence=conf)
+
+
+# Bodies relative to the article's own district/town: 区委组织部, 镇党委, 工业区党群办.
+RELATIVE_PREFIX = re.compile(r"^(?:区|市|县|镇|乡|街道|工业区|社区|园区|开发区|村|居民区)")
+
+
+class RegionGazetteer:
+    """REGION names from the admin-divisions gazetteer.
+
+    Full forms (金山区, 亭林镇) always. Short forms (金山, 嘉兴) only where context supports them:
+    directly followed by another region / a region or organisation suffix, or (via
+    ``recognize_document``) when the full form or the parent city appears in the same document.
+    City short forms (two characters or more) are also taken when jieba segments them as a
+    place name on their own.
+    """
+
+    name = "gazetteer"
+    FOLLOW = re.compile(r"(?:省|市|区|县|镇|乡|街道|村|新区|工业区|开发区|园区|经济|籍)")
+
+    def __call__(self, text: str) -> list[Span]:
+        toks, regions = analyze(text)
+        bounds = token_boundaries(text)
+        spans = []
+        covered = set()
+        for s, e, r in regions:
+            # 镇江 inside 南桥镇江海 was already avoided by leftmost-longest; also skip a full
+            # form glued inside a longer word (a town name ending in the middle of a token).
+            spans.append(_span(text, s, e, "REGION", self.name, 0.95 if r.level != "town" else 0.9))
+            covered.update(range(s, e))
+        shorts = region_shorts()
+        tokpos = {(t.start, t.end): t.pos for t in toks}
+        for t in toks:
+            if t.start in covered or t.word not in shorts:
+                continue
+            levels = {e.level for e in shorts[t.word]}
+            nxt = text[t.end: t.end + 3]
+            follows_region = any(s == t.end for s, _, _ in regions) or bool(self.FOLLOW.match(nxt))
+            is_place = tokpos.get((t.start, t.end), "").startswith("ns")
+            ok = False
+            if follows_region and is_place:
+                ok = True
+            elif ("city" in levels or "province" in levels) and is_place and len(t.word) >= 2:
+                ok = True
+            if ok and t.start in bounds and t.end in bounds:
+                spans.append(_span(text, t.start, t.end, "REGION", self.name + ":short", 0.7))
+        return spans
+
+
+SETTLEMENT_SUFFIX = re.compile(r"(?:居民区|居委会(?=)|小区|社区|街道|村|镇|乡)")
+GENERIC_SETTLEMENTS = set("乡村 农村 新农村 城乡 城镇 乡镇 街镇 集镇 小镇 古镇 重镇 强镇 名镇 村镇 村村 渔村 山村 行政村 自然村 示范村 "
+                          "美丽乡村 社区 小区 居民区 街道 村居 工业社区 老小区 新小区 城市社区 农村社区 全村 本村 该村 各村 "
+                          "未来社区 和美乡村 乡村振兴 特色小镇".split())
+
+
+SETTLEMENT_STOP = set("项目 产业 企业 企 旅游 生态 未来 网格 管理 百企 示范 样板 美丽 文明 和美 特色 品牌 党建 "
+                      "红色 智慧 数字 平安 幸福 宜居".split())
+
+
+class SettlementRecognizer:
+    """Villages, neighbourhoods and estates named by a settlement suffix: 高楼村, 桥湾居民区, 横泾小区."""
+
+    name = "settlement"
+
+    def __call__(self, text: str) -> list[Span]:
+        spans = []
+        bounds = token_boundaries(text)
+        region_ends = {e for _, e, _ in analyze(text)[1]}
+        for m in re.finditer(r"居民区|小区|社区|村|镇|乡|街道", text):
+            hs, he = m.start(), m.end()
+            if he in region_ends:
+                continue  # the gazetteer has it
+            # The suffix must end a word: 村民, 乡村振兴, 社区党委 keep 村/乡/社区 inside a word.
+            if he not in bounds and text[he: he + 2] not in ("党委", "党总", "党支", "居委", "党工", "党群"):
+                continue
+            if text[hs - 1: hs] in ("乡", "农", "城", "山", "渔") and m.group() in ("村", "镇"):
+                continue
+            # 家乡, 城乡: the suffix closes a common word, not a name.
+            if any(t.end == he and t.start < hs and t.pos[:2] != "ns" and _known_words().get(t.word, 0) > 500
+                   for t in analyze(text)[0]):
+                continue
+            b = left_boundary(text, hs, max_len=6, allow_verbs=False,
+                              stop_levels=("town", "county", "city", "province"))
+            if b == hs:
+                continue
+            name = text[b:he]
+            if m.group() in ("镇", "乡", "街道") and he - b > 4:
+                continue
+            if name in GENERIC_SETTLEMENTS or all_generic(text[b:hs]) or hs - b < 2:
+                continue
+            # A settlement name is nouns and names only (not 产业带村, 网格管理融进社区, 开放式小区).
+            ptoks = _prefix_tokens(text, b, hs)
+            if any(t.pos.startswith(("v", "b", "a", "d")) for t in ptoks) or text[hs - 1] in "式型性化" \
+                    or any(w in text[b:hs] for w in SETTLEMENT_STOP):
+                continue
+            # A village/estate name is short; a longer run is usually a phrase.
+            if he - b > 8:
+                continue
+            if text[b - 1: b] in ("全", "各", "本", "该", "每"):
+                continue
+            spans.append(_span(text, b, he, "REGION", self.name, 0.75))
+        return spans
+
+
+# Head words of organisations, by type. Longest heads first within a type; the regex engine is
+# given them longest-first overall so 联合党支部 beats 党支部 and 有限责任公司 beats 公司.
+ORG_HEADS: dict[str, list[str]] = {
+    "PARTY_ORG": ["联合党支部", "联合党委", "党工委", "党总支", "党支部", "党小组", "党委", "党组", "支部"],
+    "GOV_ORG": ["人大常委会", "人民政府", "组织部", "宣传部", "统战部", "政法委", "发改委", "纪委", "监委", "经委", "科委",
+                "商委", "农委", "教委", "卫健委", "工信委", "管委会", "居委会", "村委会", "委员会", "政协", "人大", "政府",
+                "人武部", "武装部", "工信部", "商务部", "办公室", "研究室", "文明办", "党群办", "协调科", "区委", "市委",
+                "县委", "省委", "镇委", "民政局", "财政局", "税务局", "教育局", "公安局", "文化和旅游局", "文旅局", "商务局",
+                "人社局", "生态环境局", "市场监管局", "规划局", "统计局", "农业农村局", "水务局", "交通局", "卫健局",
+                "应急管理局", "住建局", "科技局", "经信局", "发改局", "分局", "促进中心",
+                "党建服务中心", "党群服务中心", "政务服务中心"],
+    "ENTERPRISE": ["股份有限公司", "有限责任公司", "有限公司", "集团", "公司", "旅行社", "酒楼", "餐厅", "饭店", "酒店",
+                   "农家乐", "合作社", "超市", "厂"],
+    "ZONE": ["高新技术产业开发区", "经济技术开发区", "工业园区", "经济园区", "科技园区", "工业区", "开发区", "高新区", "园区",
+             "产业园", "科技园", "工业园", "科创走廊", "走廊", "基地", "广场", "大学城", "景区", "郊野公园", "生态园",
+             "保税区", "自贸区", "商圈", "特色小镇", "旅游区", "风景区"],
+    "ALLIANCE": ["党建联合体", "联合体", "共同体", "联盟"],
+    "INSTITUTION": ["大学", "学院", "研究院", "研究所", "实验室", "实验平台", "医院", "学校", "中学", "小学", "幼儿园",
+                    "党校", "检验所", "服务中心", "活动中心", "研发中心", "研究中心", "合规中心", "技术中心", "服务社",
+                    "商会", "协会", "学会", "联合会", "基金会", "工作室", "报社", "电视台"],
+}
+# Sector words that end many short company names (凯宝药业, 尼西半导体); only with a proper prefix.
+SECTOR_HEADS = ["半导体", "药业", "乳业", "食品", "化工", "电气", "生物", "科技", "电子", "智能", "汽车", "网络", "化妆品",
+                "酿造", "电缆", "材料", "实业", "能源", "医药", "制药", "机械", "物流", "传媒", "置业", "纺织", "印染",
+                "服饰", "股份", "控股", "新材料", "环保", "光电", "精密", "装备", "重工", "钢铁", "银行", "证券"]
+
+# Heads that are names on their own (区委, 政协) when preceded by nothing: relative bodies.
+BARE_OK = {"GOV_ORG": {"区委", "市委", "县委", "省委", "政协", "人武部", "文明办", "居委会", "村委会", "党群办"},
+           "ZONE": {"工业区", "大学城"}}
+
+
+def _head_regex() -> re.Pattern:
+    pairs = [(h, t) for t, hs in ORG_HEADS.items() for h in hs] + [(h, "ENTERPRISE*") for h in SECTOR_HEADS]
+    pairs.sort(key=lambda p: len(p[0]), reverse=True)
+    _HEAD_TYPE.update({h: t for h, t in reversed(pairs)})
+    return re.compile("|".join(re.escape(h) for h, _ in pairs))
+
+
+_HEAD_TYPE: dict[str, str] = {}
+_HEAD_RE: re.Pattern | None = None
+
+
+def _heads() -> re.Pattern:
+    global _HEAD_RE
+    if _HEAD_RE is None:
+        _HEAD_RE = _head_regex()
+    return _HEAD_RE
+
+
+# After a head, these continuations mean the head was part of another word.
+HEAD_BLOCKERS = {
+    "党组": ("织",), "大学": ("生",), "学院": ("派",), "公司": ("化",), "支部": ("书", "委"), "集团": ("化", "军", "式"),
+    "政府": ("采", "部", "性"), "走廊": (), "基地": (), "局": ("面", "势", "部", "长"), "厂": ("房", "长", "区", "家", "商"),
+    "广场": ("舞",), "医院": ("长",), "科技": ("创", "成", "人", "型", "部", "局"), "智能": ("化", "制", "装", "电", "网"),
+    "生物": ("医", "制", "科", "技"), "材料": ("产",), "汽车": ("零", "产", "动"), "网络": ("化", "学", "平", "安"),
+    "能源": ("产",), "电子": ("信",), "党委": ("班",), "党工委": ("班",),
+}
+
+
+class SuffixOrgRecognizer:
+    """Organisations, zones and institutions named by a head word, with the name's left boundary
+    found on jieba tokens: 伽蓝集团党委, 金山区委组织部, 上海侨好食品有限公司, 江海经济园区,
+    奉贤区企业党建联盟, 之江实验室. A quoted name before the head is included: “三点两路”党建联合体."""
+
+    name = "suffix"
+
+    def __call__(self, text: str) -> list[Span]:
+        spans = []
+        bounds = token_boundaries(text)
+        for m in _heads().finditer(text):
+            head = m.group()
+            hs, he = m.start(), m.end()
+            type_ = _HEAD_TYPE[head]
+            nxt = text[he: he + 1]
+            if nxt and nxt in HEAD_BLOCKERS.get(head, ()):
+                continue
+            sector = type_ == "ENTERPRISE*"
+            if sector:
+                type_ = "ENTERPRISE"
+            # Quoted name right before the head: “三点两路”党建联合体, "奉贤区企业党建联盟" stays whole.
+            b = hs
+            qm = re.search(r"[“\"「]([^”\"」]{2,12})[”\"」]$", text[max(0, hs - 16): hs])
+            if qm and type_ in ("ALLIANCE", "PARTY_ORG"):
+                b = hs - len(qm.group(0))
+                spans.append(_span(text, b, he, type_, self.name, 0.85))
+                continue
+            stop = ("town",) if type_ in ("ZONE", "ENTERPRISE", "INSTITUTION") else ()
+            b = left_boundary(text, hs, max_len=8 if sector else MAX_PREFIX, stop_levels=stop,
+                              zone_stop=type_ in ("ENTERPRISE", "INSTITUTION"))
+            prefix = text[b:hs]
+            if sector:
+                # 凯宝药业, 尼西半导体: a short proper prefix that is its own word, and the head must
+                # end a word (so 生物医药 / 智能制造 are not companies).
+                if not (2 <= len(prefix) <= 4) or he not in bounds or not has_proper(text, b, hs):
+                    continue
+                if b not in bounds or hs not in bounds:
+                    continue
+                # 四川绵阳科技, 高水平科技, 锂电新材料: places, adjectives or fields, not a brand.
+                ptoks = _prefix_tokens(text, b, hs)
+                if any(t.word in region_lexicon() or t.pos[:1] in ("a", "b", "v", "d")
+                       or any(e.level != "town" for e in region_shorts().get(t.word, ()))
+                       for t in ptoks):
+                    continue
+                spans.append(_span(text, b, he, type_, self.name + ":sector", 0.6))
+                continue
+            if not prefix:
+                if head in BARE_OK.get(type_, ()) and text[hs - 1: hs] not in ("各", "全", "本", "该", "党", "个", "每", "此"):
+                    spans.append(_span(text, hs, he, type_, self.name + ":bare", 0.6))
+                continue
+            # Determiners right before a relative name make it generic: 各镇党委, 全区企业.
+            if text[b - 1: b] in ("各", "全", "每", "该", "本", "所") and RELATIVE_PREFIX.match(prefix):
+                continue
+            if not self._valid(text, b, hs, he, type_, head):
+                continue
+            if type_ == "INSTITUTION" and re.search(r"(?:部|委|局|厅)", prefix) and has_proper(text, b, hs):
+                type_ = "GOV_ORG"  # 工信部赛迪研究院: an institute of a ministry is a government body
+            spans.append(_span(text, b, he, type_, self.name, 0.8))
+        return spans
+
+    @staticmethod
+    def _valid(text: str, b: int, hs: int, he: int, type_: str, head: str) -> bool:
+        prefix = text[b:hs]
+        if type_ == "ALLIANCE" and len(prefix) < 2:
+            return False
+        if type_ == "PARTY_ORG":
+            # 金山工业区产业集群党委: a place plus only generic words names no one body.
+            rest = prefix
+            for r, e, _ in _region_matches(prefix):
+                if r == 0:
+                    rest = prefix[e:]
+            rest = re.sub(r"^.{0,8}?(?:工业区|开发区|园区)", "", rest)
+            if rest != prefix and rest and re.search("产业|集群", rest) and all_generic(rest):
+                return False
+            if prefix in ("综合", "综合工作", "社区", "社会工作", "机关", "镇综合工作", "镇综合"):
+                return True  # the article's own unit's body: resolved later
+        if RELATIVE_PREFIX.match(prefix) and len(prefix) <= 6 and not (
+                type_ == "ZONE" and re.match(r"^(?:社区|村|居民区)", prefix)):
+            # 区委组织部, 区社会工作党委, 镇党委, 工业区党群办: a relative body, resolved later.
+            return True
+        if has_proper(text, b, hs):
+            return True
+        if type_ == "PARTY_ORG":
+            # 人工智能产业集群党委, 纺织印染产业链联合党委: a named field before 产业/集群/产业链.
+            m = re.match(r"^(.{2,10}?)(?:产业集群|产业链|产业|集群)(?:活动型)?$", prefix)
+            if m and not all_generic(m.group(1)):
+                return True
+            # 综合党委, 社会党委 are bodies of the article's own unit.
+            return False
+        if type_ in ("GOV_ORG",) and len(prefix) >= 2 and not all_generic(prefix):
+            return True
+        if type_ == "INSTITUTION" and len(prefix) >= 2 and not all_generic(prefix):
+            return True
+        return False
+
+
+TITLES = ("党总支书记 党支部书记 党委书记 党工委书记 区委书记 市委书记 县委书记 镇党委书记 书记 副书记 主席 副主席 "
+          "主任 副主任 部长 副部长 董事长 副董事长 总经理 副总经理 局长 副局长 区长 副区长 市长 副市长 县长 镇长 副镇长 "
+          "村长 委员 常委 代表 领导 负责人 院长 校长 会长 秘书长 理事长 厂长 经理 处长 科长 站长 所长 馆长 社长 "
+          "行长 队长 组长 网格员 主编 总监 创始人 教授 研究员 工程师 志愿者 党员 村民 居民").split()
+TITLE_RE = "|".join(sorted(TITLES, key=len, reverse=True))
+# What may follow a person's name: punctuation, speech verbs, 一行, 等, 同志, …
+NAME_END = re.compile(r"(?:[，。、；：！？,;:!?）)\s]|一行|等|及|同志|陪同|指出|强调|表示|说|认为|介绍|参加|出席|主持|来|到|在|对|向|与|和|带领|率|为|就|摄|$)")
+
+
+def _common_word(w: str) -> bool:
+    """A word jieba knows with a tag other than a person name (班子, 单位, 沙龙)."""
+    _, pseg = jieba_posseg()
+    tag = pseg.dt.word_tag_tab.get(w)
+    if tag is None:
+        return False
+    return not tag.startswith("nr") or pseg.dt.FREQ.get(w, 0) >= 100
+
+
+class PersonRecognizer:
+    """Persons: bylines 本报讯(沈玉林), credits 编辑:朱丽娜 / 汤学安摄, title + name 区委书记刘健,
+    lists after a title 代表吴衡、张琦, and jieba nr names before a speech verb."""
+
+    name = "person"
+    CREDIT = re.compile(r"(?:本报讯|本刊讯|记者|通讯员|编辑|责编|编审|主编|审核|校对|作者|撰稿|文|图|摄影)\s*[(（:：/]\s*")
+
+    def _name_at(self, text: str, i: int) -> int:
+        """End of a 2-3 character personal name starting at ``i`` (0 if none)."""
+        sn = surnames()
+        if i >= len(text):
+            return 0
+        # Two-character surnames first (欧阳, 司马).
+        first = 2 if text[i: i + 2] in sn else 1 if text[i] in sn else 0
+        if not first:
+            return 0
+        for L in (first + 2, first + 1):
+            j = i + L
+            cand = text[i:j]
+            if j > len(text) or not re.fullmatch(rf"[{HAN}]+", cand):
+                continue
+            given = cand[first:]
+            straddle = text[j - 1: j + 1]
+            if L == first + 2 and len(straddle) == 2 and _known_words().get(straddle, 0) >= 100:
+                continue  # 刘健来到: the third character starts the next word (来到), not the name
+            if NAME_END.match(text, j) and not _common_word(cand) and cand[-1] not in "地的们" \
+                    and _known_words().get(given, 0) < 2000:
+                return j
+        return 0
+
+    def __call__(self, text: str) -> list[Span]:
+        spans = []
+
+        def add(s: int, e: int, conf: float, src: str) -> None:
+            spans.append(_span(text, s, e, "PERSON", self.name + src, conf))
+
+        def take_list(j: int, conf: float, src: str) -> None:
+            # 吴衡、张琦 / 沈国忠、余飞麟: names joined by 、 after the first one.
+            while text[j: j + 1] in ("、", "和") :
+                k = self._name_at(text, j + 1)
+                if not k:
+                    break
+                add(j + 1, k, conf, src)
+                j = k
+
+        for m in self.CREDIT.finditer(text):
+            j = self._name_at(text, m.end())
+            if j:
+                add(m.end(), j, 0.9, ":credit")
+                take_list(j, 0.9, ":credit")
+        for m in re.finditer(rf"(^|[\n。，,\s])([{HAN}]{{2,3}})\s*(?:摄|摄影|供图)\s*$", text, re.M):
+            if m.group(2)[0] in surnames():
+                add(m.start(2), m.end(2), 0.85, ":credit")
+        for m in re.finditer(TITLE_RE, text):
+            j = self._name_at(text, m.end())
+            if j and text[m.end(): j] not in TITLES:
+                add(m.end(), j, 0.8, ":title")
+                take_list(j, 0.8, ":title")
+        # jieba nr before a speech verb: 刘健指出.
+        toks, _ = analyze(text)
+        for k, t in enumerate(toks[:-1]):
+            if t.pos in ("nr",) and 2 <= len(t.word) <= 3 and t.word[0] in surnames():
+                if re.match(r"指出|强调|表示|说|认为|介绍|要求|希望", toks[k + 1].word):
+                    add(t.start, t.end, 0.6, ":nr")
+        return spans
+
+
+INDUSTRY_HEAD = re.compile(r"产业集群|产业链|产业|行业")
+GENERIC_INDUSTRY = set("配套 一流 重点 主导 新兴 传统 相关 特色 优势 支柱 战略性新兴 战略性 未来 先导 基础 核心 上下游 同类 "
+                       "本地 当地 区域 地方 全区 全市 集群 产业 新型 高新技术 实体 农业 工业 制造 服务 第一 第二 第三 "
+                       "两新 非公 优质 相应 其他 其它 本 该 各 龙头 主要 大 四大 五大 三大 六大 美丽乡村".split())
+
+
+class IndustryRecognizer:
+    """Fields named as industries: 高端智能装备产业, 纺织印染产业链; list items before 等…产业."""
+
+    name = "industry"
+
+    def __call__(self, text: str) -> list[Span]:
+        spans = []
+        bounds = token_boundaries(text)
+        for m in INDUSTRY_HEAD.finditer(text):
+            hs = m.start()
+            b = left_boundary(text, hs, max_len=8, allow_verbs=False)
+            if b == hs or b not in bounds:
+                continue
+            # 中国化妆品产业, 世界化妆品产业: the field is 化妆品.
+            lead = re.match(r"(?:中国|世界|全球|国际|全国|国内|国家)", text[b:hs])
+            if lead and hs - b - lead.end() >= 2:
+                b += lead.end()
+            field_ = text[b:hs]
+            if self._generic(field_):
+                continue
+            spans.append(_span(text, b, hs, "INDUSTRY", self.name, 0.6))
+        # 现代服务业, 现代农业, 先进制造业: a modifier plus a sector word is the name itself.
+        for m in re.finditer(r"服务业|制造业|农业", text):
+            hs, he = m.span()
+            b = left_boundary(text, hs, max_len=4, allow_verbs=False)
+            if b == hs or b not in bounds or he not in bounds and text[he: he + 2] not in ("产业", "集群"):
+                continue
+            if self._generic(text[b:hs]) and text[b:hs] not in ("现代", "先进", "高端", "都市", "绿色", "生态"):
+                continue
+            spans.append(_span(text, b, he, "INDUSTRY", self.name, 0.6))
+        # A list before 等 … 产业: 聚焦人工智能、集成电路、生物医药等“6+X”重点产业.
+        for m in re.finditer(r"((?:[^，。、；：！？“”\s等]{2,8}[、和及与]){1,8}[^，。、；：！？“”\s等]{2,8}?)(?:等)?(?:[“\"][^”\"]{1,8}[”\"])?"
+                             rf"(?:[{CN_NUM}0-9]+大)?(?:重点|主导|新兴|特色|优势)?(?:产业集群|产业链|产业|行业|相关企业|相关产业)", text):
+            closer = m.group(0)[len(m.group(1)):]
+            if not re.search(rf"等|相关|[{CN_NUM}0-9]+大", closer):
+                continue
+            items = re.split(r"[、和及与]", m.group(1))
+            pos = m.start(1)
+            for it in items:
+                s = text.find(it, pos)
+                pos = s + len(it)
+                if s < 0:
+                    continue
+                # The first item's left edge: cut at the last non-name word.
+                if it is items[0]:
+                    s = left_boundary(text, s + len(it), max_len=8, allow_verbs=False)
+                    it = text[s:pos]
+                if 2 <= len(it) <= 8 and not self._generic(it) and s in bounds and pos in bounds:
+                    spans.append(_span(text, s, pos, "INDUSTRY", self.name + ":list", 0.65))
+        return spans
+
+    @staticmethod
+    def _generic(field_: str) -> bool:
+        if len(field_) < 2 or field_ in GENERIC_INDUSTRY:
+            return True
+        if re.search(rf"[0-9０-９]|企业|公司|党|镇|区|村|市|县|省|产业|集群|行业|^[{CN_NUM}]|[{CN_NUM}]大$", field_):
+            return True
+        toks = _prefix_tokens(field_, 0, len(field_))
+        # A field is common vocabulary: 东方美谷 (…/ns) or 松江 are places, not industries.
+        if toks and (toks[-1].pos in ("ns", "nr", "nrt", "nt", "nrfg") or toks[0].word in region_lexicon()
+                     or toks[0].word in region_shorts()):
+            return True
+        if any(t.word in ACTION_WORDS or (t.pos.startswith("v") and t.pos != "vn") or t.pos in ("d", "ad", "m", "q", "r", "p", "c", "u")
+               for t in toks):
+            return True
+        if len(toks) == 1 and toks[0].pos.startswith("v"):
+            return True  # 生产产业, 构筑产业: a verb alone is not a field
+        if re.search(r"(?:新兴|传统|未来|重大|优势|先导性|支柱性|化|性|型)$", field_):
+            return True
+        return all_generic(field_) or field_[-1] in "的了在"
+
+
+class KnownRecognizer:
+    """Names and aliases already confirmed (``KnownEntities``), found again as whole words."""
+
+    name = "known"
+
+    def __init__(self, known: KnownEntities):
+        self.known = known
+
+    def __call__(self, text: str) -> list[Span]:
+        pat = self.known.pattern()
+        if pat is None:
+            return []
+        bounds = token_boundaries(text)
+        spans = []
+        for m in pat.finditer(text):
+            s, e = m.span()
+            surface = m.group()
+            # Short forms (two or three characters) must be whole words, not part of a longer one.
+            if len(surface) <= 3 and (s not in bounds or e not in bounds):
+                continue
+            canon = self.known.canonical(surface) or surface
+            type_ = self.known.types.get(canon)
+            if not type_:
+                continue
+            spans.append(Span(s, e, surface, type_, name=surface, source=self.name, confidence=0.85))
+        return spans
+
+
+class ListRecognizer:
+    """Unknown items of a list whose other items are entities of one type: 伽蓝集团、晨冠乳业、
+    广泽食品、森森园等 -> 森森园 is an ENTERPRISE too; also lists closed by 等N家企业/商户/公司.
+
+    Runs after the other layers (it needs their spans): see ``recognize``.
+    """
+
+    name = "list"
+    CLOSER = re.compile(rf"(?:等[{CN_NUM}0-9]*家?|[{CN_NUM}0-9]+家|等一批)[^，。；、]{{0,8}}?(企业|公司|商户|商家|民宿)")
+
+    def extend(self, text: str, spans: list[Span]) -> list[Span]:
+        """New spans for untyped items of enumerations next to typed ones."""
+        out = []
+        for m in re.finditer(r"[^，。；：！？“”()（）\s]+(?:、[^，。；：！？“”()（）\s、]+)+", text):
+            seg_start = m.start()
+            items, pos = [], seg_start
+            for it in m.group().split("、"):
+                items.append((pos, pos + len(it)))
+                pos += len(it) + 1
+            # The last item may run on: 森森园等积极参与 -> cut at 等 / 和 / 两家.
+            ls, le = items[-1]
+            tail = text[ls:le]
+            cut = re.search(r"等|两家|[0-9一二三四五六七八九十]+家|分别|均|都|的|通过|积极|成立|专门", tail)
+            closer_type = None
+            rest = text[ls + (cut.start() if cut else len(tail)):]
+            cm = self.CLOSER.match(rest)
+            if cm and cm.start() == 0 and cut:
+                closer_type = "ENTERPRISE"
+            if cut:
+                items[-1] = (ls, ls + cut.start())
+            # The first item may start after a verb: 会同库卡 -> 库卡.
+            fs, fe = items[0]
+            b = left_boundary(text, fe, max_len=10)
+            items[0] = (max(fs, b), fe)
+            types = {}
+            for s, e in items:
+                for sp in spans:
+                    if sp.start <= s and sp.end >= e or (sp.start >= s and sp.end == e):
+                        types[(s, e)] = sp.type
+            counts: dict[str, int] = {}
+            for t in types.values():
+                counts[t] = counts.get(t, 0) + 1
+            lexical_regions = all(text[s:e] in region_shorts() or text[s:e] in region_lexicon() for s, e in items)
+            if counts:
+                best = max(counts, key=counts.get)
+                if best == "REGION" and lexical_regions:
+                    counts[best] = len(items)  # 松江、嘉兴、杭州、金华: every item is a place name
+                if counts[best] < max(1, len(items) // 2) or best not in ("ENTERPRISE", "REGION"):
+                    if not closer_type:
+                        continue
+                    best = closer_type
+            elif closer_type:
+                best = closer_type
+            else:
+                continue
+            for s, e in items:
+                if (s, e) in types or not (2 <= e - s <= 6):
+                    continue
+                # Every new item must be a nominal word run (not 企业品质优, 发展潜力大).
+                if left_boundary(text, e, max_len=8) > s:
+                    continue
+                if best == "REGION" and not lexical_regions:
+                    continue
+                if best == "ENTERPRISE" and not counts and not has_proper(text, s, e):
+                    continue  # 机器视觉、航空发动机等企业: fields, not company names
+                last = _prefix_tokens(text, s, e)[-1]
+                if not (last.pos[:1] in ("n", "j") or last.pos in ("eng", "x?") or not _known_words().get(last.word)):
+                    continue
+                if any(sp.start < e and sp.end > s for sp in spans):
+                    continue
+                surface = text[s:e]
+                if not re.fullmatch(rf"[{HAN}A-Za-z0-9·]+", surface) or all_generic(surface):
+                    continue
+                out.append(_span(text, s, e, best, self.name, 0.55))
+        return out
+
+
+# --------------------------------------------------------------------------- merge / entry points
+
+
+def merge_spans(spans: list[Span]) -> list[Span]:
+    """Resolve overlapping spans: the longest wins, then the most confident, then by type priority.
+
+    Spans from any number of layers (rules, lexicons, a statistical model) can be passed; the
+    result is non-overlapping and sorted by offset. Identical spans from several layers count once.
+    """
+    order = sorted(spans, key=lambda s: (-(s.end - s.start), -s.confidence, TYPE_PRIORITY.get(s.type, 99), s.start))
+    taken: list[Span] = []
+    used = bytearray(max((s.end for s in spans), default=0) + 1)
+    for s in order:
+        if s.end <= s.start or any(used[s.start: s.end]):
+            continue
+        taken.append(s)
+        for i in range(s.start, s.end):
+            used[i] = 1
+    return sorted(taken, key=lambda s: s.start)
+
+
+RECOGNIZERS: list[Recognizer] = [RegionGazetteer(), SettlementRecognizer(), SuffixOrgRecognizer(),
+                                 PersonRecognizer(), IndustryRecognizer()]
+LIST_RECOGNIZER = ListRecognizer()
+
+
+def recognize(text: str, known: KnownEntities | None = None,
+              recognizers: list[Recognizer] | None = None) -> list[Span]:
+    """Run all recognizers on one cleaned paragraph and merge; offsets index into ``text``.
+
+    ``known`` adds a layer that finds names already confirmed; ``recognizers`` replaces the default
+    layer list (to measure one layer alone, or to add a model).
+    """
+    if not text:
+        return []
+    with jieba_scope():
+        return _recognize(text, known, recognizers)
+
+
+def _recognize(text: str, known: KnownEntities | None, recognizers: list[Recognizer] | None) -> list[Span]:
+    layers = list(RECOGNIZERS if recognizers is None else recognizers)
+    if known is not None and len(known.types) + len(known.aliases):
+        layers.append(KnownRecognizer(known))
+    spans: list[Span] = []
+    for r in layers:
+        spans.extend(r(text))
+    spans = [s for s in spans if _keep(text, s)]
+    merged = merge_spans(spans)
+    if recognizers is None or LIST_RECOGNIZER in recognizers:
+        extra = LIST_RECOGNIZER.extend(text, merged)
+        if extra:
+            merged = merge_spans(merged + extra)
+    return merged
+
+
+def _keep(text: str, s: Span) -> bool:
+    """Last filters every layer shares: no span over punctuation of a clause, none too long."""
+    surface = text[s.start: s.end]
+    if re.search(r"[，。；！？,;!?\n]", surface):
+        return False
+    return len(surface) <= 40
+
+
+def doc_known_from(spans_per_par: list[list[Span]], texts: list[str], base: KnownEntities | None = None) -> KnownEntities:
+    """Names found in a first pass over a document, with the short forms they license.
+
+    A region's short form (金山 for 金山区) counts in the document once its full form was seen,
+    or (for a county) once its parent city was; an organisation's short forms join it
+    (上海侨好食品有限公司 -> 侨好食品); persons found by title are found again by name alone.
+    """
+    k = base.copy() if base is not None else KnownEntities()
+    lex = region_lexicon()
+    found_regions = set()
+    for spans in spans_per_par:
+        for s in spans:
+            if s.type in ("PERSON", "INDUSTRY", "PARTY_ORG", "ALLIANCE", "ZONE", "INSTITUTION") or \
+               (s.type == "ENTERPRISE" and s.source != "list") or (s.type == "GOV_ORG" and len(s.name) > 3):
+                k.add(s.name, s.type, org_short_forms(s.name, s.type))
+            if s.type == "REGION":
+                if s.name in lex:
+                    found_regions.add(s.name)
+                    e = lex[s.name]
+                    if e.short:
+                        k.add(s.name, "REGION", [e.short])
+                elif s.source == "settlement":
+                    k.add(s.name, "REGION")
+    # Counties whose city appears (嘉兴市 -> 嘉善, 平湖) may be named short.
+    cities = {n for n in found_regions if lex[n].level in ("city", "province")}
+    cities |= {lex[n].parents[0] for n in found_regions if lex[n].level == "county" and lex[n].parents}
+    for text in texts:
+        toks, _ = analyze(text)
+        shorts = region_shorts()
+        for t in toks:
+            for e in shorts.get(t.word, ()):
+                if e.level == "county" and set(e.parents) & cities and t.pos.startswith("ns"):
+                    k.add(e.name, "REGION", [e.short])
+    return k
+
+
+ORG_STRIP = re.compile(r"(?:股份有限公司|有限责任公司|有限公司|集团有限公司|公司)$")
+
+
+def org_short_forms(name: str, type_: str) -> list[str]:
+    """Short forms an article may use for an organisation: 上海创元化妆品有限公司 -> 创元化妆品;
+    正泰电气公司 -> 正泰电气."""
+    out = []
+    if type_ == "ENTERPRISE":
+        core = ORG_STRIP.sub("", name)
+        if core != name and len(core) >= 2:
+            out.append(core)
+        # Drop a leading region: 上海创元化妆品 -> 创元化妆品.
+        # Drop a leading place, full or short (province/city/county level, from the gazetteer).
+        for L in range(min(6, len(core) - 3), 1, -1):
+            head = core[:L]
+            e = region_lexicon().get(head)
+            shorts = [x for x in region_shorts().get(head, ()) if x.level != "town"]
+            if (e and e.level != "town") or shorts:
+                out.append(core[L:])
+                break
+    return [o for o in out if o != name]
+
+
+def recognize_document(texts: list[str], known: KnownEntities | None = None) -> list[list[Span]]:
+    """Recognize entities in all paragraphs of one document (two passes).
+
+    The first pass finds names paragraph by paragraph; the second finds them again everywhere,
+    together with the short forms they license in this document (see ``doc_known_from``).
+    Returns one span list per input text, offsets into that text.
+    """
+    with jieba_scope():
+        first = [recognize(t, known) for t in texts]
+        doc_known = doc_known_from(first, texts, known)
+        add_words(doc_known)
+        return [recognize(t, doc_known) for t in texts]
+
+
+_TYPE_TAG = {"REGION": "ns", "PERSON": "nr", "INDUSTRY": "n"}
+
+
+def add_words(known: KnownEntities) -> None:
+    """Make confirmed names single jieba words (廊下 in 廊下郊野公园), then forget cached tokens."""
+    added = False
+    for form in [*known.types, *known.aliases]:
+        if 2 <= len(form) <= 12 and form not in _ADDED_WORDS:
+            _add_jieba_word(form, _TYPE_TAG.get(known.type_of(form) or "", "nt"))
+            added = True
+    if added:
+        analyze.cache_clear()
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m pipeline.entities build-regions [SRC_DIR] [OUT]`` or ``... tag TEXT``."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv and argv[0] == "build-regions":
+        src = argv[1] if len(argv) > 1 else "/work/shared/data/admin_divisions_cn"
+        out = argv[2] if len(argv) > 2 else str(REGION_LEXICON)
+        n = build_region_lexicon(src, out)
+        print(f"wrote {n} region names to {out}")
+        return 0
+    if argv and argv[0] == "tag":
+        text = " ".join(argv[1:])
+        for s in recognize(text):
+            print(f"{s.start}\t{s.end}\t{s.type}\t{s.text}\t{s.source}")
+        return 0
+    print(main.__doc__)
+    return 2
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

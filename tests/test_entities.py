@@ -1,0 +1,139 @@
+"""Entity recognition on real seed sentences (the code knows none of these names)."""
+from pathlib import Path
+
+import pytest
+
+from pipeline.document import Span
+from pipeline.entities import (RECOGNIZERS, IndustryRecognizer, KnownEntities, PersonRecognizer,
+                               RegionGazetteer, SettlementRecognizer, SuffixOrgRecognizer,
+                               build_region_lexicon, merge_spans, recognize, recognize_document,
+                               short_form)
+
+DATA = Path(__file__).parent / "data"
+
+
+def found(spans, type_=None):
+    return {(s.text if type_ else (s.text, s.type)) for s in spans if type_ is None or s.type == type_}
+
+
+def test_build_region_lexicon(tmp_path):
+    out = tmp_path / "regions.txt"
+    n = build_region_lexicon(DATA / "ent_admin", out)
+    lines = [l.split("\t") for l in out.read_text(encoding="utf-8").splitlines() if not l.startswith("#")]
+    rows = {l[0]: l for l in lines}
+    assert n == len(lines)
+    assert rows["金山区"][1:] == ["county", "金山", "上海市"]
+    assert rows["亭林镇"][1:] == ["town", "亭林", "金山区"]
+    assert rows["嘉善县"][1:] == ["county", "嘉善", "嘉兴市"]
+    assert "上海湾区高新技术产业开发区" not in rows  # parks are not settlements
+
+
+def test_short_form():
+    assert short_form("嘉兴市") == "嘉兴"
+    assert short_form("广西壮族自治区") == "广西"
+    assert short_form("马鞍街道") == "马鞍"
+    assert short_form("城区") == ""
+
+
+def test_gazetteer_full_forms():
+    text = "金山廊下镇与毗邻的浙江省嘉兴市大云镇、广陈镇共同组建旅居产业集群活动型党委"
+    spans = RegionGazetteer()(text)
+    assert {"廊下镇", "浙江省", "嘉兴市", "大云镇", "广陈镇"} <= found(spans, "REGION")
+    for s in spans:
+        assert text[s.start:s.end] == s.text
+
+
+def test_settlements():
+    text = "桥湾居民区目前辖4个小区，红光中心村、横泾小区、运河小区和运河佳苑，有封闭式也有开放式小区，因地制宜"
+    names = found(SettlementRecognizer()(text), "REGION")
+    assert {"桥湾居民区", "红光中心村", "横泾小区", "运河小区"} <= names
+    assert "开放式小区" not in names
+    assert not found(SettlementRecognizer()("通过企业帮村、项目富村、产业带村等多种途径"), "REGION")
+
+
+def test_party_orgs_longest_name_wins():
+    text = "近日，亭林镇高端智能装备产业集群党委隶属的两家非公企业开展了党建共建"
+    spans = recognize(text)
+    assert ("亭林镇高端智能装备产业集群党委", "PARTY_ORG") in found(spans)
+    assert not any(s.type == "REGION" and s.text == "亭林镇" for s in spans)
+
+
+def test_party_orgs_list_and_generic():
+    text = "目前已培育伽蓝集团党委、凯宝药业党委、莱士血液党总支、晨冠乳业党支部、创元化妆品党支部等一批"
+    assert {"伽蓝集团党委", "凯宝药业党委", "莱士血液党总支", "晨冠乳业党支部", "创元化妆品党支部"} <= found(
+        SuffixOrgRecognizer()(text), "PARTY_ORG")
+    generic = "产业集群党委采取组织建设联合的方式，促进党支部的规范化建设。"
+    assert not found(recognize(generic), "PARTY_ORG")
+
+
+def test_enterprise_zone_institution_alliance_gov():
+    spans = recognize("在上海侨好食品有限公司，刘豫峰一行参观了企业展厅、生产车间")
+    assert ("上海侨好食品有限公司", "ENTERPRISE") in found(spans)
+    spans = recognize("依托G60脑智科创基地、之江实验室、纳米技术研究院等，聚合九城市547个院士专家工作站")
+    assert {("G60脑智科创基地", "ZONE"), ("之江实验室", "INSTITUTION"), ("纳米技术研究院", "INSTITUTION")} <= found(spans)
+    spans = recognize("南桥镇党委以“优势互补、互帮共建”为原则，牵头组建“三点两路”党建联合体，整合园、村、企三方资源")
+    assert ("“三点两路”党建联合体", "ALLIANCE") in found(spans)
+    assert ("南桥镇党委", "PARTY_ORG") in found(spans)
+    spans = recognize("去年8月，在金山区委组织部、区社会工作党委和区经委等部门共同努力下")
+    assert {("金山区委组织部", "GOV_ORG"), ("区社会工作党委", "PARTY_ORG"), ("区经委", "GOV_ORG")} <= found(spans)
+    spans = recognize("南桥镇江海经济园区在地理位置上紧挨张翁庙村")
+    assert {("南桥镇", "REGION"), ("江海经济园区", "ZONE"), ("张翁庙村", "REGION")} <= found(spans)
+
+
+def test_sector_enterprises_and_lists():
+    text = "比如，凯宝药业助力庄行镇新叶村创建；伽蓝集团、晨冠乳业、广泽食品、森森园等积极参与圆梦行动"
+    ents = found(recognize(text), "ENTERPRISE")
+    assert {"凯宝药业", "伽蓝集团", "晨冠乳业", "广泽食品", "森森园"} <= ents
+    # Fields before 等…企业 are not companies.
+    assert not found(recognize("推动生物医药企业资源共享"), "ENTERPRISE")
+
+
+def test_persons():
+    text = "本报讯(张依婷)3月7日下午，区委书记刘健，区委常委、人武部部长李德华一行来工业区社区开展活动。工业区领导沈国忠、余飞麟及社区全体领导班子参加调研。"
+    names = found(PersonRecognizer()(text), "PERSON")
+    assert {"张依婷", "刘健", "李德华", "沈国忠", "余飞麟"} <= names
+    assert "班子" not in names
+    assert found(PersonRecognizer()("汤学安 摄"), "PERSON") == {"汤学安"}
+
+
+def test_industries():
+    text = "逐步形成了PTA、纺织印染、新材料、金属制造和环保能源五大产业集群。"
+    assert {"PTA", "纺织印染", "新材料", "金属制造", "环保能源"} <= found(IndustryRecognizer()(text), "INDUSTRY")
+    text = "松江区聚焦人工智能、集成电路、生物医药等\"6+X\"重点产业，创新探索"
+    assert {"人工智能", "集成电路", "生物医药"} <= found(recognize(text), "INDUSTRY")
+    assert not found(recognize("奉贤区扎实推进东方美谷产业党建工作"), "INDUSTRY")
+
+
+def test_merge_spans_longest_then_confidence_then_type():
+    a = Span(0, 3, "金山区", "REGION", confidence=0.9)
+    b = Span(0, 5, "金山工业区", "ZONE", confidence=0.6)
+    c = Span(5, 7, "社区", "REGION", confidence=0.5)
+    d = Span(5, 7, "社区", "GOV_ORG", confidence=0.9)
+    merged = merge_spans([a, b, c, d])
+    assert [(s.text, s.type) for s in merged] == [("金山工业区", "ZONE"), ("社区", "GOV_ORG")]
+    e = Span(0, 2, "XY", "ENTERPRISE", confidence=0.6)
+    f = Span(0, 2, "XY", "PARTY_ORG", confidence=0.6)
+    assert merge_spans([e, f])[0].type == "PARTY_ORG"
+
+
+def test_known_entities_found_again():
+    known = KnownEntities()
+    known.add("正泰电气公司", "ENTERPRISE", ["正泰电气"])
+    spans = recognize("由1家龙头企业正泰电气牵头", known)
+    assert any(s.text == "正泰电气" and s.type == "ENTERPRISE" and s.source == "known" for s in spans)
+    assert known.canonical("正泰电气") == "正泰电气公司"
+
+
+def test_recognize_document_licenses_short_forms():
+    texts = ["金山区发挥产业集群党委政治引领的作用。", "金山在五个镇和一个工业区试点实施了新模式。"]
+    spans = recognize_document(texts)
+    assert any(s.text == "金山" and s.type == "REGION" for s in spans[1])
+
+
+def test_layers_are_named_and_offsets_hold():
+    assert [r.name for r in RECOGNIZERS] == ["gazetteer", "settlement", "suffix", "person", "industry"]
+    text = (Path(__file__).parent.parent / "corpus" / "003_093a10fb15906c3d.txt").read_text(encoding="utf-8")
+    para = text.splitlines()[1] if len(text.splitlines()) > 1 else text
+    for s in recognize(para):
+        assert para[s.start:s.end] == s.text
+        assert len(s.text) <= 40 and "，" not in s.text

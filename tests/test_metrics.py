@@ -1,0 +1,231 @@
+"""pipeline.metrics: number normalization, what is and is not a metric, and real seed sentences."""
+from __future__ import annotations
+
+import pytest
+
+from kb.evaluate import evaluate, load_gold
+from pipeline.document import Document, Paragraph, Span
+from pipeline.metrics import extract_document_metrics, extract_metrics, normalize_number, parse_number
+from pipeline.stages import prepare
+from tests.conftest import DATA, seed
+
+
+def values(text, **kw):
+    return [(m.value, m.unit) for m in extract_metrics(text, **kw)]
+
+
+# ---------------------------------------------------------------- normalize_number
+
+@pytest.mark.parametrize("span, expected", [
+    ("216", 216), ("1,021", 1021), ("83.2", 83.2), ("３６", 36),
+    ("9.6万", 96000), ("9.6 万", 96000), ("4万余", 40000), ("20余万", 200000), ("2.6万余", 26000),
+    ("9000余万", 90_000_000), ("1.7万余", 17000), ("8.5亿", 850_000_000),
+    ("三", 3), ("两", 2), ("五", 5), ("十八", 18), ("一千多", 1000), ("二十余", 20),
+    ("280多", 280), ("1000余", 1000), ("逾百", 100), ("近百", 100), ("逾200", 200),
+    ("百亿", 1e10), ("千万", 1e7), ("1.3万亿", 1.3e12), ("1.14万亿", 1.14e12), ("5万亿", 5e12), ("百分之三十", 30), ("30%", 30), ("30%以上", 30),
+])
+def test_normalize_number(span, expected):
+    assert normalize_number(span) == pytest.approx(expected)
+
+
+def test_parse_number_keeps_the_qualifier():
+    assert parse_number("280多") == (280.0, "多")
+    assert parse_number("近百") == (100.0, "近")
+    assert parse_number("约300") == (300.0, "约")
+    assert parse_number("216") == (216.0, "")
+
+
+@pytest.mark.parametrize("bad", ["", "abc", "余", "家"])
+def test_normalize_number_rejects_non_numbers(bad):
+    with pytest.raises(ValueError):
+        normalize_number(bad)
+
+
+# ---------------------------------------------------------------- what is a metric
+
+@pytest.mark.parametrize("text, expected", [
+    ("目前，首批试点的8家产业集群(活动型)党委，覆盖 216 家非公企业或合作社，共有党员 1021 名。",
+     [(8, "家"), (216, "家"), (1021, "名")]),
+    ("新增市场主体 9.6 万家，新增规模以上企业 427 家", [(96000, "家"), (427, "家")]),
+    ("共筹得善款 4万余元，并获得书籍捐赠 1419 本", [(40000, "元"), (1419, "本")]),
+    ("全区党组织覆盖率83.2%。", [(83.2, "%")]),
+    ("半年内组织了三次集群行业研讨会、五次产业发展联盟活动", [(3, "次"), (5, "次")]),
+    ("下辖280多家规上企业、1000余家中小企业,拥有20余万名产业工人",
+     [(280, "家"), (1000, "家"), (200000, "名")]),
+    ("金山在五个镇和一个工业区试点实施了产业集群党建工作新模式", [(5, "个"), (1, "个")]),
+    ("恒大国能从摘牌到取得土地证仅用 4 个小时。", [(4, "小时")]),
+    ("近两年，新发展党员的数量占全区总数的30%以上。", [(30, "%")]),
+    ("参与群众达一千多人次，发放党建宣传、便民信息1万余份", [(1000, "人次"), (10000, "份")]),
+    ("连城广场自开业来便集聚了近百家店铺", [(100, "家")]),
+    ("目前已签约、开展项目逾百个", [(100, "个")]),
+    ("每年开展两次走访调研活动；每年推动一个项目", [(2, "次"), (1, "个")]),
+    ("2017年，公司完成产值8.5亿元，实现税收5189万元。", [(850_000_000, "元"), (51_890_000, "元")]),
+    ("税收总量连续跨上400亿、500亿台阶", [(4e10, "元"), (5e10, "元")]),
+    ("经济规模连续跨越5万亿、6万亿台阶", [(5e12, "元"), (6e12, "元")]),
+    ("实现增加值约1.14万亿元", [(1.14e12, "元")]),
+    ("形成3个万亿级产业集群和5个国家级集群", [(3, "个"), (5, "个")]),
+    ("对4.2万居民开展服务", []),  # a bare 万 count without a measure word or money context
+    # thresholds name classes; only the counts are metrics
+    ("企业预计全年产值超10亿元28家，其中超百亿1家、20亿元10家。", [(28, "家"), (1, "家"), (10, "家")]),
+    ("新增税收超千万企业 224 家", [(224, "家")]),
+    ("产业链上下游超1万家企业启动了数字化改造", [(10000, "家")]),
+])
+def test_metrics_found(text, expected):
+    assert values(text) == [(pytest.approx(v), u) for v, u in expected]
+
+
+@pytest.mark.parametrize("text", [
+    "明确分3年实现八类重点领域组织覆盖率八个百分百的目标",  # slogan
+    "打造了凯宝药业党委“五个一工程”等特色工作品牌",
+    "打造五个一工程品牌",
+    "金山工业区构建“1+17+49”的党群服务功能体系",
+    "构建1+17+49的党群服务功能体系",
+    "建立健全“三会一课”等制度，落实“两区一堡”的战略定位",
+    "综合运用“三缘组建”和“四个一批”工作法",
+    "做到五清，落实四个一批",
+    "成功创建上海市第三批乡村振兴示范村，在百强企业中排名第40位",
+    "2021年3月7日下午，2018年9月起，3 年间",
+    "咨询电话：021-57921234",
+    "组织开展“百场宣讲进站点”活动，推行车间“班前10分钟”",
+    "有一家企业转型发展中遇到了难题",
+    "长城、中变两家同行业公司改变了做法",
+    "金正斌向吴衡、张琦两位代表颁发纪念证书",
+    "实现红色党群活动一体化，提供一站式服务",
+    "每年结对 1-2 户困难家庭",
+    "购买了一条电镀线用于生产 12 寸晶圆",
+    "研发的300毫米、450毫米集成电路用晶体生产系统",
+    "G60 科创走廊，1.0版G60上海松江科创走廊",
+    "深入开展“五个我来”5个方面活动",
+    "围绕组织共建等五大项目开展活动，梳理为十二项主题、五类十八种模式",
+    "一个目标蹄疾步稳，一条主线贯穿始终",
+    "高楼村通过一年多的努力，庆祝中国共产党成立 98 周年",
+    "今年前10个月，全国高技术产业投资同比增长",
+    "个人消费者购买的最终销售价格在6000元以下的手机",
+])
+def test_not_metrics(text):
+    assert extract_metrics(text) == []
+
+
+def test_number_conversion_does_not_touch_words():
+    # cn2an runs on number spans only: the indicator keeps its words intact
+    [m] = extract_metrics("推动长三角一体化发展，覆盖企业121家")
+    assert (m.value, m.unit, m.raw) == (121, "家", "121家")
+    assert "一体化" not in m.indicator and "1体化" not in m.indicator
+
+
+# ---------------------------------------------------------------- indicator, subject, period, raw
+
+def test_indicator_after_the_unit_and_before_the_number():
+    [a] = extract_metrics("覆盖 216 家非公企业或合作社")
+    assert a.indicator.startswith("非公企业")
+    assert a.raw == "216家"
+    [b] = extract_metrics("截至目前，组织覆盖率100%。")
+    assert b.indicator == "组织覆盖率"
+
+
+def test_raw_keeps_qualifiers():
+    raws = [m.raw for m in extract_metrics("共筹得善款 4万余元，参与培训人数逾200人次，占30%以上")]
+    assert raws == ["4万余元", "逾200人次", "30%以上"]
+
+
+def test_subject_is_the_nearest_entity_before_the_number_in_the_sentence():
+    text = "奉贤区扎实推进工作。全区在区民政局登记的社会组织有662家，建立独立党组织的111家。"
+    spans = [Span(0, 3, "奉贤区", "REGION"), Span(12, 16, "区民政局", "GOV_ORG", name="奉贤区民政局")]
+    ms = extract_metrics(text, spans=spans, paragraph_idx=4)
+    assert [m.value for m in ms] == [662, 111]
+    assert ms[0].subject == "奉贤区民政局" and ms[0].subject_text == "区民政局"
+    assert all(m.paragraph_idx == 4 for m in ms)
+    assert text[ms[0].start:ms[0].end] == "662家"
+
+
+def test_subject_falls_back_to_the_sentence_subject():
+    [m] = extract_metrics("青村镇满天星社工服务社党支部现有党员17人。")
+    assert m.subject_text.startswith("青村镇")
+    assert m.indicator == "党员"
+
+
+def test_period_from_the_sentence_and_from_the_document_date():
+    [a] = extract_metrics("2017年，公司完成产值8.5亿元。")
+    assert a.period == "2017"
+    [b] = extract_metrics("去年，开展电动车专项检查16次。", doc_date="2019-07-01")
+    assert b.period == "2018"
+    [c] = extract_metrics("今年5月，新增会员20家。", doc_date="20190701")
+    assert c.period == "2019"
+    [d] = extract_metrics("2016年5月，共有党员30名。")
+    assert d.period == "2016-05"
+
+
+def test_heading_figure_repeated_in_the_body_is_kept_once():
+    doc = Document(source="x.txt", date=None)
+    for i, (kind, text) in enumerate([("heading", "产业党组织覆盖率 100%"),
+                                      ("body", "全区共建立党组织65个，组织覆盖率100%。"),
+                                      ("body", "全区共建立党组织65个，组织覆盖率100%。")]):
+        doc.paragraphs.append(Paragraph(i, text, list(range(len(text))), kind=kind,
+                                        duplicate_of=("x.txt", 1) if i == 2 else None))
+    ms = extract_document_metrics(doc)
+    assert [(m.value, m.unit, m.paragraph_idx) for m in ms] == [(65, "个", 1), (100, "%", 1)]
+
+
+# ---------------------------------------------------------------- real seeds
+
+def test_seed_003_finds_exactly_the_gold_metrics():
+    """The short Shaoxing article (traditional script, pinyin notes) after the real cleaning stages."""
+    gold = next(d for d in load_gold(DATA / "seed-gold.jsonl") if d["doc"].startswith("003_"))
+    found = extract_document_metrics(prepare(seed("003")))
+    assert sorted((m.value, m.unit) for m in found) == sorted((float(m["value"]), m["unit"]) for m in gold["metrics"])
+    raws = {m.raw for m in found}
+    assert {"280多家", "1000余家", "20余万名", "9000余万元", "2.6万余个", "1.7万余人次"} <= raws
+    assert not raws & {"10亿元", "百亿", "20亿元", "10分钟"}  # thresholds and a quoted slogan
+
+
+def test_seed_000_lists_of_counts():
+    par = next(p for p in prepare(seed("000")).paragraphs if "党群服务站点" in p.text)
+    got = [(m.raw, m.indicator) for m in extract_metrics(par.text)]
+    assert [r for r, _ in got][:4] == ["四个", "四个", "两个", "一个"]  # 一个 counts: it closes a list
+    assert got[0][1] == "党群服务站点"
+
+
+def test_metric_f1_on_all_seeds():
+    """Every seed through the real stages, scored with kb.evaluate (measured 0.990 when written)."""
+    gold = load_gold(DATA / "seed-gold.jsonl")
+    pred = []
+    for g in gold:
+        ms = extract_document_metrics(prepare(seed(g["doc"][:3])))
+        pred.append({"doc": g["doc"], "metrics": [{"value": m.value, "unit": m.unit} for m in ms]})
+    report = evaluate(pred, gold)
+    assert report.metrics.f1 >= 0.9
+    assert report.metrics.precision >= 0.9 and report.metrics.recall >= 0.9
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("3个小时后，官兵们行进到村口", []),
+    ("十多分钟后，镇村两级党员干部赶到", []),
+    ("安置点里这户人家10个月大的婴儿", []),
+    ("就在险情发生前的三个小时，干部提前预警", []),
+    ("经过1个多小时的机动，到达受灾最严重地区", [(1, "小时")]),
+    ("将传输效率提升到传统天线的两倍以上", [(2, "倍")]),
+    ("有上千间房屋受损，整个县近百万亩的毛竹林", [(1000, "间"), (1_000_000, "亩")]),
+])
+def test_durations_and_large_chinese_numbers(text, expected):
+    assert values(text) == [(pytest.approx(v), u) for v, u in expected]
+
+
+def test_a_word_ending_in_a_qualifier_is_not_a_qualifier():
+    [m] = extract_metrics("如果配电设施出现漏电，将会影响附近30户居民的正常生活。")
+    assert (m.value, m.unit, m.raw) == (30, "户", "30户")
+
+
+def test_offsets_and_raw_agree_on_arbitrary_text():
+    from hypothesis import given, settings, strategies as st
+
+    alphabet = st.sampled_from(list("0123456789.,%一二两三四五六七八九十百千万亿余多近超约第个家名次元万亿“”\"《》、，。和企业党员 -+"))
+
+    @settings(max_examples=300, deadline=None)
+    @given(st.lists(alphabet, max_size=40).map("".join))
+    def check(text):
+        for m in extract_metrics(text):
+            assert 0 <= m.start < m.end <= len(text)
+            assert m.raw == "".join(text[m.start:m.end].split())
+            assert m.value >= 0
+
+    check()
