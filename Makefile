@@ -6,6 +6,8 @@ BIN     = $(VENV)/bin
 DB     ?= kb/cluster.sqlite
 SHARED ?= ../shared
 CONFUSIONS = $(SHARED)/data/ocr_confusion/confusion.txt
+GOLD        = $(SHARED)/data/seed-gold.jsonl
+GOLD_COPY   = tests/data/seed-gold.jsonl
 
 .PHONY: setup run test eval calibrate clean-db clean
 
@@ -22,6 +24,14 @@ run: setup
 
 test: setup
 	$(BIN)/python -m pytest
+
+eval: setup
+	@if [ -f $(GOLD) ]; then \
+		$(BIN)/kb eval $(GOLD) --corpus corpus/ --layers; \
+	else \
+		echo "note: $(GOLD) is missing; scoring against the copy in $(GOLD_COPY)"; \
+		$(BIN)/kb eval $(GOLD_COPY) --corpus corpus/ --layers; \
+	fi
 
 calibrate: setup
 	@if [ -f $(CONFUSIONS) ]; then \

@@ -170,12 +170,21 @@ def extract(source: str, lines: bool) -> None:
 @click.option("--corpus", default="corpus", show_default=True, type=click.Path(exists=True),
               help="The documents the gold file annotates.")
 @click.option("--json", "as_json", is_flag=True, help="Print the scores as JSON.")
-def evaluate(gold: str, corpus: str, as_json: bool) -> None:
-    """Ingest CORPUS into a fresh database and score entities, relations and metrics against GOLD."""
-    from .extraction import evaluate_corpus
+@click.option("--layers", is_flag=True, help="Also score each entity recognizer layer alone and left out.")
+def evaluate(gold: str, corpus: str, as_json: bool, layers: bool) -> None:
+    """Ingest CORPUS into a fresh database and score entities, relations and metrics against GOLD.
+
+    Matching: entities on name-or-alias and type; relations on subject, predicate and object by
+    name-or-alias (COOPERATES_WITH either way round); metrics on value and unit. See kb/evaluate.py.
+    """
+    from .extraction import evaluate_corpus, layer_contributions
 
     report, table = evaluate_corpus(gold, corpus)
     click.echo(json.dumps(report, ensure_ascii=False, indent=1) if as_json else table)
+    if layers:
+        click.echo(f"\n{'entity recognizer layers':<28}{'entity F1':>10}{'relation F1':>13}")
+        for label, scores in layer_contributions(gold, corpus):
+            click.echo(f"{label:<28}{scores['entities']:>10.3f}{scores['relations']:>13.3f}")
 
 
 if __name__ == "__main__":

@@ -42,11 +42,47 @@ def extract_text(text: str, source: str = "<text>") -> dict[str, Any]:
 def evaluate_corpus(gold_path: str | Path, corpus: str | Path) -> tuple[dict[str, Any], str]:
     """Ingest ``corpus`` into a fresh temporary database and score it against the gold file."""
     gold = load_gold(str(gold_path))
+    report = evaluate(_predict_corpus(corpus), gold)
+    return report_dict(report), format_report(report)
+
+
+def layer_contributions(gold_path: str | Path, corpus: str | Path) -> list[tuple[str, dict[str, float]]]:
+    """Entity and relation micro scores with all recognizer layers, each layer alone, and each left out."""
+    from pipeline import entities
+
+    gold = load_gold(str(gold_path))
+    layers = list(entities.RECOGNIZERS)
+    runs = [("all layers", layers)]
+    runs += [(f"only {layer.name}", [layer]) for layer in layers]
+    runs += [(f"without {layer.name}", [other for other in layers if other is not layer]) for layer in layers]
+    rows = []
+    try:
+        for label, chosen in runs:
+            entities.RECOGNIZERS[:] = chosen
+            report = report_dict(evaluate(_predict_corpus(corpus), gold))
+            rows.append((label, {"entities": report["entities"]["f1"], "relations": report["relations"]["f1"]}))
+    finally:
+        entities.RECOGNIZERS[:] = layers
+    return rows
+
+
+def _predict_corpus(corpus: str | Path) -> list[dict[str, Any]]:
     with tempfile.TemporaryDirectory() as tmp:
         store = Store(Path(tmp) / "eval.sqlite")
         ingest(store, [corpus])
         ids = [row[0] for row in store.db.execute("select id from documents where status = 'ok' order by id")]
         predicted = [store.document_facts(doc_id) for doc_id in ids]
         store.db.close()
-    report = evaluate(predicted, gold)
-    return report.to_dict() if hasattr(report, "to_dict") else asdict(report), format_report(report)
+    return predicted
+
+
+def report_dict(report) -> dict[str, Any]:
+    """An EvalReport as plain data: counts, precision, recall and F1 for every row."""
+    def score(s) -> dict[str, float]:
+        return {"gold": s.gold, "predicted": s.predicted, "correct": s.correct,
+                "precision": round(s.precision, 4), "recall": round(s.recall, 4), "f1": round(s.f1, 4)}
+
+    return {"entities": score(report.entities), "relations": score(report.relations),
+            "metrics": score(report.metrics),
+            "entity_types": {k: score(v) for k, v in sorted(report.entity_types.items())},
+            "predicates": {k: score(v) for k, v in sorted(report.predicates.items())}}

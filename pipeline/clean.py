@@ -23,6 +23,7 @@ INNER_SPACE = re.compile(
     rf"|(?<=[A-Za-z0-9%])[ \t\u00a0]+(?=[{HAN}{CJK_PUNCT}])"
 )
 MARKDOWN_HEADING = re.compile(r"^\s*#{1,6}\s+")
+MARKUP_LINE = re.compile(r"^\s*(?:<!--.*?-->|</?[A-Za-z][^>]{0,200}>)+\s*$")  # markup left in a text file
 TERMINAL = set("。！？!?；;…")
 CLOSERS = "”’」』)）》】\"' "
 CONTINUATION_END = set("，、,的和与及在对把将为是了“《(—:：")
@@ -91,7 +92,10 @@ def remove_inner_spaces(line: Line) -> Line:
 
 
 def is_noise(text: str) -> bool:
-    """A line of scattered OCR fragments: many one- or two-character pieces and no sentence punctuation."""
+    """A line of scattered OCR fragments (many one- or two-character pieces and no sentence
+    punctuation), of symbols, or of markup left in a text file (``<!--repaste.body.begin-->``)."""
+    if MARKUP_LINE.match(text):
+        return True
     tokens = text.split()
     if any(ch in "，。；！？,;" for ch in text):
         return False

@@ -60,6 +60,7 @@ def test_spaces_between_latin_words_and_numbers_survive():
 
 def test_noise_and_word_crossing_helpers():
     assert is_noise("镇 党 委引领 菲 企 力 M 4 村 冮")
+    assert is_noise("<!--repaste.body.begin-->") and is_noise("</div>")
     assert not is_noise("金山区探索产业集群党建新实践")
     assert word_crosses("助推组织建设规范落", "实。联合上党课")
     assert not word_crosses("提升企业党建的合力。", "产业集群")
