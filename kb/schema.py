@@ -29,7 +29,10 @@ TABLES: dict[str, dict] = {
         columns={"id": int, "document_id": int, "kind": str, "text": str, "value": str, "start": int},
         pk="id", foreign_keys=[("document_id", "documents", "id")],
     ),
-    "entities": dict(columns={"id": int, "name": str, "type": str}, pk="id", not_null={"name", "type"}),
+    # local_to: the document a still-relative name (区委组织部 left unresolved) belongs to; such a
+    # name means a different body in every article, so it is never merged across documents.
+    "entities": dict(columns={"id": int, "name": str, "type": str, "local_to": int}, pk="id",
+                     not_null={"name", "type"}, foreign_keys=[("local_to", "documents", "id")]),
     "aliases": dict(
         columns={"entity_id": int, "alias": str}, pk=("entity_id", "alias"),
         foreign_keys=[("entity_id", "entities", "id")],
@@ -64,7 +67,7 @@ TABLES: dict[str, dict] = {
 
 INDEXES = [
     ("documents", ["sha256"], True), ("documents", ["source"], False),
-    ("paragraphs", ["document_id", "idx"], True), ("entities", ["name", "type"], True),
+    ("paragraphs", ["document_id", "idx"], True), ("entities", ["name", "type"], False),
     ("aliases", ["alias"], False), ("mentions", ["entity_id"], False), ("mentions", ["document_id"], False),
     ("relations", ["subject_id"], False), ("relations", ["object_id"], False),
     ("relations", ["predicate"], False), ("metrics", ["subject_id"], False), ("asides", ["document_id"], False),
@@ -82,6 +85,9 @@ def create(db: sqlite_utils.Database) -> None:
                 db[name].create(**spec)
         for table, columns, unique in INDEXES:
             db[table].create_index(columns, unique=unique, if_not_exists=True)
+        # One row per canonical name and type, corpus-wide (or per document for relative names).
+        db.execute("create unique index if not exists idx_entities_identity "
+                   "on entities(name, type, ifnull(local_to, 0))")
     if not db["paragraphs_fts"].exists():
         # FTS5 over jieba-segmented text: a two-character query such as 党委 is one token there,
         # which a trigram tokenizer cannot match.

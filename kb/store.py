@@ -122,7 +122,7 @@ class Store:
 
     def _save_extraction(self, doc: Document, doc_id: int, paragraph_ids: dict[int, int]) -> None:
         for span in doc.entities:
-            entity_id = self.entity_id(span.name, span.type, create=True)
+            entity_id = self.entity_id(span.name, span.type, create=True, document_id=doc_id)
             if span.text != span.name:
                 self.db["aliases"].insert({"entity_id": entity_id, "alias": span.text}, ignore=True)
             para = doc.paragraphs[span.paragraph_idx] if 0 <= span.paragraph_idx < len(doc.paragraphs) else None
@@ -133,8 +133,8 @@ class Store:
                 "surface": span.text, "source": span.source or None, "confidence": span.confidence,
             })
         for rel in doc.relations:
-            subject_id = self.entity_id(rel.subject, rel.subject_type, create=True)
-            object_id = self.entity_id(rel.object, rel.object_type, create=True)
+            subject_id = self.entity_id(rel.subject, rel.subject_type, create=True, document_id=doc_id)
+            object_id = self.entity_id(rel.object, rel.object_type, create=True, document_id=doc_id)
             self.db["relations"].insert({
                 "subject_id": subject_id, "predicate": rel.predicate, "object_id": object_id,
                 "document_id": doc_id, "paragraph_id": paragraph_ids.get(rel.paragraph_idx),
@@ -150,14 +150,20 @@ class Store:
                 "paragraph_id": paragraph_ids.get(metric.paragraph_idx),
             })
 
-    def entity_id(self, name: str, type_: str, create: bool = False) -> int | None:
-        """Id of the entity (name, type); the same canonical name and type is one entity corpus-wide."""
-        row = self.db.execute("select id from entities where name = ? and type = ?", [name, type_]).fetchone()
+    def entity_id(self, name: str, type_: str, create: bool = False, document_id: int | None = None) -> int | None:
+        """Id of the entity (name, type): the same canonical name and type is one entity corpus-wide.
+
+        A name still relative to its article (区委组织部 that resolution could not anchor) is an
+        entity of that document only (``local_to``), so two districts' bodies never merge.
+        """
+        local_to = document_id if document_id is not None and is_relative_name(name) else None
+        row = self.db.execute("select id from entities where name = ? and type = ? and local_to is ?",
+                              [name, type_, local_to]).fetchone()
         if row:
             return row[0]
         if not create:
             return None
-        return self.db["entities"].insert({"name": name, "type": type_}).last_pk
+        return self.db["entities"].insert({"name": name, "type": type_, "local_to": local_to}).last_pk
 
     def lookup_entity(self, name: str) -> int | None:
         """Id of an entity by canonical name or alias (any type), or None."""
@@ -173,10 +179,11 @@ class Store:
         an article about another district, and resolution works them out per document.
         """
         known = KnownEntities()
-        for name, type_ in self.db.execute("select name, type from entities"):
+        for name, type_ in self.db.execute("select name, type from entities where local_to is null"):
             known.add(name, type_)
         for alias, name, type_ in self.db.execute(
-                "select a.alias, e.name, e.type from aliases a join entities e on e.id = a.entity_id"):
+                "select a.alias, e.name, e.type from aliases a join entities e on e.id = a.entity_id "
+                "where e.local_to is null"):
             if not is_relative_name(alias):
                 known.add(name, type_, [alias])
         return known

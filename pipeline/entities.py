@@ -60,6 +60,14 @@ class Recognizer(Protocol):
     def __call__(self, text: str) -> list[Span]: ...
 
 
+@lru_cache(maxsize=1)
+def _char_nlp():
+    """A blank Chinese spaCy pipeline that tokenizes by character (for the phrase matcher)."""
+    import spacy
+
+    return spacy.blank("zh")
+
+
 @dataclass
 class KnownEntities:
     """Entities already confirmed (in the store, or earlier in the same document).
@@ -70,7 +78,7 @@ class KnownEntities:
 
     types: dict[str, str] = field(default_factory=dict)
     aliases: dict[str, str] = field(default_factory=dict)
-    _pattern: re.Pattern | None = field(default=None, repr=False, compare=False)
+    _matcher: object | None = field(default=None, repr=False, compare=False)
 
     def add(self, name: str, type_: str, aliases: Iterable[str] = ()) -> None:
         """Add (or confirm) a canonical name of a type, with surface forms that mean it."""
@@ -78,7 +86,7 @@ class KnownEntities:
         for a in aliases:
             if a and a != name and a not in self.types:
                 self.aliases.setdefault(a, name)
-        self._pattern = None
+        self._matcher = None
 
     def update(self, other: "KnownEntities") -> None:
         """Add every name and alias of ``other``."""
@@ -87,7 +95,7 @@ class KnownEntities:
         for a, n in other.aliases.items():
             if a not in self.types:
                 self.aliases.setdefault(a, n)
-        self._pattern = None
+        self._matcher = None
 
     def copy(self) -> "KnownEntities":
         return KnownEntities(dict(self.types), dict(self.aliases))
@@ -102,15 +110,29 @@ class KnownEntities:
         c = self.canonical(surface)
         return self.types.get(c) if c else None
 
-    def pattern(self) -> re.Pattern | None:
-        """One regex alternation over all names and aliases, longest first (leftmost-longest)."""
-        if self._pattern is None:
-            forms = sorted({*self.types, *self.aliases}, key=len, reverse=True)
-            forms = [f for f in forms if len(f) >= 2]
+    def find(self, text: str) -> list[tuple[int, int]]:
+        """Leftmost-longest, non-overlapping (start, end) of every known name or alias in ``text``.
+
+        A spaCy PhraseMatcher over a character-tokenized Doc: it looks names up by hash, so the
+        cost does not grow with the number of names the store holds (a regex alternation does).
+        """
+        if self._matcher is None:
+            forms = [f for f in {*self.types, *self.aliases} if len(f) >= 2]
             if not forms:
-                return None
-            self._pattern = re.compile("|".join(map(re.escape, forms)))
-        return self._pattern
+                return []
+            from spacy.matcher import PhraseMatcher
+
+            nlp = _char_nlp()
+            self._matcher = PhraseMatcher(nlp.vocab)
+            self._matcher.add("KNOWN", list(nlp.tokenizer.pipe(forms)))
+        doc = _char_nlp().make_doc(text)
+        found = sorted(((doc[s:e].start_char, doc[s:e].end_char) for _, s, e in self._matcher(doc)),
+                       key=lambda se: (se[0], se[0] - se[1]))
+        spans: list[tuple[int, int]] = []
+        for start, end in found:
+            if not spans or start >= spans[-1][1]:
+                spans.append((start, end))
+        return spans
 
     def __len__(self) -> int:
         return len(self.types)
@@ -136,7 +158,7 @@ _ETHNIC = re.compile(r"(?:[\u4e00-\u9fff]{1,5}?族)+$")
 
 
 def short_form(name: str) -> str:
-    """The short form of an administrative name (嘉兴市 -> 嘉兴, 广西壮族自治区 -> 广西), or ''."""
+    """The short form of an administrative name (常州市 -> 常州, 广西壮族自治区 -> 广西), or ''."""
     for suf in REGION_SUFFIXES:
         if name.endswith(suf) and len(name) > len(suf):
             core = name[: -len(suf)]
@@ -288,6 +310,8 @@ def _region_matches(text: str) -> list[tuple[int, int, RegionEntry]]:
             e = lex.get(text[i: i + L])
             if e is not None and e.level == "town" and _common_short(e.short):
                 e = None
+            if e is not None and not e.short and _glued_region(text, i, i + L):
+                e = None
             if e is not None:
                 hit = (i, i + L, e)
                 break
@@ -297,6 +321,16 @@ def _region_matches(text: str) -> list[tuple[int, int, RegionEntry]]:
         else:
             i += 1
     return out
+
+
+def _glued_region(text: str, s: int, e: int) -> bool:
+    """True for a one-character-core county name (城区, 东区, 郊区) that is really an everyday word
+    or the tail of a place name before it (广东区域 is 广东 + 区域, not 广 + 东区)."""
+    name = text[s:e]
+    if _known_words().get(name, 0) >= 500:
+        return True  # 城区, 郊区, 矿区 are words first
+    before = text[max(0, s - 3): s + 1]
+    return any(before[k:] in region_shorts() or before[k:] in region_lexicon() for k in range(len(before) - 1))
 
 
 # Words added to jieba while recognizing one document, with what they replaced (see jieba_scope).
@@ -364,7 +398,7 @@ def analyze(text: str) -> tuple[tuple[Tok, ...], tuple[tuple[int, int, RegionEnt
     regions = _region_matches(text)
     for s, e, r in regions:
         # Force gazetteer names to be single tokens so that left-boundary walks see them whole
-        # (jieba alone cuts 亭林镇 as 亭/林镇 and 柘林镇迎龙 as 柘林/镇迎/龙).
+        # (jieba alone cuts 湖塘镇 as 亭/林镇 and 横林镇迎凤 as 柘林/镇迎/龙).
         _add_jieba_word(r.name, "ns")
     toks = []
     pos = 0
@@ -419,7 +453,7 @@ NAME_VERBS = set("应用 制造 服务 发展 建设 管理 研发 开发 创业
                  "营销 融合 示范 进口 出口 经营 创意 规划 装备 育".split())
 # Words that never start or sit inside a name: determiners, generic heads, quantities, titles.
 STOP_WORDS = set("全 各 本 该 每 此 这 那 其 我 我们 他们 全区 全镇 全市 全县 全村 本区 本镇 本市 各级 上级 下级 所属 所有 相关 有关 "
-                 "一批 一家 一个 两家 多家 首批 首家 其中 以及 及 和 与 同 跟 或 等 由 在 为 对 向 从 把 将 被 "
+                 "整个 一批 一家 一个 两家 多家 首批 首家 其中 以及 及 和 与 同 跟 或 等 由 在 为 对 向 从 把 将 被 "
                  "单位 部门 机构 成员 成员单位 龙头 龙头企业 核心 重点 领域 行业 集群企业 党员 群众 职工 员工 "
                  "书记 副书记 主任 部长 董事长 总经理 主席 委员 领导 负责人 同志 代表 "
                  "成立 组建 建立 设立 依托 通过 推动 推进 开展 举办 召开 加强 打造 培育 成为 实现 形成 联合 牵头 下设 隶属 "
@@ -428,7 +462,10 @@ STOP_WORDS = set("全 各 本 该 每 此 这 那 其 我 我们 他们 全区 �
 GENERIC_PREFIX_WORDS = set("产业 集群 产业集群 企业 公司 两新 非公 基层 社会 组织 行业 产业链 链 综合 工作 机关 事业 "
                            "联合 党建 商务 楼宇 商圈 活动型 活动 专业 发展 物业 子 母 分 总 新 老 同行业 国有 民营 外资 "
                            "科技 投资 建设 服务 公益 志愿 志愿者 研发 创新 实践 教育 红色 示范 学习 联建 共建 区域 区域化 "
-                           "同类 上下游 相应 其他 其它 某 某些 当地 本地 属地 地方 全国 国家 中国 省 市 区 县 镇 乡 村 街道 社区".split())
+                           "同类 上下游 相应 其他 其它 某 某些 当地 本地 属地 地方 全国 国家 中国 省 市 区 县 镇 乡 村 街道 社区 "
+                           # Modifiers jieba tags as names (城市/ns, 智慧/nr, 高水平/nr): never a name's own part.
+                           "城市 智慧 智能 数字 数字化 绿色 现代 现代化 未来 国际 全球 世界 高水平 高质量 高端 新型 综合性 "
+                           "居民 村民 便民 惠民 爱国主义".split())
 # Verbs and adjectives of this domain that jieba often tags as nouns (助推/vn, 共商/n, 落实/a):
 # a name never starts with them.
 ACTION_WORDS = set("助推 助力 共商 共谋 共享 落实 方便 协同 紧挨 冠名 会同 串联 优化 借力 依托 带动 推动 培育 打造 "
@@ -439,7 +476,8 @@ ACTION_WORDS = set("助推 助力 共商 共谋 共享 落实 方便 协同 紧�
                    "隶属 直属 下辖 辖 所辖 拥有 具有 位于 来自 前往 走进 走访 调研 考察 看望 慰问 陪同 邀请 聘请 "
                    "成功 顺利 正式 首次 再次 已 均 都 也 还 又 更 最 很 较 新建 新设 新增 新成立 改变 解决 处理 "
                    "学习 借鉴 对接 链接 连接 结对 联系 走出去 引进来 今年 去年 目前 近年来 近日 当前 同时 此外 其中 "
-                   "引领 布局 升级 构筑 壮大 发展壮大 前瞻 大力发展 加快发展 实施 全面实施 关心 比如 例如 如 像 包括 涉及 面向 针对 对于 关于 经过 按照 根据 以 用 实".split())
+                   "引领 布局 升级 构筑 壮大 发展壮大 前瞻 大力发展 加快发展 实施 全面实施 关心 比如 例如 如 像 包括 涉及 面向 针对 对于 关于 经过 按照 根据 以 用 实 "
+                   "锚定 驱动 赋能 突破 制约 抓住 紧紧抓住 拿下 做强 做大 做优 探索 积极探索 规划建设 入选 维护".split())
 MAX_PREFIX = 20
 
 
@@ -448,13 +486,14 @@ def _is_number_word(w: str) -> bool:
 
 
 def left_boundary(text: str, head_start: int, max_len: int = MAX_PREFIX, allow_verbs: bool = True,
-                  stop_levels: Iterable[str] = (), zone_stop: bool = False) -> int:
+                  stop_levels: Iterable[str] = (), zone_stop: bool = False, stop_time: bool = False) -> int:
     """Where the name whose head word starts at ``head_start`` begins.
 
     Walks jieba tokens leftwards over nominal words (names, nouns, abbreviations, letters+digits,
-    gazetteer regions), stopping at punctuation, verbs, function words and determiners.
+    gazetteer regions), stopping at punctuation, verbs, function words and determiners
+    (and at time words such as 未来/现代 when ``stop_time``: a field does not start with them).
     ``stop_levels`` names gazetteer levels (town, county, city, province) whose names end the
-    walk: a village is not named after its town (四团镇|杨家宅村), nor a park (南桥镇|江海经济园区).
+    walk: a village is not named after its town (三河镇|李家宅村), nor a park (北桥镇|青溪经济园区).
     Returns ``head_start`` itself when nothing name-like precedes the head.
     """
     toks, _ = analyze(text)
@@ -462,16 +501,17 @@ def left_boundary(text: str, head_start: int, max_len: int = MAX_PREFIX, allow_v
     lex = region_lexicon()
     stop_levels = set(stop_levels)
     b = head_start
-    for t in reversed(left):
+    for i in range(len(left) - 1, -1, -1):
+        t = left[i]
         w = t.word
         if stop_levels and w in lex and lex[w].level in stop_levels:
             break
-        if w in ACTION_WORDS:
-            break
-        # 企业 stays only inside 企业党建联盟-like names, not in 集成电路企业|尼西半导体.
+        if w in ACTION_WORDS or (len(w) >= 3 and w[:2] in ACTION_WORDS):
+            break  # also 积极探索/n: jieba glues an adverb to the verb after it
+        # 企业 stays only inside 企业党建联盟-like names, not in 集成电路企业|科迈半导体.
         if w == "企业" and not text.startswith(("党建", "党委", "党总支", "党支部", "联盟", "协会"), t.end):
             break
-        # A park/zone word ends an enterprise or institution name on the left (开发区|如新公司).
+        # A park/zone word ends an enterprise or institution name on the left (开发区|美嘉公司).
         if zone_stop and t.end < head_start and w.endswith(("开发区", "园区", "工业区", "科技园", "产业园")):
             break
         if re.fullmatch(r"[0-9０-９.]+", w) or w in ("版", "子", "分", "母", "第"):
@@ -491,15 +531,19 @@ def left_boundary(text: str, head_start: int, max_len: int = MAX_PREFIX, allow_v
             continue
         freq = _known_words()
         if pos.startswith("v") and pos != "vn":
-            # Rare "verbs" are mostly unknown name parts (允发化工); common ones end the name.
+            # Rare "verbs" are mostly unknown name parts (永成化工); common ones end the name.
             if not ((allow_verbs and w in NAME_VERBS) or freq.get(w, 0) < 60):
                 break
-        elif pos in ("z", "ng", "t") and not re.search(r"[年月日时期]", w):
+            # 正规划建设便民服务中心: after an adverb or auxiliary a name verb is the sentence's verb.
+            if w in NAME_VERBS and i > 0 and (left[i - 1].pos in ("d", "ad", "p", "t", "vd")
+                                              or left[i - 1].word in ACTION_WORDS):
+                break
+        elif pos in ("z", "ng", "t") and not re.search(r"[年月日时期]", w) and not (pos == "t" and stop_time):
             pass  # 奕/z 阁/ng 网络, 春秋/t 旅行社: parts of names jieba does not know
         elif pos not in NAME_POS and not pos.startswith("n"):
             break
         b = t.start
-    # A name does not start with a middle dot or a particle jieba glued on (调研了|有鲤餐厅).
+    # A name does not start with a middle dot or a particle jieba glued on (调研了|有鱼餐厅).
     while b < head_start and text[b] in "·了的和与及在使":
         b += 1
     for t in left:
@@ -508,6 +552,11 @@ def left_boundary(text: str, head_start: int, max_len: int = MAX_PREFIX, allow_v
         if t.start == b and t.end < head_start and t.word not in lex and (
                 t.pos in ("ad", "d") or (t.pos in ("a", "an") and len(t.word) >= 2)):
             b = t.end
+        # 做大做强绿色产业: a one-character adjective after a verb is the verb's complement.
+        elif t.start == b and t.end < head_start and t.pos == "a" and t.word in "大强优精实好":
+            prev = [p for p in toks if p.end == t.start]
+            if prev and prev[0].pos.startswith("v"):
+                b = t.end
     return b
 
 
@@ -537,10 +586,33 @@ def has_proper(text: str, start: int, end: int) -> bool:
         w = t.word
         if w in GENERIC_PREFIX_WORDS or w in STOP_WORDS:
             continue
-        if t.pos in PROPER_POS or re.fullmatch(r"[A-Za-z0-9]+", w):
+        if re.fullmatch(r"[A-Za-z0-9]+", w) or w in region_lexicon() or any(
+                e.level != "town" for e in region_shorts().get(w, ())):
+            return True
+        if t.pos in PROPER_POS and not _common_proper(w, t.pos):
             return True
         if len(w) >= 2 and not freq.get(w):
             return True
+    return False
+
+
+@lru_cache(maxsize=None)
+def _common_proper(w: str, pos: str) -> bool:
+    """True for a word jieba tags as a name that is really a term: a known nz word (锂电池,
+    爱国主义; a brand jieba does not know has no frequency), or an nt entry that is only two
+    ordinary words glued together (新兴产业 = 新兴 + 产业, 国际航运 = 国际 + 航运)."""
+    freq = _known_words()
+    f = freq.get(w, 0)
+    if pos == "nz":
+        return f > 0
+    if pos == "nt" and len(w) >= 4:
+        _, pseg = jieba_posseg()
+        for i in range(2, len(w) - 1):
+            a, b = w[:i], w[i:]
+            ta, tb = pseg.dt.word_tag_tab.get(a, ""), pseg.dt.word_tag_tab.get(b, "")
+            if freq.get(a, 0) >= 100 and freq.get(b, 0) >= 100 and not ta.startswith(("ns", "nr")) \
+                    and not tb.startswith(("ns", "nr")):
+                return True
     return False
 
 
@@ -567,7 +639,7 @@ RELATIVE_PREFIX = re.compile(r"^(?:区|市|县|镇|乡|街道|工业区|社区|�
 class RegionGazetteer:
     """REGION names from the admin-divisions gazetteer.
 
-    Full forms (金山区, 亭林镇) always. Short forms (金山, 嘉兴) only where context supports them:
+    Full forms (江宁区, 湖塘镇) always. Short forms (江宁, 常州) only where context supports them:
     directly followed by another region / a region or organisation suffix, or (via
     ``recognize_document``) when the full form or the parent city appears in the same document.
     City short forms (two characters or more) are also taken when jieba segments them as a
@@ -583,7 +655,7 @@ class RegionGazetteer:
         spans = []
         covered = set()
         for s, e, r in regions:
-            # 镇江 inside 南桥镇江海 was already avoided by leftmost-longest; also skip a full
+            # 镇江 inside 北桥镇江海 was already avoided by leftmost-longest; also skip a full
             # form glued inside a longer word (a town name ending in the middle of a token).
             spans.append(_span(text, s, e, "REGION", self.name, 0.95 if r.level != "town" else 0.9))
             covered.update(range(s, e))
@@ -595,6 +667,10 @@ class RegionGazetteer:
             levels = {e.level for e in shorts[t.word]}
             nxt = text[t.end: t.end + 3]
             follows_region = any(s == t.end for s, _, _ in regions) or bool(self.FOLLOW.match(nxt))
+            if re.match(r"区域|区间|市场|市民|县城|镇上", nxt):
+                follows_region = False  # 沿河区域: 区域 is "area", not a district
+            if levels == {"town"} and not re.match(r"镇|乡|街道|村", nxt) and not any(s == t.end for s, _, _ in regions):
+                follows_region = False  # X湾区, X江新区: a town's bare name before 区 is not that town
             is_place = tokpos.get((t.start, t.end), "").startswith("ns")
             ok = False
             if follows_region and is_place:
@@ -616,8 +692,13 @@ SETTLEMENT_STOP = set("项目 产业 企业 企 旅游 生态 未来 网格 管�
                       "红色 智慧 数字 平安 幸福 宜居".split())
 
 
+# Words that say what kind of settlement it is, not which one (移民村, 基层社区, 贫困村).
+SETTLEMENT_KINDS = set("基层 移民 贫困 脱贫 易地 搬迁 安置 城中 城郊 边境 少数民族 传统 历史文化 纯农 城市 农村 老旧 新建 "
+                       "自然 行政 规模 人口 商品房 保障房 拆迁 周边 附近 所在 当地".split())
+
+
 class SettlementRecognizer:
-    """Villages, neighbourhoods and estates named by a settlement suffix: 高楼村, 桥湾居民区, 横泾小区."""
+    """Villages, neighbourhoods and estates named by a settlement suffix: 高塘村, 河湾居民区, 横塘小区."""
 
     name = "settlement"
 
@@ -635,9 +716,11 @@ class SettlementRecognizer:
             if text[hs - 1: hs] in ("乡", "农", "城", "山", "渔") and m.group() in ("村", "镇"):
                 continue
             # 家乡, 城乡: the suffix closes a common word, not a name.
-            if any(t.end == he and t.start < hs and t.pos[:2] != "ns" and _known_words().get(t.word, 0) > 500
+            if any(t.end == he and t.start < hs and t.pos[:2] != "ns" and (
+                    _known_words().get(t.word, 0) > 500 or t.word in GENERIC_SETTLEMENTS or t.pos.startswith("v")
+                    or (t.end - t.start == 2 and jieba_posseg()[1].dt.word_tag_tab.get(t.word[0], "").startswith("v")))
                    for t in analyze(text)[0]):
-                continue
+                continue  # also 进村 (带人进村), 自然村 (人口规模自然村): the suffix is inside a word
             b = left_boundary(text, hs, max_len=6, allow_verbs=False,
                               stop_levels=("town", "county", "city", "province"))
             if b == hs:
@@ -649,8 +732,14 @@ class SettlementRecognizer:
                 continue
             # A settlement name is nouns and names only (not 产业带村, 网格管理融进社区, 开放式小区).
             ptoks = _prefix_tokens(text, b, hs)
-            if any(t.pos.startswith(("v", "b", "a", "d")) for t in ptoks) or text[hs - 1] in "式型性化" \
+            if any(t.pos.startswith(("v", "b", "a", "d", "t")) for t in ptoks) or text[hs - 1] in "式型性化" \
                     or any(w in text[b:hs] for w in SETTLEMENT_STOP):
+                continue
+            # 扎根基层社区, 移民村: a generic last word (基层, 移民) makes a kind of settlement, not a name.
+            if ptoks and (ptoks[-1].word in GENERIC_PREFIX_WORDS or ptoks[-1].word in SETTLEMENT_KINDS):
+                continue
+            # 三个移民村: a counted settlement is a kind, not a name.
+            if re.search(rf"[{CN_NUM}0-9]+[个座]$", text[max(0, b - 4): b]):
                 continue
             # A village/estate name is short; a longer run is usually a phrase.
             if he - b > 8:
@@ -682,7 +771,12 @@ ORG_HEADS: dict[str, list[str]] = {
                     "党校", "检验所", "服务中心", "活动中心", "研发中心", "研究中心", "合规中心", "技术中心", "服务社",
                     "商会", "协会", "学会", "联合会", "基金会", "工作室", "报社", "电视台"],
 }
-# Sector words that end many short company names (凯宝药业, 尼西半导体); only with a proper prefix.
+# Institution heads that may follow a bare field: 光学技术研究院, 染整产业合规中心.
+RESEARCH_HEADS = {"研究院", "研究所", "实验室", "实验平台", "研发中心", "研究中心", "合规中心", "技术中心", "检验所",
+                  "党校"}  # a party school is named by the unit that runs it, often left implicit
+# Common words ending in 部 that are not departments (a 社区干部学院 is a school, not a body).
+GENERIC_BU = r"干部|全部|内部|外部|局部|部分|总部|本部|俱乐部|支部"
+# Sector words that end many short company names (瑞康药业, 科迈半导体); only with a proper prefix.
 SECTOR_HEADS = ["半导体", "药业", "乳业", "食品", "化工", "电气", "生物", "科技", "电子", "智能", "汽车", "网络", "化妆品",
                 "酿造", "电缆", "材料", "实业", "能源", "医药", "制药", "机械", "物流", "传媒", "置业", "纺织", "印染",
                 "服饰", "股份", "控股", "新材料", "环保", "光电", "精密", "装备", "重工", "钢铁", "银行", "证券"]
@@ -717,13 +811,20 @@ HEAD_BLOCKERS = {
     "广场": ("舞",), "医院": ("长",), "科技": ("创", "成", "人", "型", "部", "局"), "智能": ("化", "制", "装", "电", "网"),
     "生物": ("医", "制", "科", "技"), "材料": ("产",), "汽车": ("零", "产", "动"), "网络": ("化", "学", "平", "安"),
     "能源": ("产",), "电子": ("信",), "党委": ("班",), "党工委": ("班",),
+    # 工信部门, 组织部门: "department(s)" in general, not the body.
+    "工信部": ("门",), "商务部": ("门",), "组织部": ("门",), "宣传部": ("门",), "统战部": ("门",), "人武部": ("门",),
+    "武装部": ("门",),
 }
+# Heads that are national ministries: never under a province or city (X市工信部 is a misreading of X市工信部门).
+NATIONAL_HEADS = {"工信部", "商务部"}
+# A description, not a name, follows these: 这家锂电池公司, 一家光电企业, 该研究院.
+DESCRIPTION_BEFORE = re.compile(rf"(?:这|那|该|此|某|每|一|[{CN_NUM}0-9]+)(?:家|个|所|座|间|批)?$")
 
 
 class SuffixOrgRecognizer:
     """Organisations, zones and institutions named by a head word, with the name's left boundary
-    found on jieba tokens: 伽蓝集团党委, 金山区委组织部, 上海侨好食品有限公司, 江海经济园区,
-    奉贤区企业党建联盟, 之江实验室. A quoted name before the head is included: “三点两路”党建联合体."""
+    found on jieba tokens: 华鑫集团党委, 江宁区委组织部, 南京禾丰食品有限公司, 青溪经济园区,
+    萧山区企业党建联盟, 明湖实验室. A quoted name before the head is included: “两区一带”党建联合体."""
 
     name = "suffix"
 
@@ -737,10 +838,12 @@ class SuffixOrgRecognizer:
             nxt = text[he: he + 1]
             if nxt and nxt in HEAD_BLOCKERS.get(head, ()):
                 continue
+            if head == "厂" and text[hs - 1: hs] == "工":
+                continue  # 智慧工厂, 数字工厂: 工厂 is "factory" in general
             sector = type_ == "ENTERPRISE*"
             if sector:
                 type_ = "ENTERPRISE"
-            # Quoted name right before the head: “三点两路”党建联合体, "奉贤区企业党建联盟" stays whole.
+            # Quoted name right before the head: “两区一带”党建联合体, "萧山区企业党建联盟" stays whole.
             b = hs
             qm = re.search(r"[“\"「]([^”\"」]{2,12})[”\"」]$", text[max(0, hs - 16): hs])
             if qm and type_ in ("ALLIANCE", "PARTY_ORG"):
@@ -752,7 +855,7 @@ class SuffixOrgRecognizer:
                               zone_stop=type_ in ("ENTERPRISE", "INSTITUTION"))
             prefix = text[b:hs]
             if sector:
-                # 凯宝药业, 尼西半导体: a short proper prefix that is its own word, and the head must
+                # 瑞康药业, 科迈半导体: a short proper prefix that is its own word, and the head must
                 # end a word (so 生物医药 / 智能制造 are not companies).
                 if not (2 <= len(prefix) <= 4) or he not in bounds or not has_proper(text, b, hs):
                     continue
@@ -764,19 +867,32 @@ class SuffixOrgRecognizer:
                        or any(e.level != "town" for e in region_shorts().get(t.word, ()))
                        for t in ptoks):
                     continue
+                # 高水平科技经理人, 国际航运物流枢纽, 锂电新材料产业: a sector phrase that modifies the
+                # noun after it is a field; a company name is followed by a verb, particle or punctuation.
+                after = [t for t in analyze(text)[0] if t.start == he]
+                if after and (after[0].pos[:1] in ("n", "j") or after[0].pos == "vn") \
+                        and after[0].word not in ACTION_WORDS and not after[0].word.startswith(("公司", "集团", "党")):
+                    continue
+                if _in_field_list(text, b, he):
+                    continue
                 spans.append(_span(text, b, he, type_, self.name + ":sector", 0.6))
                 continue
             if not prefix:
                 if head in BARE_OK.get(type_, ()) and text[hs - 1: hs] not in ("各", "全", "本", "该", "党", "个", "每", "此"):
                     spans.append(_span(text, hs, he, type_, self.name + ":bare", 0.6))
                 continue
+            if type_ in ("ENTERPRISE", "INSTITUTION", "ZONE") and DESCRIPTION_BEFORE.search(text[max(0, b - 3): b]) \
+                    and not _region_matches(prefix):
+                continue  # 这家锂电池公司, 一所中心学校: a description of one
+            if head in NATIONAL_HEADS and (_region_matches(prefix) or prefix in region_shorts()):
+                continue  # X省工信部: a province or city has a 工信厅/工信局, not a ministry
             # Determiners right before a relative name make it generic: 各镇党委, 全区企业.
             if text[b - 1: b] in ("各", "全", "每", "该", "本", "所") and RELATIVE_PREFIX.match(prefix):
                 continue
             if not self._valid(text, b, hs, he, type_, head):
                 continue
-            if type_ == "INSTITUTION" and re.search(r"(?:部|委|局|厅)", prefix) and has_proper(text, b, hs):
-                type_ = "GOV_ORG"  # 工信部赛迪研究院: an institute of a ministry is a government body
+            if type_ == "INSTITUTION" and re.search(r"(?:部|委|局|厅)", re.sub(GENERIC_BU, "", prefix)) and has_proper(text, b, hs):
+                type_ = "GOV_ORG"  # 工信部天元研究院: an institute of a ministry is a government body
             spans.append(_span(text, b, he, type_, self.name, 0.8))
         return spans
 
@@ -786,7 +902,7 @@ class SuffixOrgRecognizer:
         if type_ == "ALLIANCE" and len(prefix) < 2:
             return False
         if type_ == "PARTY_ORG":
-            # 金山工业区产业集群党委: a place plus only generic words names no one body.
+            # 江宁工业区产业集群党委: a place plus only generic words names no one body.
             rest = prefix
             for r, e, _ in _region_matches(prefix):
                 if r == 0:
@@ -803,7 +919,7 @@ class SuffixOrgRecognizer:
         if has_proper(text, b, hs):
             return True
         if type_ == "PARTY_ORG":
-            # 人工智能产业集群党委, 纺织印染产业链联合党委: a named field before 产业/集群/产业链.
+            # 人工智能产业集群党委, 纺织服装产业链联合党委: a named field before 产业/集群/产业链.
             m = re.match(r"^(.{2,10}?)(?:产业集群|产业链|产业|集群)(?:活动型)?$", prefix)
             if m and not all_generic(m.group(1)):
                 return True
@@ -811,8 +927,12 @@ class SuffixOrgRecognizer:
             return False
         if type_ in ("GOV_ORG",) and len(prefix) >= 2 and not all_generic(prefix):
             return True
-        if type_ == "INSTITUTION" and len(prefix) >= 2 and not all_generic(prefix):
-            return True
+        # Without a proper part only research bodies are named by their field (光学技术研究院);
+        # schools, universities, hospitals and service centres need a place or a name
+        # (义务教育学校, 老年大学, 便民服务中心 are kinds, not names).
+        if type_ == "INSTITUTION" and len(prefix) >= 2 and not all_generic(prefix) and (
+                head in RESEARCH_HEADS or re.match(r"(?:中国|中华|国家|全国).{2,}", prefix)):
+            return True  # 中国干部网络学院: national bodies are named by the nation
         return False
 
 
@@ -822,7 +942,8 @@ TITLES = ("党总支书记 党支部书记 党委书记 党工委书记 区委�
           "行长 队长 组长 网格员 主编 总监 创始人 教授 研究员 工程师 志愿者 党员 村民 居民").split()
 TITLE_RE = "|".join(sorted(TITLES, key=len, reverse=True))
 # What may follow a person's name: punctuation, speech verbs, 一行, 等, 同志, …
-NAME_END = re.compile(r"(?:[，。、；：！？,;:!?）)\s]|一行|等|及|同志|陪同|指出|强调|表示|说|认为|介绍|参加|出席|主持|来|到|在|对|向|与|和|带领|率|为|就|摄|$)")
+NAME_END = re.compile(r"(?:[，。、；：！？,;:!?）)\s]|一行|等|及|同志|陪同|指出|强调|表示|说|认为|介绍|参加|出席|主持|来|到|在|对|向|与|和|带领|率|为|就|摄"
+                      r"|调研|走访|看望|考察|视察|慰问|检查|会见|讲话|提出|要求|希望|带队|宣读|作|是|$)")
 
 
 def _common_word(w: str) -> bool:
@@ -835,8 +956,8 @@ def _common_word(w: str) -> bool:
 
 
 class PersonRecognizer:
-    """Persons: bylines 本报讯(沈玉林), credits 编辑:朱丽娜 / 汤学安摄, title + name 区委书记刘健,
-    lists after a title 代表吴衡、张琦, and jieba nr names before a speech verb."""
+    """Persons: bylines 本报讯(陈玉华), credits 编辑:李丽 / 赵学文摄, title + name 区委书记王明,
+    lists after a title 代表孙衡、张岩, and jieba nr names before a speech verb."""
 
     name = "person"
     CREDIT = re.compile(r"(?:本报讯|本刊讯|记者|通讯员|编辑|责编|编审|主编|审核|校对|作者|撰稿|文|图|摄影)\s*[(（:：/]\s*")
@@ -858,9 +979,9 @@ class PersonRecognizer:
             given = cand[first:]
             straddle = text[j - 1: j + 1]
             if L == first + 2 and len(straddle) == 2 and _known_words().get(straddle, 0) >= 100:
-                continue  # 刘健来到: the third character starts the next word (来到), not the name
+                continue  # 王明来到: the third character starts the next word (来到), not the name
             if NAME_END.match(text, j) and not _common_word(cand) and cand[-1] not in "地的们" \
-                    and _known_words().get(given, 0) < 2000:
+                    and (len(given) == 1 or _known_words().get(given, 0) < 2000):
                 return j
         return 0
 
@@ -871,7 +992,7 @@ class PersonRecognizer:
             spans.append(_span(text, s, e, "PERSON", self.name + src, conf))
 
         def take_list(j: int, conf: float, src: str) -> None:
-            # 吴衡、张琦 / 沈国忠、余飞麟: names joined by 、 after the first one.
+            # 孙衡、张岩 / 周国平、何飞: names joined by 、 after the first one.
             while text[j: j + 1] in ("、", "和") :
                 k = self._name_at(text, j + 1)
                 if not k:
@@ -892,7 +1013,7 @@ class PersonRecognizer:
             if j and text[m.end(): j] not in TITLES:
                 add(m.end(), j, 0.8, ":title")
                 take_list(j, 0.8, ":title")
-        # jieba nr before a speech verb: 刘健指出.
+        # jieba nr before a speech verb: 王明指出.
         toks, _ = analyze(text)
         for k, t in enumerate(toks[:-1]):
             if t.pos in ("nr",) and 2 <= len(t.word) <= 3 and t.word[0] in surnames():
@@ -904,7 +1025,12 @@ class PersonRecognizer:
 INDUSTRY_HEAD = re.compile(r"产业集群|产业链|产业|行业")
 GENERIC_INDUSTRY = set("配套 一流 重点 主导 新兴 传统 相关 特色 优势 支柱 战略性新兴 战略性 未来 先导 基础 核心 上下游 同类 "
                        "本地 当地 区域 地方 全区 全市 集群 产业 新型 高新技术 实体 农业 工业 制造 服务 第一 第二 第三 "
-                       "两新 非公 优质 相应 其他 其它 本 该 各 龙头 主要 大 四大 五大 三大 六大 美丽乡村".split())
+                       "两新 非公 优质 相应 其他 其它 本 该 各 龙头 主要 大 四大 五大 三大 六大 美丽乡村 "
+                       # kinds and owners of industry, not fields: 现代产业, 绿色产业, 高技术产业, 政府产业基金
+                       "现代 绿色 数字 低碳 高技术 新技术 高新 高端 低端 先进 新 老 民营 国有 外资 实体 实体经济 政府 全球 世界 "
+                       "国内 国外 海外 整个 全 区域性 地方性".split())
+# Last words that make a phrase something other than a field (民营经济百强产业集群, 模式制约产业).
+NON_FIELD_HEADS = set("政府 全球 模式 制约 百强 基金 项目 平台 企业 公司 机构 部门 市场 经济体 体系 规模 龙头".split())
 
 
 class IndustryRecognizer:
@@ -917,7 +1043,7 @@ class IndustryRecognizer:
         bounds = token_boundaries(text)
         for m in INDUSTRY_HEAD.finditer(text):
             hs = m.start()
-            b = left_boundary(text, hs, max_len=8, allow_verbs=False)
+            b = left_boundary(text, hs, max_len=8, allow_verbs=False, stop_time=True)
             if b == hs or b not in bounds:
                 continue
             # 中国化妆品产业, 世界化妆品产业: the field is 化妆品.
@@ -934,6 +1060,10 @@ class IndustryRecognizer:
             b = left_boundary(text, hs, max_len=4, allow_verbs=False)
             if b == hs or b not in bounds or he not in bounds and text[he: he + 2] not in ("产业", "集群"):
                 continue
+            # 国家先进制造业集群: the field is 先进制造业.
+            lead = re.match(r"(?:中国|世界|全球|国际|全国|国内|国家)", text[b:hs])
+            if lead and hs - b - lead.end() >= 2:
+                b += lead.end()
             if self._generic(text[b:hs]) and text[b:hs] not in ("现代", "先进", "高端", "都市", "绿色", "生态"):
                 continue
             spans.append(_span(text, b, he, "INDUSTRY", self.name, 0.6))
@@ -965,18 +1095,36 @@ class IndustryRecognizer:
         if re.search(rf"[0-9０-９]|企业|公司|党|镇|区|村|市|县|省|产业|集群|行业|^[{CN_NUM}]|[{CN_NUM}]大$", field_):
             return True
         toks = _prefix_tokens(field_, 0, len(field_))
-        # A field is common vocabulary: 东方美谷 (…/ns) or 松江 are places, not industries.
+        # A field is common vocabulary: 紫藤云谷 (…/ns) or 吴中 are places, not industries.
         if toks and (toks[-1].pos in ("ns", "nr", "nrt", "nt", "nrfg") or toks[0].word in region_lexicon()
                      or toks[0].word in region_shorts()):
             return True
         if any(t.word in ACTION_WORDS or (t.pos.startswith("v") and t.pos != "vn") or t.pos in ("d", "ad", "m", "q", "r", "p", "c", "u")
                for t in toks):
             return True
+        # 单打独斗/i: idioms are not fields (set phrases /l may be: 无人机, 动力系统).
+        if any(t.pos == "i" for t in toks):
+            return True
+        # A field ends in a sector noun, not in an actor, a scope or an abstract word.
+        if toks and toks[-1].word in NON_FIELD_HEADS:
+            return True
         if len(toks) == 1 and toks[0].pos.startswith("v"):
             return True  # 生产产业, 构筑产业: a verb alone is not a field
-        if re.search(r"(?:新兴|传统|未来|重大|优势|先导性|支柱性|化|性|型)$", field_):
+        if re.search(r"(?:新兴|传统|未来|重大|优势|先导性|支柱性|密集|化|性|型)$", field_):
             return True
         return all_generic(field_) or field_[-1] in "的了在"
+
+
+def _in_field_list(text: str, s: int, e: int) -> bool:
+    """True if text[s:e] is an item of a 、-list closed by 等…领域/产业/行业 (a list of fields)."""
+    i = e
+    while True:
+        m = re.match(r"、[^，。；：！？、等]{1,12}", text[i:])
+        if not m:
+            break
+        i += m.end()
+    return bool(re.match(r"等(?:[^，。；、]{0,6}?)(?:领域|产业|行业|赛道|方向|环节|板块|技术)", text[i:])) or \
+        bool(re.match(r"[^，。；、]{0,3}等(?:[^，。；、]{0,6}?)(?:领域|产业|行业|赛道|方向|环节|板块|技术)", text[i:]))
 
 
 class KnownRecognizer:
@@ -988,14 +1136,13 @@ class KnownRecognizer:
         self.known = known
 
     def __call__(self, text: str) -> list[Span]:
-        pat = self.known.pattern()
-        if pat is None:
+        matches = self.known.find(text)
+        if not matches:
             return []
         bounds = token_boundaries(text)
         spans = []
-        for m in pat.finditer(text):
-            s, e = m.span()
-            surface = m.group()
+        for s, e in matches:
+            surface = text[s:e]
             # Short forms (two or three characters) must be whole words, not part of a longer one.
             if len(surface) <= 3 and (s not in bounds or e not in bounds):
                 continue
@@ -1008,8 +1155,8 @@ class KnownRecognizer:
 
 
 class ListRecognizer:
-    """Unknown items of a list whose other items are entities of one type: 伽蓝集团、晨冠乳业、
-    广泽食品、森森园等 -> 森森园 is an ENTERPRISE too; also lists closed by 等N家企业/商户/公司.
+    """Unknown items of a list whose other items are entities of one type: 华鑫集团、晨阳乳业、
+    禾润食品、绿荫园等 -> 绿荫园 is an ENTERPRISE too; also lists closed by 等N家企业/商户/公司.
 
     Runs after the other layers (it needs their spans): see ``recognize``.
     """
@@ -1026,7 +1173,7 @@ class ListRecognizer:
             for it in m.group().split("、"):
                 items.append((pos, pos + len(it)))
                 pos += len(it) + 1
-            # The last item may run on: 森森园等积极参与 -> cut at 等 / 和 / 两家.
+            # The last item may run on: 绿荫园等积极参与 -> cut at 等 / 和 / 两家.
             ls, le = items[-1]
             tail = text[ls:le]
             cut = re.search(r"等|两家|[0-9一二三四五六七八九十]+家|分别|均|都|的|通过|积极|成立|专门", tail)
@@ -1037,7 +1184,7 @@ class ListRecognizer:
                 closer_type = "ENTERPRISE"
             if cut:
                 items[-1] = (ls, ls + cut.start())
-            # The first item may start after a verb: 会同库卡 -> 库卡.
+            # The first item may start after a verb: 会同迈德 -> 迈德.
             fs, fe = items[0]
             b = left_boundary(text, fe, max_len=10)
             items[0] = (max(fs, b), fe)
@@ -1053,7 +1200,7 @@ class ListRecognizer:
             if counts:
                 best = max(counts, key=counts.get)
                 if best == "REGION" and lexical_regions:
-                    counts[best] = len(items)  # 松江、嘉兴、杭州、金华: every item is a place name
+                    counts[best] = len(items)  # 吴中、常州、扬州、无锡: every item is a place name
                 if counts[best] < max(1, len(items) // 2) or best not in ("ENTERPRISE", "REGION"):
                     if not closer_type:
                         continue
@@ -1150,9 +1297,9 @@ def _keep(text: str, s: Span) -> bool:
 def doc_known_from(spans_per_par: list[list[Span]], texts: list[str], base: KnownEntities | None = None) -> KnownEntities:
     """Names found in a first pass over a document, with the short forms they license.
 
-    A region's short form (金山 for 金山区) counts in the document once its full form was seen,
+    A region's short form (江宁 for 江宁区) counts in the document once its full form was seen,
     or (for a county) once its parent city was; an organisation's short forms join it
-    (上海侨好食品有限公司 -> 侨好食品); persons found by title are found again by name alone.
+    (南京禾丰食品有限公司 -> 禾丰食品); persons found by title are found again by name alone.
     """
     k = base.copy() if base is not None else KnownEntities()
     lex = region_lexicon()
@@ -1170,7 +1317,7 @@ def doc_known_from(spans_per_par: list[list[Span]], texts: list[str], base: Know
                         k.add(s.name, "REGION", [e.short])
                 elif s.source == "settlement":
                     k.add(s.name, "REGION")
-    # Counties whose city appears (嘉兴市 -> 嘉善, 平湖) may be named short.
+    # Counties whose city appears (常州市 -> 溧阳, 金坛) may be named short.
     cities = {n for n in found_regions if lex[n].level in ("city", "province")}
     cities |= {lex[n].parents[0] for n in found_regions if lex[n].level == "county" and lex[n].parents}
     for text in texts:
@@ -1187,14 +1334,14 @@ ORG_STRIP = re.compile(r"(?:股份有限公司|有限责任公司|有限公司|�
 
 
 def org_short_forms(name: str, type_: str) -> list[str]:
-    """Short forms an article may use for an organisation: 上海创元化妆品有限公司 -> 创元化妆品;
-    正泰电气公司 -> 正泰电气."""
+    """Short forms an article may use for an organisation: 南京华瑞化妆品有限公司 -> 华瑞化妆品;
+    恒远电气公司 -> 恒远电气."""
     out = []
     if type_ == "ENTERPRISE":
         core = ORG_STRIP.sub("", name)
         if core != name and len(core) >= 2:
             out.append(core)
-        # Drop a leading region: 上海创元化妆品 -> 创元化妆品.
+        # Drop a leading region: 南京华瑞化妆品 -> 华瑞化妆品.
         # Drop a leading place, full or short (province/city/county level, from the gazetteer).
         for L in range(min(6, len(core) - 3), 1, -1):
             head = core[:L]
@@ -1224,7 +1371,7 @@ _TYPE_TAG = {"REGION": "ns", "PERSON": "nr", "INDUSTRY": "n"}
 
 
 def add_words(known: KnownEntities) -> None:
-    """Make confirmed names single jieba words (廊下 in 廊下郊野公园), then forget cached tokens."""
+    """Make confirmed names single jieba words (青溪 in 青溪郊野公园), then forget cached tokens."""
     added = False
     for form in [*known.types, *known.aliases]:
         if 2 <= len(form) <= 12 and form not in _ADDED_WORDS:

@@ -8,12 +8,12 @@ run on whole sentences it turns words such as 一体化 into 1体化).
 What is left out, and why (these are the things annotators do not count in this genre):
 - years, dates, ordinals (2021年, 3月7日, 第三批, 第40位) — 年/月/日 are not units and 第 blocks;
 - slogans and names: numbers inside short quotes or 《》 ("五个我来", "1+17+49", 《十四五》),
-  numbers glued to + - ~ / or to Latin letters (1+8, 5+X, G60, Tp1000, 1-2 户),
+  numbers glued to + - ~ / or to Latin letters (1+8, 5+X, S88, Tp1000, 1-2 户),
   "N个" followed by another numeral (八个百分百, 五个一工程, 四个一批);
 - Chinese-numeral counts with a classifier this genre uses rhetorically (十二项主题, 五张清单, 三大,
   一条主线): Chinese numerals are only taken with the units flagged ``cn`` in met_units.txt,
   and 一 only where it is a real count (after 每/a frequency word, or inside a list of counts);
-- appositive counts that only count the list just before them (长城、中变两家公司; A、B、C三个党小组);
+- appositive counts that only count the list just before them (远航、华变两家公司; A、B、C三个党小组);
 - thresholds that name a class of things (产值超10亿元28家 → the 10亿元 is a class, 28家 the metric;
   超千万企业, 百人以上企业);
 - "N个方面/层面" and other rhetorical heads.
@@ -369,7 +369,7 @@ def _reject_reason(text: str, q: Quantity, quotes, prev_ok: Quantity | None) -> 
     s0, s1 = _sentence_bounds(text, q.start)
     sentence = text[s0:s1]
     if before and (before.isascii() and (before.isalnum() or before in ".+-~/_#&") or before in "～－—–·"):
-        return "attached"  # G60, 1+8, 1-2户, 3.0版
+        return "attached"  # S88, 1+8, 1-2户, 3.0版
     if after and (after in "+＋~～/-－" or (after.isascii() and after.isalpha())):
         return "attached"
     if before == "至" and q.start >= 2 and text[q.start - 2].isdigit():

@@ -2,7 +2,7 @@
 
 Input is one cleaned paragraph and its entity mentions (``Span.name`` canonical). The paragraph is
 split into sentences (。！？；); each sentence is read as a row of *mentions* (a mention is a span,
-or a chain of directly adjacent places such as 浙江省嘉兴市大云镇, whose head is the innermost
+or a chain of directly adjacent places such as 江苏省常州市大港镇, whose head is the innermost
 name) grouped into *lists* (A、B和C等). Small rules keyed on trigger words then decide subject and
 object by position around the trigger and by entity type. Every rule is generic: it knows trigger
 vocabulary, titles and type constraints, never names.
@@ -35,7 +35,7 @@ LIST_SEPARATORS = {"", "、", "和", "及", "以及", "、以及", "或", "，�
 
 COOPERATION_TRIGGERS = ("合作", "结对", "共建", "联建", "携手", "签订", "签署", "签约", "协议", "共同", "联合",
                         "协同", "协作", "伙伴", "相结合", "联手", "一起", "联动")
-#: Triggers strong enough to link a list to a trigger a few clauses later (长城、中变…达成合作协议).
+#: Triggers strong enough to link a list to a trigger a few clauses later (远航、华变…达成合作协议).
 STRONG_COOPERATION = ("合作", "结对", "共建", "联建", "携手", "签订", "签署", "签约", "协议", "伙伴", "联手", "联动")
 #: Verbs after which the following list are partners of the subject (X联合Y开展…).
 COOPERATION_WITH_OBJECT = ("联合", "协同", "携手", "联手")
@@ -113,7 +113,7 @@ DATE_RE = re.compile(r"(?:(\d{4})年)?(\d{1,2})月(\d{1,2})日")
 @lru_cache(maxsize=1)
 def _admin_levels() -> dict[str, int]:
     """Name → level (1 province, 2 city, 3 county/district) from the admin-divisions lexicon,
-    with short forms (嘉兴 for 嘉兴市) added; on a clash the higher level wins."""
+    with short forms (常州 for 常州市) added; on a clash the higher level wins."""
     levels: dict[str, int] = {}
     path = os.path.join(LEXICON_DIR, "rel_admin_levels.txt")
     if not os.path.exists(path):
@@ -233,7 +233,7 @@ def _lists(mentions: list[_Mention], text: str) -> list[_List]:
             groups[-1].end = m.end
         else:
             groups.append(_List([m], m.start, m.end))
-    # lists share their first member's outer place: 四团镇杨家宅村、新桥村 → both in 四团镇
+    # lists share their first member's outer place: 三河镇李家宅村、新塘村 → both in 三河镇
     for g in groups:
         first = g.members[0]
         if first.outers:

@@ -5,11 +5,11 @@ Rules (see ontology.md):
 * A bare relative name (区委组织部, 区社会工作党委, 区委, 区政协, 镇党委, 工业区, 工业区党群办) is the body
   of the district / town / zone the text is talking about at that point: the closest preceding
   full name of that level (same paragraph first, then earlier paragraphs), else the document's
-  main one (title first, then the most frequent). So 区委组织部 in a 金山区 article becomes
-  金山区委组织部 and in a 松江区 article 松江区委组织部; they never merge.
+  main one (title first, then the most frequent). So 区委组织部 in a 江宁区 article becomes
+  江宁区委组织部 and in a 吴中区 article 吴中区委组织部; they never merge.
 * Short forms and suffix variants join the longest form of the same type in the document:
-  正泰电气 / 正泰电气公司; 创元化妆品 / 上海创元化妆品有限公司; 金山 / 金山区;
-  社区党工委 / 金山工业区社区党工委; G60科创走廊 / 长三角G60科创走廊.
+  恒远电气 / 恒远电气公司; 华瑞化妆品 / 南京华瑞化妆品有限公司; 江宁 / 江宁区;
+  社区党工委 / 江宁工业区社区党工委; S88科创走廊 / 长三角S88科创走廊.
 * The canonical name is the longest form; every surface form is recorded as an alias.
 """
 from __future__ import annotations
@@ -24,10 +24,14 @@ from .entities import analyze, region_lexicon, region_shorts
 # Leading words of relative names and the anchor level they refer to.
 RELATIVE = [
     ("工业区", "zone"), ("开发区", "zone"), ("园区", "zone"),
+    # 社区党委, 村党支部, 村委会: the body of the community / village the text is about.
+    ("社区", "community"), ("居民区", "community"), ("村", "village"),
     ("街道", "street"), ("区", "district"), ("县", "district"), ("市", "city"), ("镇", "town"), ("乡", "town"),
 ]
-# Bare bodies of a district that carry no 区 of their own: 政协 -> 金山区政协.
+# Bare bodies of a district that carry no 区 of their own: 政协 -> 江宁区政协.
 DISTRICT_BODIES = {"政协", "人武部", "文明办", "人大", "区委"}
+# Bare bodies of a community: 居委会 -> 河湾居民区居委会.
+COMMUNITY_BODIES = {"居委会", "居民委员会"}
 COMPANY_SUFFIX = re.compile(r"^(?:股份有限公司|有限责任公司|集团有限公司|有限公司|集团|公司)$")
 ZONE_HEADS = ("工业区", "开发区", "园区", "工业园区", "经济园区")
 
@@ -61,7 +65,7 @@ def _anchors(texts: list[str], spans: list[list[Span]], title: str) -> list[_Anc
     """Full district/town/city/zone names in the document, in reading order (title = paragraph -1)."""
     lex = region_lexicon()
     out: list[_Anchor] = []
-    # County short forms count once their full form is in the document (金山 inside 金山工业区).
+    # County short forms count once their full form is in the document (江宁 inside 江宁工业区).
     full_counties = set()
     for t in [title, *texts]:
         for s, e, r in analyze(t)[1]:
@@ -86,10 +90,15 @@ def _anchors(texts: list[str], spans: list[list[Span]], title: str) -> list[_Anc
                     out.append(_Anchor(pi, m.start(), full, "district"))
         if 0 <= pi < len(spans):
             for sp in spans[pi]:
+                if sp.type == "REGION" and len(sp.name) > 2:
+                    if sp.name.endswith(("社区", "居民区")) and not sp.name.startswith(("社区", "居民区")):
+                        out.append(_Anchor(pi, sp.start, sp.name, "community"))
+                    elif sp.name.endswith("村") and not sp.name.startswith("村"):
+                        out.append(_Anchor(pi, sp.start, sp.name, "village"))
                 if sp.type == "ZONE" and sp.name.endswith(ZONE_HEADS) and not _relative_level(sp.name):
                     out.append(_Anchor(pi, sp.start, sp.name, "zone"))
                 elif sp.type in ("PARTY_ORG", "GOV_ORG", "REGION") and not _relative_level(sp.name):
-                    # A zone named inside a longer name: 金山工业区社区党工委 -> 金山工业区.
+                    # A zone named inside a longer name: 江宁工业区社区党工委 -> 江宁工业区.
                     m = re.match(r"^(.{2,12}?(?:工业区|开发区|经济园区))", sp.name)
                     if m and m.group(1) not in ZONE_HEADS:
                         out.append(_Anchor(pi, sp.start, m.group(1), "zone"))
@@ -101,6 +110,8 @@ def _relative_level(name: str) -> tuple[str, str] | None:
     """(prefix, level) when ``name`` is relative to the article's own unit (区委组织部 -> ('区', 'district'))."""
     if name in DISTRICT_BODIES and name != "区委":
         return ("", "district")
+    if name in COMMUNITY_BODIES:
+        return ("", "community")
     for prefix, level in RELATIVE:
         if name.startswith(prefix) and len(name) >= len(prefix):
             # 区 must be the relative 区, not the start of a name like 区块链.
@@ -135,7 +146,7 @@ def _anchor_for(anchors: list[_Anchor], level: str, par: int, pos: int) -> str |
 
 
 def expand_relative(name: str, anchors: list[_Anchor], par: int, pos: int) -> str:
-    """金山区 + 委组织部: the full name of a relative body, or ``name`` unchanged."""
+    """江宁区 + 委组织部: the full name of a relative body, or ``name`` unchanged."""
     rel = _relative_level(name)
     if not rel:
         return name
@@ -149,7 +160,7 @@ def expand_relative(name: str, anchors: list[_Anchor], par: int, pos: int) -> st
         if not anchor.endswith(prefix):
             return name
         return anchor + name[len(prefix):]
-    # The anchor must end with the same level word: 金山区 + (区)委组织部, 朱泾镇 + (镇)党委.
+    # The anchor must end with the same level word: 江宁区 + (区)委组织部, 朱桥镇 + (镇)党委.
     if not anchor.endswith(prefix):
         return name
     return anchor + name[len(prefix):]
@@ -170,12 +181,12 @@ def _joins(short: str, long: str, type_: str) -> bool:
         tail_ok = tail == "" or bool(COMPANY_SUFFIX.match(tail))
         return len(short) >= 2 and head_ok and tail_ok and (head or tail)
     if type_ in ("PARTY_ORG", "GOV_ORG", "ZONE", "INSTITUTION", "ALLIANCE"):
-        # 社区党工委 / 金山工业区社区党工委; G60科创走廊 / 长三角G60科创走廊: the longer one adds a
+        # 社区党工委 / 江宁工业区社区党工委; S88科创走廊 / 长三角S88科创走廊: the longer one adds a
         # place in front. Short heads alone (党委, 支部) never join.
         if not long.endswith(short) or len(short) < 4:
             return False
         if any(s == 0 and r.level in ("county", "city", "province") for s, _, r in analyze(short)[1]):
-            return False  # 松江区社会工作党委 is already fully named
+            return False  # 吴中区社会工作党委 is already fully named
         head = long[: -len(short)]
         return head in lex or head in region_shorts() or bool(re.search(r"(?:区|镇|市|县|街道|工业区|社区|长三角)$", head))
     if type_ == "INDUSTRY":
@@ -191,8 +202,8 @@ def resolve(paragraph_spans: list[list[Span]], paragraph_texts: list[str], title
     """
     res = Resolution()
     anchors = _anchors(paragraph_texts, paragraph_spans, title)
-    # Full region names the text uses on their own (not inside 上海市委): a short form joins
-    # them (金山 -> 金山区), but never a name the text does not use.
+    # Full region names the text uses on their own (not inside 南京市委): a short form joins
+    # them (江宁 -> 江宁区), but never a name the text does not use.
     standalone = {sp.name for spans in paragraph_spans for sp in spans if sp.type == "REGION"}
     # 1. Relative names get their unit.
     for pi, spans in enumerate(paragraph_spans):
@@ -223,7 +234,7 @@ def resolve(paragraph_spans: list[list[Span]], paragraph_texts: list[str], title
                     best = longer
                     break
             target[(type_, n)] = best
-        # follow chains (创元 -> 创元化妆品 -> 上海创元化妆品有限公司)
+        # follow chains (华瑞 -> 华瑞化妆品 -> 南京华瑞化妆品有限公司)
         for key in list(target):
             if key[0] != type_:
                 continue
@@ -244,7 +255,7 @@ def resolve(paragraph_spans: list[list[Span]], paragraph_texts: list[str], title
 
 
 def _unique_full(short: str, standalone: set[str]) -> str | None:
-    """The full region a short form stands for in this document (金山 -> 金山区 when 金山区 is
-    named on its own); None keeps the short form (杭州 stays 杭州 when 杭州市 is never written)."""
+    """The full region a short form stands for in this document (江宁 -> 江宁区 when 江宁区 is
+    named on its own); None keeps the short form (扬州 stays 扬州 when 扬州市 is never written)."""
     named = sorted(e.name for e in region_shorts().get(short, ()) if e.name in standalone)
     return named[0] if len(named) == 1 else None

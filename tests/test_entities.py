@@ -137,3 +137,55 @@ def test_layers_are_named_and_offsets_hold():
     for s in recognize(para):
         assert para[s.start:s.end] == s.text
         assert len(s.text) <= 40 and "，" not in s.text
+
+
+# Generic-name filters, on sentences from national news (CCTV), not the seeds.
+
+def _found(text):
+    return {(s.text, s.type) for s in recognize(text)}
+
+
+def test_industry_field_is_not_a_verb_or_an_actor():
+    assert not any(t == "INDUSTRY" for _, t in _found("制造业当家，紧紧抓住产业项目、工业投资、产业平台"))
+    assert not any(t == "INDUSTRY" for _, t in _found("传统单打独斗模式制约产业提质升级。"))
+    assert not any(t == "INDUSTRY" for _, t in _found("一笔政府产业投资基金注入让企业活了下来"))
+    assert not any(t == "INDUSTRY" for _, t in _found("维护全球产业链供应链安全稳定"))
+    assert ("绿色", "INDUSTRY") not in _found("青海做大做强绿色产业链")
+    assert not any(n.startswith("锚定") for n, _ in _found("锚定电子信息、有色金属、装备制造等产业持续发力"))
+    assert ("动力系统", "INDUSTRY") in _found("吸引无人机整机、动力系统、智能座舱等相关产业集聚")
+
+
+def test_company_needs_a_distinctive_name():
+    found = _found("不久前，深圳这家锂电池公司在政府部门的牵线下")
+    assert not any(t == "ENTERPRISE" for _, t in found)
+    found = _found("打造5500人的高水平科技经理人队伍，增强国际航运物流枢纽功能。")
+    assert not any(t == "ENTERPRISE" for _, t in found)
+    assert not any(t == "ENTERPRISE" for _, t in _found("涉及鞋服新材料、特种钢材制造、机器视觉等领域"))
+    assert not any(t == "ENTERPRISE" for _, t in _found("建设公共研发平台、服务智慧工厂的大数据中心"))
+
+
+def test_ministry_is_not_under_a_province_and_department_is_generic():
+    assert not any(t == "GOV_ORG" for _, t in _found("在宁德市工信部门，记者看到了一张图谱"))
+    assert not any(t == "GOV_ORG" for _, t in _found("江苏工信部来到了各地生产一线"))
+
+
+def test_left_boundary_stops_at_adverb_and_verb():
+    found = _found("山西晋城东圣社区积极探索党支部引领，居委会、业委会、物业公司协同")
+    assert not any("探索" in n for n, _ in found)
+    found = _found("东圣社区正规划建设便民服务中心，集社区大食堂于一体")
+    assert not any("规划" in n for n, _ in found)
+
+
+def test_kinds_of_school_zone_and_settlement_are_not_names():
+    assert not any(t == "INSTITUTION" for _, t in _found("义务教育学校全部纳入集团化办学"))
+    for text in ("新、老党员一起走进爱国主义教育基地", "在城市广场等被洪水淹没区域", "建设26个省级重大新兴产业基地。"):
+        assert not any(t == "ZONE" for _, t in _found(text)), text
+    for text in ("许家冲村由三个移民村合并而成，人员构成复杂，过去村“两委”开展工作困难重重。",
+                 "来不及休息的他又带人进村检查。", "是社区党委书记，扎根基层社区已经50多年。"):
+        assert not any(t == "REGION" and n.endswith(("村", "社区")) for n, t in _found(text)), text
+
+
+def test_region_words_are_not_counties():
+    assert ("东区", "REGION") not in _found("目前，广东区域创新综合能力已经连续9年居全国首位")
+    assert ("临江", "REGION") not in _found("连夜在临江区域搭建防洪板。")
+    assert ("大湾", "REGION") not in _found("高水平推动粤港澳大湾区建设")

@@ -83,3 +83,13 @@ def test_eval_on_the_seeds_meets_the_targets():
     assert report["entities"]["f1"] >= 0.85, table
     assert report["relations"]["f1"] >= 0.60, table
     assert report["metrics"]["f1"] >= 0.75, table
+
+
+def test_unresolved_relative_names_stay_inside_their_document(store, tmp_path):
+    # No district is named, so 区委组织部 cannot be anchored: each article keeps its own.
+    (tmp_path / "a.txt").write_text("会议召开\n\n区委组织部部署产业集群党建工作，要求各单位抓好落实。\n", encoding="utf-8")
+    (tmp_path / "b.txt").write_text("表彰大会\n\n日前举行表彰大会，区委组织部负责同志宣读了表彰决定。\n", encoding="utf-8")
+    ingest(store, [tmp_path])
+    rows = store.db.execute("select name, local_to from entities where name = '区委组织部'").fetchall()
+    assert len(rows) == 2 and all(local is not None for _, local in rows)
+    assert "区委组织部" not in store.known_entities().types

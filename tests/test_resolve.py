@@ -61,3 +61,12 @@ def test_region_short_form_joins_full_form_only_when_written():
     assert ("金山区", "REGION") in n and ("金山", "REGION") not in n
     assert ("嘉兴市", "REGION") in n
     assert ("杭州", "REGION") in n  # 杭州市 is never written: the short form stays
+
+
+def test_community_bodies_take_the_community_named_before():
+    texts = ["长山花园社区位于团山街道。", "疫情防控压力空前加大，社区党委第一时间成立指挥部，居委会干部全员上岗。"]
+    spans, res = run(texts)
+    found = names(spans)
+    assert ("长山花园社区党委", "PARTY_ORG") in found
+    assert ("长山花园社区居委会", "GOV_ORG") in found
+    assert ("社区党委", "PARTY_ORG") not in found
