@@ -20,7 +20,7 @@ TABLES: dict[str, dict] = {
     ),
     "paragraphs": dict(
         columns={"id": int, "document_id": int, "idx": int, "kind": str, "text": str,
-                 "text_segmented": str, "original": str, "start": int, "end": int,
+                 "text_segmented": str, "original": str, "start": int, "end": int, "page": int,
                  "duplicate_of": int, "similarity": float},
         pk="id", not_null={"document_id", "idx", "text"},
         foreign_keys=[("document_id", "documents", "id"), ("duplicate_of", "paragraphs", "id")],

@@ -99,7 +99,8 @@ class Store:
             paragraph_ids[para.idx] = self.db["paragraphs"].insert({
                 "document_id": doc_id, "idx": para.idx, "kind": para.kind, "text": para.text,
                 "text_segmented": segment(para.text), "original": para.original,
-                "start": para.start, "end": para.end, "duplicate_of": None, "similarity": None,
+                "start": para.start, "end": para.end, "page": doc.page_of(para.start),
+                "duplicate_of": None, "similarity": None,
             }).last_pk
         for para in doc.paragraphs:
             if para.duplicate_of:

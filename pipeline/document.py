@@ -121,6 +121,8 @@ class Document:
     text: str = ""
     offsets: list[int] = field(default_factory=list)
     script: str = ""  # simplified | traditional | mixed | none
+    # Offsets in ``original`` where each page starts (PDF and scanned sources; empty otherwise).
+    page_starts: list[int] = field(default_factory=list)
     title: str = ""
     date: str | None = None
     paragraphs: list[Paragraph] = field(default_factory=list)
@@ -142,6 +144,14 @@ class Document:
     @property
     def ok(self) -> bool:
         return self.status == "ok"
+
+    def page_of(self, offset: int) -> int | None:
+        """1-based page number of an offset in ``original``, or None for a source without pages."""
+        if not self.page_starts:
+            return None
+        from bisect import bisect_right
+
+        return max(bisect_right(self.page_starts, offset), 1)
 
     @property
     def body_text(self) -> str:
