@@ -524,6 +524,10 @@ def left_boundary(text: str, head_start: int, max_len: int = MAX_PREFIX, allow_v
                 continue
             break
         if w in STOP_WORDS or _is_number_word(w):
+            # 制造的本优公司: after 的 a one-character determiner cannot be one, so it starts the name
+            # (本公司 alone stays generic: the name needs a character between it and the head).
+            if len(w) == 1 and i > 0 and left[i - 1].word == "的" and head_start - t.end == 1:
+                b = t.start
             break
         pos = t.pos
         if re.fullmatch(r"[A-Za-z0-9]+", w):
@@ -593,7 +597,12 @@ def has_proper(text: str, start: int, end: int) -> bool:
             return True
         if len(w) >= 2 and not freq.get(w):
             return True
-    return False
+    # jieba cuts a name it does not know into single characters (本/优 公司): a run of them that
+    # makes no dictionary word is a proper name.
+    toks = _prefix_tokens(text, start, end)
+    run = text[start:end]
+    return (len(toks) >= 2 and all(len(t.word) == 1 and "\u4e00" <= t.word <= "\u9fff" for t in toks)
+            and not freq.get(run) and not any(_is_number_word(t.word) for t in toks))
 
 
 @lru_cache(maxsize=None)

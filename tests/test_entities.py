@@ -189,3 +189,12 @@ def test_region_words_are_not_counties():
     assert ("东区", "REGION") not in _found("目前，广东区域创新综合能力已经连续9年居全国首位")
     assert ("临江", "REGION") not in _found("连夜在临江区域搭建防洪板。")
     assert ("大湾", "REGION") not in _found("高水平推动粤港澳大湾区建设")
+
+
+def test_unknown_name_cut_into_single_characters_is_a_name():
+    # jieba does not know the name and cuts it into single characters; after 的 the first one
+    # (a determiner elsewhere) starts the name, while 本公司 alone stays generic.
+    spans = recognize("专干液体散料处理系统制造的本优公司在产品上互补，本公司和该公司也参加。")
+    names = [(s.text, s.type) for s in spans]
+    assert ("本优公司", "ENTERPRISE") in names
+    assert not any(s.text in ("本公司", "该公司") for s in spans)
