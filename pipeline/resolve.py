@@ -102,8 +102,25 @@ def _anchors(texts: list[str], spans: list[list[Span]], title: str) -> list[_Anc
                     m = re.match(r"^(.{2,12}?(?:工业区|开发区|经济园区))", sp.name)
                     if m and m.group(1) not in ZONE_HEADS:
                         out.append(_Anchor(pi, sp.start, m.group(1), "zone"))
+    if not any(a.level == "district" for a in out):
+        out.extend(_districts_of_zones(out))
     out.sort(key=lambda a: (a.par, a.pos))
     return out
+
+
+def _districts_of_zones(anchors: list[_Anchor]) -> list[_Anchor]:
+    """An article that names its district only inside a zone's name (江宁工业区, never 江宁区) is
+    about that district: the zone's leading place name, when it is exactly one county's short form."""
+    found = []
+    for a in anchors:
+        if a.level != "zone":
+            continue
+        for size in (3, 2):
+            counties = {e.name for e in region_shorts().get(a.name[:size], ()) if e.level == "county"}
+            if len(counties) == 1:
+                found.append(_Anchor(a.par, a.pos, counties.pop(), "district"))
+                break
+    return found
 
 
 def _relative_level(name: str) -> tuple[str, str] | None:

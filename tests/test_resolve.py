@@ -70,3 +70,13 @@ def test_community_bodies_take_the_community_named_before():
     assert ("长山花园社区党委", "PARTY_ORG") in found
     assert ("长山花园社区居委会", "GOV_ORG") in found
     assert ("社区党委", "PARTY_ORG") not in found
+
+
+def test_district_named_only_inside_a_zone_name_anchors_relative_bodies():
+    # The article never writes 嘉定区, only 嘉定工业区: 区委 and 区政协 are still Jiading's.
+    from pipeline.extract import extract
+    from pipeline.stages import prepare_text
+
+    doc = extract(prepare_text("嘉定工业区推进党建\n\n3月7日，区委书记王明强来嘉定工业区调研，区政协主席李华强陪同。\n"))
+    names = {s.text: s.name for s in doc.entities if s.type == "GOV_ORG"}
+    assert names.get("区委") == "嘉定区委" and names.get("区政协") == "嘉定区政协"
