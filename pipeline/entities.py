@@ -523,6 +523,15 @@ def left_boundary(text: str, head_start: int, max_len: int = MAX_PREFIX, allow_v
                 b = t.start
                 continue
             break
+        right = left[i + 1] if i + 1 < len(left) else None
+        if (t.pos.startswith("nr") and right is not None and right.pos.startswith("v") and right.start >= b
+                and right.word not in NAME_VERBS and _known_words().get(right.word, 0) < 60):
+            # 王明|强来|嘉定工业区: jieba glued the name's last character to the verb after it; a
+            # person and a verb are a clause, so the name starts after them.
+            b = right.end
+            break
+        if len(w) >= 2 and w.endswith(_POST_TITLES):
+            break  # 区委书记|王明来…工业区: a post belongs to a person; no organisation name runs through it
         if w in STOP_WORDS or _is_number_word(w):
             # 制造的本优公司: after 的 a one-character determiner cannot be one, so it starts the name
             # (本公司 alone stays generic: the name needs a character between it and the head).
@@ -950,6 +959,7 @@ TITLES = ("党总支书记 党支部书记 党委书记 党工委书记 区委�
           "村长 委员 常委 代表 领导 负责人 院长 校长 会长 秘书长 理事长 厂长 经理 处长 科长 站长 所长 馆长 社长 "
           "行长 队长 组长 网格员 主编 总监 创始人 教授 研究员 工程师 志愿者 党员 村民 居民").split()
 TITLE_RE = "|".join(sorted(TITLES, key=len, reverse=True))
+_POST_TITLES = tuple(t for t in TITLES if t not in ("委员", "代表", "党员", "村民", "居民", "领导", "志愿者"))
 # What may follow a person's name: punctuation, speech verbs, 一行, 等, 同志, …
 NAME_END = re.compile(r"(?:[，。、；：！？,;:!?）)\s]|一行|等|及|同志|陪同|指出|强调|表示|说|认为|介绍|参加|出席|主持|来|到|在|对|向|与|和|带领|率|为|就|摄"
                       r"|调研|走访|看望|考察|视察|慰问|检查|会见|讲话|提出|要求|希望|带队|宣读|作|是|$)")
