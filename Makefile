@@ -9,7 +9,7 @@ CONFUSIONS = $(SHARED)/data/ocr_confusion/confusion.txt
 GOLD        = $(SHARED)/data/seed-gold.jsonl
 GOLD_COPY   = tests/data/seed-gold.jsonl
 
-.PHONY: setup run test eval calibrate clean-db clean
+.PHONY: setup run test eval calibrate bench bench-ocr serve map system-deps clean-db clean
 
 setup: $(VENV)/.installed
 
@@ -39,6 +39,24 @@ calibrate: setup
 	else \
 		echo "note: $(CONFUSIONS) is missing; damaging copies without the OCR confusion set"; \
 		$(BIN)/python -m pipeline.dedup calibrate corpus/; \
+	fi
+
+bench-ocr: setup
+	$(BIN)/python tests/bench/bench_ocr.py
+
+serve: setup
+	$(BIN)/kb serve --db $(DB)
+
+map: setup
+	$(BIN)/kb export html kb/map.html --db $(DB)
+
+# Debian packages some features need: Tesseract for scans, CJK fonts, Chromium for the map test.
+system-deps:
+	@if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+			tesseract-ocr tesseract-ocr-chi-sim tesseract-ocr-chi-tra fonts-noto-cjk chromium; \
+	else \
+		echo "not root: install tesseract-ocr tesseract-ocr-chi-sim tesseract-ocr-chi-tra fonts-noto-cjk chromium yourself (see README)"; \
 	fi
 
 clean-db:

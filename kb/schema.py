@@ -93,4 +93,7 @@ def create(db: sqlite_utils.Database) -> None:
         # which a trigram tokenizer cannot match.
         db["paragraphs"].enable_fts(["text_segmented"], fts_version="FTS5", create_triggers=True,
                                     tokenize="unicode61")
+    from .views import create_views  # the dashboard views (kb/views.py) read these tables
+
+    create_views(db)
     db["meta"].insert({"key": "schema_version", "value": str(SCHEMA_VERSION)}, pk="key", replace=True)

@@ -1,7 +1,9 @@
 """Stage 1, read: find input files, decode them, and turn HTML into paragraphs.
 
-A file that cannot be read (binary, empty, undecodable, unreadable) comes back as a failed
-Document with the reason; nothing is skipped silently.
+Text files are decoded; PDFs are read from their text layer in reading order (:mod:`pipeline.pdf`),
+and scanned pages and images are OCR'd with Tesseract (:mod:`pipeline.ocr`). A file that cannot be
+read (binary, empty, undecodable, unreadable, damaged PDF or image, no Tesseract for a scan) comes
+back as a failed Document with the reason; nothing is skipped silently.
 """
 from __future__ import annotations
 
@@ -16,6 +18,11 @@ from .document import Document
 
 TEXT_SUFFIXES = {".txt", ".md", ".markdown", ".html", ".htm"}
 HTML_SUFFIXES = {".html", ".htm"}
+PDF_SUFFIXES = {".pdf"}
+IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".tif", ".tiff"}
+INPUT_SUFFIXES = TEXT_SUFFIXES | PDF_SUFFIXES | IMAGE_SUFFIXES
+# File signatures: a PDF or an image is recognised by its first bytes whatever its name.
+IMAGE_MAGIC = (b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff", b"II*\x00", b"MM\x00*")
 # Encodings we accept: what Chinese newsletters actually come in. charset-normalizer picks among them.
 CANDIDATE_ENCODINGS = ["utf_8", "gb18030", "big5", "utf_16"]
 MAX_BYTES = 64 * 1024 * 1024
@@ -25,7 +32,8 @@ BLOCK_TAGS = ["p", "div", "h1", "h2", "h3", "h4", "h5", "h6", "li", "tr", "br", 
 
 
 def iter_paths(paths: Iterable[str | os.PathLike[str]]) -> Iterator[Path]:
-    """Yield input files: files as given, folders walked recursively for .txt/.md/.html files.
+    """Yield input files: files as given, folders walked recursively for text, HTML, PDF and image
+    files (.txt .md .html .pdf .png .jpg .jpeg .tif .tiff).
 
     Symbolic links to folders are not followed (a link loop cannot trap the walk); a path that
     does not exist is yielded as is, so that reading it records the error.
@@ -37,7 +45,7 @@ def iter_paths(paths: Iterable[str | os.PathLike[str]]) -> Iterator[Path]:
                 dirs.sort()
                 for name in sorted(files):
                     child = Path(root) / name
-                    if child.suffix.lower() in TEXT_SUFFIXES:
+                    if child.suffix.lower() in INPUT_SUFFIXES:
                         yield child
         else:
             yield path
@@ -95,8 +103,11 @@ def html_to_text(html: str) -> str:
     return text + "\n"
 
 
-def read(path: str | os.PathLike[str]) -> Document:
-    """Read one file into a Document (original text decoded, offsets set), or a failed Document."""
+def read(path: str | os.PathLike[str], ocr_lang: str | None = None) -> Document:
+    """Read one file into a Document (original text decoded, offsets set), or a failed Document.
+
+    ``ocr_lang`` is the Tesseract language for scans (default: ``$KB_OCR_LANG``, else chosen by script).
+    """
     path = Path(path)
     doc = Document(source=str(path))
     try:
@@ -108,14 +119,41 @@ def read(path: str | os.PathLike[str]) -> Document:
         raw = path.read_bytes()
     except OSError as exc:  # missing, permission denied, symlink loop, ...
         return doc.fail(f"cannot read: {exc.strerror or exc}")
-    return read_bytes(raw, source=str(path), is_html=path.suffix.lower() in HTML_SUFFIXES, doc=doc)
+    suffix = path.suffix.lower()
+    kind = "pdf" if suffix in PDF_SUFFIXES else "image" if suffix in IMAGE_SUFFIXES else None
+    return read_bytes(raw, source=str(path), is_html=suffix in HTML_SUFFIXES, doc=doc, kind=kind, ocr_lang=ocr_lang)
 
 
-def read_bytes(raw: bytes, source: str = "<bytes>", is_html: bool = False, doc: Document | None = None) -> Document:
-    """Decode raw bytes into a Document (the part of :func:`read` that needs no file)."""
+def sniff(raw: bytes) -> str | None:
+    """``"pdf"`` or ``"image"`` when the bytes start like one, else None."""
+    if raw[:1024].lstrip().startswith(b"%PDF-"):
+        return "pdf"
+    if raw.startswith(IMAGE_MAGIC):
+        return "image"
+    return None
+
+
+def read_bytes(raw: bytes, source: str = "<bytes>", is_html: bool = False, doc: Document | None = None,
+               kind: str | None = None, ocr_lang: str | None = None) -> Document:
+    """Decode raw bytes into a Document (the part of :func:`read` that needs no file).
+
+    ``kind`` (``"pdf"`` or ``"image"``, from the file name) sends the bytes to the PDF reader or to
+    OCR; without it, a PDF or an image is recognised by its first bytes.
+    """
     doc = doc or Document(source=source)
     doc.raw = raw
     doc.sha256 = hashlib.sha256(raw).hexdigest()
+    kind = sniff(raw) or kind
+    if kind and not raw:
+        return doc.fail("empty file")
+    if kind == "pdf":
+        from .pdf import read_pdf
+
+        return read_pdf(raw, source=source, doc=doc, ocr_lang=ocr_lang)
+    if kind == "image":
+        from .ocr import read_image
+
+        return read_image(raw, source=source, doc=doc, ocr_lang=ocr_lang)
     try:
         text, doc.encoding = decode(raw)
     except ValueError as exc:

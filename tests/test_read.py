@@ -13,9 +13,10 @@ def test_folder_is_walked_recursively_for_text_files(tmp_path):
     (tmp_path / "a" / "b").mkdir(parents=True)
     (tmp_path / "a" / "b" / "deep.md").write_text("党建", encoding="utf-8")
     (tmp_path / "top.txt").write_text("党建", encoding="utf-8")
-    (tmp_path / "image.png").write_bytes(b"\x89PNG")
+    (tmp_path / "image.png").write_bytes(b"\x89PNG")  # scans are inputs too (OCR)
+    (tmp_path / "sheet.xlsx").write_bytes(b"PK")
     found = sorted(p.name for p in iter_paths([tmp_path]))
-    assert found == ["deep.md", "top.txt"]
+    assert found == ["deep.md", "image.png", "top.txt"]
 
 
 def test_symlink_loop_does_not_trap_the_walk(tmp_path):

@@ -1,0 +1,247 @@
+"""``kb`` commands for exploring the knowledge base: entity, collaborators, members, groups, path,
+top, communities, metrics, export, serve.
+
+:func:`register` adds them to the ``kb`` click group. Each prints an aligned table by default
+(column widths count a Chinese character as two), ``--json`` for the full data and ``--csv`` for
+the table's rows.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import json
+import sys
+import unicodedata
+from typing import Any, Callable
+
+import click
+
+from . import DEFAULT_DB, queries
+from .graph import DatabaseMissing
+
+EVIDENCE_WIDTH = 60  # characters of an evidence sentence shown in a table; --json has them whole
+
+
+def _db_option(func):
+    return click.option("--db", "db_path", default=DEFAULT_DB, show_default=True, envvar="KB_DB",
+                        type=click.Path(dir_okay=False), help="The knowledge base file.")(func)
+
+
+def _format_options(func):
+    func = click.option("--csv", "as_csv", is_flag=True, help="Print CSV rows.")(func)
+    return click.option("--json", "as_json", is_flag=True, help="Print JSON.")(func)
+
+
+def width(text: str) -> int:
+    """Display width: East Asian wide and full-width characters take two columns."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def clip(text: Any, limit: int = EVIDENCE_WIDTH) -> str:
+    text = "" if text is None else str(text).replace("\n", " ")
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def table(rows: list[dict], columns: list[str], details: Callable[[dict], list[str]] | None = None) -> str:
+    """An aligned text table; ``details`` gives extra indented lines under a row (evidence)."""
+    cells = [[("-" if row.get(c) in (None, "") else str(row.get(c))) for c in columns] for row in rows]
+    widths = [max([width(c)] + [width(line[i]) for line in cells]) for i, c in enumerate(columns)]
+
+    def line(values: list[str]) -> str:
+        return "  ".join(v + " " * (w - width(v)) for v, w in zip(values, widths)).rstrip()
+
+    out = [line(columns), line(["-" * w for w in widths])]
+    for row, values in zip(rows, cells):
+        out.append(line(values))
+        out.extend("    " + extra for extra in (details(row) if details else []))
+    return "\n".join(out)
+
+
+def emit(data: Any, rows: list[dict], columns: list[str], as_json: bool, as_csv: bool,
+         details: Callable[[dict], list[str]] | None = None, empty: str = "nothing found",
+         csv_columns: list[str] | None = None) -> None:
+    """Print ``data`` as JSON, ``rows`` as CSV (``csv_columns``, default ``columns``), or a table."""
+    if as_json:
+        click.echo(json.dumps(data, ensure_ascii=False, indent=1))
+    elif as_csv:
+        buffer = io.StringIO()
+        writer = csv.DictWriter(buffer, fieldnames=csv_columns or columns, extrasaction="ignore", lineterminator="\n")
+        writer.writeheader()
+        writer.writerows({k: (json.dumps(v, ensure_ascii=False) if isinstance(v, (list, dict)) else v)
+                          for k, v in row.items()} for row in rows)
+        click.echo(buffer.getvalue(), nl=False)
+    elif rows:
+        click.echo(table(rows, columns, details))
+    else:
+        click.echo(empty, err=True)
+
+
+def _run(func, *args, **kwargs):
+    """Call a query, turning a missing database or entity into a clean error (exit status 1)."""
+    try:
+        return func(*args, **kwargs)
+    except (queries.EntityNotFound, DatabaseMissing, ValueError) as exc:
+        raise click.ClickException(str(exc).strip('"')) from exc
+
+
+def _evidence_lines(evidence: list[dict], limit: int = 3) -> list[str]:
+    """Evidence sentences for a table row; one sentence stating several relations is shown once."""
+    unique: dict[tuple, dict] = {}
+    for ev in evidence:
+        unique.setdefault((ev["sentence"], ev["document_id"]), ev)
+    evidence = list(unique.values())
+    lines = []
+    for ev in evidence[:limit]:
+        where = f"doc {ev['document_id']}" + (f" {ev['date']}" if ev.get("date") else "")
+        lines.append(f"“{clip(ev['sentence'])}” ({where})")
+    if len(evidence) > limit:
+        lines.append(f"… {len(evidence) - limit} more (--json shows all)")
+    return lines
+
+
+def register(main: click.Group) -> None:
+    """Add the exploration commands to the ``kb`` group."""
+
+    @main.command()
+    @click.argument("name")
+    @_db_option
+    @_format_options
+    def entity(name: str, db_path: str, as_json: bool, as_csv: bool) -> None:
+        """An entity (any alias finds it): type, aliases, documents, relations with evidence."""
+        data = _run(queries.entity, db_path, name)
+        rows = [{"dir": "→" if r["direction"] == "out" else "←", **r, "other_name": r["other"]["name"],
+                 "other_type": r["other"]["type"]} for r in data["relations"]]
+        if not (as_json or as_csv):
+            aliases = "、".join(data["aliases"]) or "-"
+            click.echo(f"{data['name']}  [{data['type']}]  id={data['id']}  aliases: {aliases}  "
+                       f"mentions: {data['mentions']}")
+            for doc in data["documents"]:
+                click.echo(f"  doc {doc['id']}  {doc['date'] or '(no date)'}  {doc['source']}  "
+                           f"{doc['mentions']} mention(s)")
+            if data["same_name"]:
+                click.echo("  also: " + ", ".join(f"{e['name']} [{e['type']}] id={e['id']}" for e in data["same_name"]))
+            click.echo()
+        emit(data, rows, ["dir", "predicate", "other_name", "other_type", "document_id"], as_json, as_csv,
+             details=lambda r: [f"“{clip(r['evidence'], 80)}”"], empty="no relations",
+             csv_columns=["direction", "subject", "predicate", "object", "other_type", "document_id", "source",
+                          "date", "confidence", "evidence"])
+
+    @main.command()
+    @click.argument("name")
+    @click.option("--depth", default=1, show_default=True, type=click.IntRange(1, 5),
+                  help="Also collaborators of collaborators, up to this distance.")
+    @_db_option
+    @_format_options
+    def collaborators(name: str, depth: int, db_path: str, as_json: bool, as_csv: bool) -> None:
+        """Who cooperates with NAME or shares a committee/alliance with it, by number of documents."""
+        data = _run(queries.collaborators, db_path, name, depth)
+        rows = [{**r, "how": " + ".join(r["kinds"]), "via": "、".join(r["via"]),
+                 "path": " → ".join(r["path"])} for r in data]
+        columns = ["distance", "name", "type", "documents", "how", "via"] + (["path"] if depth > 1 else [])
+        emit(data, rows, columns, as_json, as_csv, details=lambda r: _evidence_lines(r["evidence"]),
+             empty=f"no collaborators of {name}", csv_columns=columns + ["path"] * (depth == 1) + ["evidence"])
+
+    def membership_command(command_name: str, func, label: str, doc: str):
+        @main.command(name=command_name, help=doc)
+        @click.argument(label)
+        @_db_option
+        @_format_options
+        def command(db_path: str, as_json: bool, as_csv: bool, **kwargs) -> None:
+            data = _run(func, db_path, kwargs[label])
+            rows = [{**r, "roles": "+".join(r["roles"])} for r in data]
+            emit(data, rows, ["name", "type", "roles", "documents"], as_json, as_csv,
+                 details=lambda r: _evidence_lines(r["evidence"], limit=1), empty=f"nothing found for {kwargs[label]}",
+                 csv_columns=["id", "name", "type", "roles", "documents", "evidence"])
+
+    membership_command("members", queries.members, "group",
+                       "Members (MEMBER_OF) and leaders (LEADS) of a committee or alliance GROUP.")
+    membership_command("groups", queries.groups, "entity",
+                       "The committees and alliances ENTITY is a member (MEMBER_OF) or leader (LEADS) of.")
+
+    @main.command()
+    @click.argument("a")
+    @click.argument("b")
+    @click.option("--limit", default=5, show_default=True, help="At most this many shortest paths.")
+    @_db_option
+    @_format_options
+    def path(a: str, b: str, limit: int, db_path: str, as_json: bool, as_csv: bool) -> None:
+        """The shortest chains of relations between A and B, with evidence for each hop."""
+        data = _run(queries.path, db_path, a, b, limit)
+        rows = []
+        for number, hops in enumerate(data["paths"], 1):
+            for step, hop in enumerate(hops, 1):
+                for rel in hop["relations"]:
+                    rows.append({"path": number, "hop": step, "subject": rel["subject"], "predicate": rel["predicate"],
+                                 "object": rel["object"], "documents": rel["documents"], "evidence": rel["evidence"],
+                                 "sentence": rel["evidence"][0]["sentence"] if rel["evidence"] else ""})
+        if not (as_json or as_csv) and data["paths"]:
+            click.echo(f"{data['from']['name']} → {data['to']['name']}: {len(data['paths'])} shortest path(s) "
+                       f"of {data['length']} hop(s)\n")
+        emit(data, rows, ["path", "hop", "subject", "predicate", "object", "documents"], as_json, as_csv,
+             details=lambda r: _evidence_lines(r["evidence"], limit=1),
+             empty=f"nothing connects {a} and {b}",
+             csv_columns=["path", "hop", "subject", "predicate", "object", "documents", "sentence"])
+
+    @main.command()
+    @click.option("--type", "entity_type", default=None, help="Only this entity type (ENTERPRISE, PARTY_ORG, ...).")
+    @click.option("--by", type=click.Choice(queries.TOP_BY), default="degree", show_default=True)
+    @click.option("--limit", default=10, show_default=True)
+    @_db_option
+    @_format_options
+    def top(entity_type: str | None, by: str, limit: int, db_path: str, as_json: bool, as_csv: bool) -> None:
+        """The most central entities of the collaboration graph (degree, betweenness) or most documented."""
+        data = _run(queries.top, db_path, entity_type, by, limit)
+        emit(data, data, ["rank", "name", "type", "degree", "betweenness", "documents"], as_json, as_csv)
+
+    @main.command()
+    @_db_option
+    @_format_options
+    def communities(db_path: str, as_json: bool, as_csv: bool) -> None:
+        """Communities of the collaboration graph (Louvain, fixed seed), largest first."""
+        data = _run(queries.communities, db_path)
+        rows = [{**c, "members": "、".join(m["name"] for m in c["members"])} for c in data]
+        emit(data, rows, ["community", "size", "hub", "members"], as_json, as_csv, empty="no collaborations")
+
+    @main.command()
+    @click.argument("entity", required=False)
+    @click.option("--indicator", default=None, help="Only indicators containing this text.")
+    @click.option("--sort", type=click.Choice(queries.METRIC_SORT), default="date", show_default=True)
+    @click.option("--desc", is_flag=True, help="Largest / latest first.")
+    @_db_option
+    @_format_options
+    def metrics(entity: str | None, indicator: str | None, sort: str, desc: bool, db_path: str,
+                as_json: bool, as_csv: bool) -> None:
+        """Metrics (of ENTITY, by name, alias or subject text) as a table, sorted by date."""
+        data = _run(queries.metrics, db_path, entity, indicator, sort, desc)
+        rows = [{**r, "subject": r["entity"] or r["subject_text"], "value": f"{r['value']:g}",
+                 "indicator": clip(r["indicator"], 30)} for r in data]
+        emit(data, rows if not as_csv else data,
+             ["when", "subject", "indicator", "value", "unit", "raw", "document_id"], as_json, as_csv, empty="no metrics",
+             csv_columns=["id", "when", "entity", "subject_text", "indicator", "value", "unit", "period", "raw",
+                          "document_id", "source", "date"])
+
+    @main.command(name="export")
+    @click.argument("fmt", metavar="FORMAT", type=click.Choice(["graphml", "gexf", "json", "csv", "html"]))
+    @click.argument("out", type=click.Path())
+    @click.option("--graph", type=click.Choice(["relations", "collaboration"]), default="relations",
+                  show_default=True, help="Which graph graphml and gexf hold.")
+    @_db_option
+    def export_command(fmt: str, out: str, graph: str, db_path: str) -> None:
+        """Export the graph (graphml, gexf, json), flat tables (csv: a folder) or the map (html)."""
+        from .export import export
+
+        for written in _run(export, db_path, fmt, out, graph):
+            click.echo(str(written))
+
+    @main.command()
+    @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+    @click.option("--port", default=8001, show_default=True, type=int)
+    @_db_option
+    def serve(host: str, port: int, db_path: str) -> None:
+        """Serve the knowledge base read-only with Datasette, and the map at /map/map.html."""
+        from .serve import serve as run_serve
+
+        try:
+            sys.exit(run_serve(db_path, host, port))
+        except FileNotFoundError as exc:
+            raise click.ClickException(str(exc)) from exc

@@ -1,0 +1,213 @@
+"""Exports of the knowledge base: GraphML and GEXF (Gephi, Cytoscape), JSON, flat CSV tables, and
+the self-contained HTML collaboration map.
+
+* graph formats carry the relation graph (:func:`kb.graph.relation_graph`): node ``name``/``label``,
+  ``type``, ``aliases`` (joined with ``|``), ``documents``, ``mentions``; edge ``predicate``,
+  ``weight`` (documents), ``evidence_count`` (relation rows), ``documents`` and ``evidence`` (the
+  sentences, one per line). ``graph="collaboration"`` exports the collaboration graph instead
+  (edge ``kinds`` and ``via`` joined with ``|``).
+* ``json`` holds both graphs with lists kept as lists.
+* ``csv`` writes a folder of UTF-8 tables: entities, relations, collaborations, memberships, metrics.
+* ``html`` writes the map: kb/static/map.html with vis-network and the data inlined.
+"""
+from __future__ import annotations
+
+import csv
+import html
+import json
+import re
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import networkx as nx
+
+from . import queries
+from .graph import SHARED, collaboration_graph, connect, entity_table, memberships, relation_graph, relation_rows
+
+STATIC = Path(__file__).resolve().parent / "static"
+FORMATS = ("graphml", "gexf", "json", "csv", "html")
+GRAPHS = ("relations", "collaboration")
+
+
+def _flat(value: Any) -> Any:
+    """A GraphML/GEXF-safe attribute value: lists and sets joined with ``|``, None as ''."""
+    if isinstance(value, (list, tuple, set)):
+        return "|".join(str(v) for v in value)
+    return "" if value is None else value
+
+
+def flat_graph(db: Any, graph: str = "relations") -> nx.Graph:
+    """The graph with scalar attributes only, as the GraphML and GEXF writers need."""
+    source = relation_graph(db) if graph == "relations" else collaboration_graph(db)
+    flat = source.__class__()
+    for node, data in source.nodes(data=True):
+        flat.add_node(node, label=data["name"], **{k: _flat(v) for k, v in data.items()})
+    for *ends, data in source.edges(data=True, keys=True) if source.is_multigraph() else source.edges(data=True):
+        attrs = {k: _flat(v) for k, v in data.items() if k != "evidence"}
+        attrs["evidence"] = "\n".join(ev["sentence"] or "" for ev in data["evidence"])
+        attrs["evidence_count"] = len(data["evidence"])
+        flat.add_edge(*ends, **attrs)
+    return flat
+
+
+def to_graphml(db: Any, out: str | Path, graph: str = "relations") -> Path:
+    """Write GraphML (networkx ``read_graphml`` reads it back)."""
+    nx.write_graphml(flat_graph(db, graph), str(out), encoding="utf-8")
+    return Path(out)
+
+
+def to_gexf(db: Any, out: str | Path, graph: str = "relations") -> Path:
+    """Write GEXF 1.2 for Gephi."""
+    nx.write_gexf(flat_graph(db, graph), str(out), encoding="utf-8")
+    return Path(out)
+
+
+def graph_data(db: Any) -> dict:
+    """Both graphs as JSON-ready dicts: nodes, relation edges, collaboration edges."""
+    conn = connect(db)
+    relations, collab = relation_graph(conn), collaboration_graph(conn)
+    nodes = [{"id": n, **data} for n, data in relations.nodes(data=True)]
+    edges = [{"source": u, "target": v, **data} for u, v, data in relations.edges(data=True)]
+    collaborations = [{"source": u, "target": v, **data} for u, v, data in collab.edges(data=True)]
+    return {"nodes": nodes, "edges": edges, "collaborations": collaborations}
+
+
+def to_json(db: Any, out: str | Path) -> Path:
+    """Write :func:`graph_data` as indented UTF-8 JSON."""
+    Path(out).write_text(json.dumps(graph_data(db), ensure_ascii=False, indent=1), encoding="utf-8")
+    return Path(out)
+
+
+def csv_tables(db: Any) -> dict[str, tuple[list[str], list[dict]]]:
+    """The flat tables: name -> (columns, rows)."""
+    conn = connect(db)
+    table = entity_table(conn)
+    entities = [{**e, "aliases": "|".join(e["aliases"])} for e in table.values()]
+    relations = [{"id": r["id"], "subject_id": r["subject_id"], "subject": table[r["subject_id"]]["name"],
+                  "predicate": r["predicate"], "object_id": r["object_id"], "object": table[r["object_id"]]["name"],
+                  "document_id": r["document_id"], "source": r["source"], "date": r["date"],
+                  "confidence": r["confidence"], "attrs": r["attrs"] or "", "evidence": r["evidence"]}
+                 for r in relation_rows(conn)]
+    collab = collaboration_graph(conn)
+    collaborations = []
+    for u, v, data in collab.edges(data=True):
+        a, b = sorted((u, v))
+        dates = sorted(ev["date"] for ev in data["evidence"] if ev["date"])
+        collaborations.append({"entity_a_id": a, "entity_a": table[a]["name"], "entity_b_id": b,
+                               "entity_b": table[b]["name"], "kinds": "|".join(data["kinds"]),
+                               "via": "|".join(data["via"]), "documents": data["weight"],
+                               "first_date": dates[0] if dates else "", "last_date": dates[-1] if dates else ""})
+    member_rows = []
+    for group_id, members in memberships(conn).items():
+        for member_id, rels in members.items():
+            member_rows.append({"member_id": member_id, "member": table[member_id]["name"], "group_id": group_id,
+                                "group": table[group_id]["name"],
+                                "role": "leads" if any(r["predicate"] == "LEADS" for r in rels) else "member",
+                                "documents": len({r["document_id"] for r in rels}), "evidence": rels[0]["evidence"]})
+    metric_rows = queries.metrics(conn, sort="date")
+    columns = {
+        "entities": ["id", "name", "type", "aliases", "documents", "mentions"],
+        "relations": list(relations[0]) if relations else ["id"],
+        "collaborations": ["entity_a_id", "entity_a", "entity_b_id", "entity_b", "kinds", "via", "documents",
+                           "first_date", "last_date"],
+        "memberships": ["member_id", "member", "group_id", "group", "role", "documents", "evidence"],
+        "metrics": ["id", "subject_id", "entity", "subject_text", "indicator", "value", "unit", "period", "when",
+                    "raw", "document_id", "source", "date"],
+    }
+    data = {"entities": entities, "relations": relations, "collaborations": collaborations,
+            "memberships": member_rows, "metrics": metric_rows}
+    return {name: (columns[name], data[name]) for name in columns}
+
+
+def to_csv(db: Any, out: str | Path) -> list[Path]:
+    """Write one CSV per table into the folder ``out`` (created); return the files."""
+    folder = Path(out)
+    folder.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name, (columns, rows) in csv_tables(db).items():
+        path = folder / f"{name}.csv"
+        with path.open("w", newline="", encoding="utf-8") as handle:
+            writer = csv.DictWriter(handle, fieldnames=columns, extrasaction="ignore")
+            writer.writeheader()
+            writer.writerows(rows)
+        written.append(path)
+    return written
+
+
+def map_data(db: Any, title: str = "cluster-kb collaboration map", max_nodes: int = 3000) -> dict:
+    """What the map shows: entities with at least one link, relation edges and shared-membership
+    edges, each with its evidence. Beyond ``max_nodes`` only the most connected entities are kept
+    (a browser cannot lay out a much larger graph)."""
+    conn = connect(db)
+    relations, collab = relation_graph(conn), collaboration_graph(conn)
+
+    def evidence_of(items: list[dict]) -> list[dict]:
+        # One sentence that states several relations (a list of members) is shown once.
+        unique = {(ev["sentence"], ev["source"]): {k: ev[k] for k in ("sentence", "source", "date")} for ev in items}
+        return list(unique.values())
+
+    edges = []
+    for u, v, data in relations.edges(data=True):
+        edges.append({"from": u, "to": v, "predicate": data["predicate"], "weight": data["weight"], "via": [],
+                      "evidence": evidence_of(data["evidence"])})
+    for u, v, data in collab.edges(data=True):
+        if SHARED in data["kinds"]:
+            evidence = evidence_of([ev for ev in data["evidence"] if ev["kind"] == SHARED])
+            edges.append({"from": u, "to": v, "predicate": SHARED, "weight": data["weight"],
+                          "via": data["via"], "evidence": evidence})
+    degree: dict[int, int] = {}
+    for edge in edges:
+        for end in (edge["from"], edge["to"]):
+            degree[end] = degree.get(end, 0) + 1
+    keep = set(sorted(degree, key=lambda n: (-degree[n], n))[:max_nodes])
+    nodes = [{"id": n, "name": relations.nodes[n]["name"], "type": relations.nodes[n]["type"],
+              "aliases": relations.nodes[n]["aliases"], "documents": relations.nodes[n]["documents"]}
+             for n in sorted(keep)]
+    edges = [e for e in edges if e["from"] in keep and e["to"] in keep]
+    generated = datetime.now(timezone.utc).strftime("%Y-%m-%d")
+    return {"title": title, "generated": generated, "nodes": nodes, "edges": edges}
+
+
+def _script_json(data: Any) -> str:
+    """JSON that is safe inside <script type="application/json">: no '<', '>', '&' can end or open
+    a tag, and the JS-hostile line separators are escaped too."""
+    text = json.dumps(data, ensure_ascii=False)
+    for char, escape in (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026"),
+                         ("\u2028", "\\u2028"), ("\u2029", "\\u2029")):
+        text = text.replace(char, escape)
+    return text
+
+
+def render_map(data: dict) -> str:
+    """The map page for :func:`map_data`, with vis-network and the data inlined."""
+    template = (STATIC / "map.html").read_text(encoding="utf-8")
+    script = (STATIC / "vis-network.min.js").read_text(encoding="utf-8")
+    if re.search(r"</script", script, re.IGNORECASE):  # would end the inline script early
+        raise ValueError("vis-network.min.js contains '</script': cannot inline it")
+    values = {"__TITLE__": html.escape(data["title"]), "__DATA__": _script_json(data), "/*__VIS_JS__*/": script}
+    # One pass, so text inside the data can never be taken for another placeholder.
+    return re.sub("|".join(re.escape(k) for k in values), lambda m: values[m.group(0)], template)
+
+
+def to_html(db: Any, out: str | Path, title: str = "cluster-kb collaboration map") -> Path:
+    """Write the self-contained collaboration map page."""
+    Path(out).write_text(render_map(map_data(db, title=title)), encoding="utf-8")
+    return Path(out)
+
+
+def export(db: Any, fmt: str, out: str | Path, graph: str = "relations") -> list[Path]:
+    """Export in ``fmt`` (one of FORMATS) to ``out``; return the files written."""
+    if fmt not in FORMATS:
+        raise ValueError(f"format must be one of {', '.join(FORMATS)}")
+    if graph not in GRAPHS:
+        raise ValueError(f"graph must be one of {', '.join(GRAPHS)}")
+    if fmt == "graphml":
+        return [to_graphml(db, out, graph)]
+    if fmt == "gexf":
+        return [to_gexf(db, out, graph)]
+    if fmt == "json":
+        return [to_json(db, out)]
+    if fmt == "csv":
+        return to_csv(db, out)
+    return [to_html(db, out)]

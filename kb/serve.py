@@ -1,0 +1,185 @@
+"""``kb serve``: the knowledge base as a read-only Datasette site, with the collaboration map.
+
+Datasette (pinned 0.65.5) serves the database *immutable* (``-i``: opened read-only, never
+written, no arbitrary writes through SQL) on 127.0.0.1 by default, with metadata (titles,
+descriptions, column documentation), facets, full-text search over paragraphs and canned queries
+for the common questions. The map page (:func:`kb.export.to_html`) is written into a temporary
+folder and mounted at ``/map/map.html``.
+
+Before serving, the database is prepared once (a normal read-write connection): the WAL is
+checkpointed into the main file, because an immutable SQLite connection ignores the ``-wal``
+file, and the dashboard views (:mod:`kb.views`) are created if missing.
+"""
+from __future__ import annotations
+
+import json
+import sqlite3
+import sys
+import tempfile
+from pathlib import Path
+
+import click
+
+from . import DEFAULT_DB
+from .views import create_views
+
+MAP_MOUNT = "map"
+MAP_PATH = f"/{MAP_MOUNT}/map.html"
+
+_NAME_IDS = """(select id from entities where name = :{p} union select entity_id from aliases where alias = :{p})"""
+
+CANNED = {
+    "collaborators_of": {
+        "title": "Collaborators of an entity",
+        "description": "Who cooperates with :name (COOPERATES_WITH either way) or shares a committee or "
+                       "alliance with it (kind = shared membership, via_group names it); name or alias.",
+        "sql": f"""select case when c.entity_a_id in {_NAME_IDS.format(p='name')} then c.entity_b else c.entity_a end
+         as collaborator,
+       case when c.entity_a_id in {_NAME_IDS.format(p='name')} then c.entity_b_type else c.entity_a_type end as type,
+       c.kind, c.via_group, c.documents, c.relations, c.first_date, c.last_date
+from collaborations c
+where c.entity_a_id in {_NAME_IDS.format(p='name')} or c.entity_b_id in {_NAME_IDS.format(p='name')}
+order by c.documents desc, collaborator""",
+    },
+    "members_of": {
+        "title": "Members of a committee or alliance",
+        "description": "Entities that are members of (MEMBER_OF) or lead (LEADS) :group; name or alias.",
+        "sql": f"""select member, member_type, role, documents, first_date, last_date, evidence
+from memberships where group_id in {_NAME_IDS.format(p='group')}
+order by role = 'member', documents desc, member""",
+    },
+    "metrics_over_time": {
+        "title": "Metrics over time",
+        "description": "Metrics of :entity (name, alias or subject text; empty for all) whose indicator "
+                       "contains :indicator (empty for all), oldest first; undated last.",
+        "sql": f"""select date, entity, subject_text, indicator, value, unit, period, raw, source
+from metrics_with_dates
+where (:entity = '' or subject_id in {_NAME_IDS.format(p='entity')} or subject_text = :entity)
+  and (:indicator = '' or indicator like '%' || :indicator || '%')
+order by date is null, date, id""",
+    },
+}
+
+TABLES = {
+    "documents": ("Documents", "One row per ingested file: status, date, script, the decoded original and the "
+                  "cleaned text.", ["status", "script"],
+                  {"source": "path of the file as ingested", "date": "publication date, ISO YYYY-MM-DD or null",
+                   "script": "simplified / traditional / mixed / none", "status": "ok or failed",
+                   "duplicate_of": "documents.id of a near-identical document", "original": "decoded text, untouched",
+                   "text": "cleaned paragraphs joined by newlines"}),
+    "paragraphs": ("Paragraphs", "Cleaned Simplified paragraphs; full-text search over their jieba-segmented text.",
+                   ["kind", "document_id"],
+                   {"text": "cleaned Simplified text", "text_segmented": "jieba tokens, what full-text search indexes",
+                    "duplicate_of": "paragraphs.id this one repeats", "similarity": "estimated similarity to it",
+                    "start": "offset in documents.original", "end": "end offset in documents.original"}),
+    "entities": ("Entities", "One row per canonical name and type.", ["type"],
+                 {"name": "canonical name", "type": "ontology type (ENTERPRISE, PARTY_ORG, ...)",
+                  "local_to": "set for a relative name (区委组织部) that stays local to one document"}),
+    "aliases": ("Aliases", "Other surface forms of an entity.", [], {"alias": "another name for entities.id"}),
+    "mentions": ("Mentions", "Every place an entity is named.", ["source"],
+                 {"start": "offset in paragraphs.text", "orig_start": "offset in documents.original",
+                  "source": "the recognizer that found it"}),
+    "relations": ("Relations", "Facts between two entities, each with its evidence sentence.", ["predicate"],
+                  {"predicate": "COOPERATES_WITH, SUPPLIES, MEMBER_OF, LEADS, ESTABLISHED, SUBORDINATE_TO, "
+                                "LOCATED_IN, HOLDS_POSITION, VISITED or SUPPORTS",
+                   "evidence": "the sentence that states it", "confidence": "0.4-0.85 by rule",
+                   "attrs": "JSON: title (HOLDS_POSITION), date (VISITED, ESTABLISHED), ..."}),
+    "metrics": ("Metrics", "Numbers with units, normalized (9.6万家 -> 96000 家).", ["unit"],
+                {"value": "the number", "unit": "its unit", "indicator": "what is counted or measured",
+                 "period": "stated year or 今年/去年 resolved", "raw": "the text as printed"}),
+    "collaborations": ("Collaborations (view)", "Pairs of entities that cooperate (COOPERATES_WITH either way) "
+                       "or share a committee or alliance (kind = shared membership).", ["kind"],
+                       {"kind": "COOPERATES_WITH or shared membership", "via_group": "the shared group",
+                        "documents": "distinct documents behind the pair", "first_date": "earliest document date",
+                        "last_date": "latest document date"}),
+    "memberships": ("Memberships (view)", "Members and leaders of committees and alliances.", ["role", "group_name"],
+                    {"role": "member (MEMBER_OF) or leads (LEADS)", "evidence": "one sentence that says so"}),
+    "entity_summary": ("Entity summary (view)", "Per entity: aliases, documents, mentions, relations, "
+                       "collaborations, first and last date.", ["type"], {"aliases": "joined with |"}),
+    "metrics_with_dates": ("Metrics with dates (view)", "Metrics with entity names and a date: the stated year, "
+                           "else the document date.", ["unit", "entity_type"],
+                           {"date": "stated year (period) when it is one, else the document date"}),
+}
+
+
+def database_name(db_path: str | Path) -> str:
+    """The name Datasette gives a database file (its stem): the first part of every URL."""
+    return Path(db_path).stem
+
+
+def metadata(db_path: str | Path) -> dict:
+    """Datasette metadata: titles, descriptions, column docs, facets, FTS and canned queries."""
+    tables = {}
+    for name, (title, description, facets, columns) in TABLES.items():
+        tables[name] = {"title": title, "description": description, "facets": facets, "columns": columns}
+    tables["paragraphs"].update(fts_table="paragraphs_fts", fts_pk="id", searchmode="escaped")
+    for hidden in ("signatures", "meta"):
+        tables[hidden] = {"hidden": True}
+    return {
+        "title": "cluster-kb",
+        "description_html": ("Party building in industrial clusters, from Chinese newsletters: entities, "
+                             "relations with their evidence, metrics. "
+                             f'<a href="{MAP_PATH}">Collaboration map</a>.'),
+        "databases": {database_name(db_path): {"tables": tables, "queries": CANNED}},
+    }
+
+
+def prepare(db_path: str | Path) -> None:
+    """Checkpoint the WAL into the file and make sure the views exist (see the module docstring)."""
+    conn = sqlite3.connect(str(db_path), timeout=30)
+    try:
+        conn.execute("pragma wal_checkpoint(TRUNCATE)")
+        create_views(conn)
+    finally:
+        conn.close()
+
+
+def datasette_args(db_path: str | Path, folder: Path, host: str, port: int) -> list[str]:
+    """The ``datasette serve`` arguments for the prepared ``folder`` (metadata and map)."""
+    return ["serve", "-i", str(db_path),
+            "--metadata", str(folder / "metadata.json"), "--static", f"{MAP_MOUNT}:{folder / MAP_MOUNT}",
+            "--host", host, "--port", str(port), "--setting", "truncate_cells_html", "300",
+            "--setting", "sql_time_limit_ms", "5000"]
+
+
+def serve(db_path: str | Path = DEFAULT_DB, host: str = "127.0.0.1", port: int = 8001) -> int:
+    """Prepare the database, write metadata and the map, run Datasette until it stops."""
+    from .export import to_html
+
+    path = Path(db_path)
+    if not path.is_file():
+        raise FileNotFoundError(f"{path}: no such knowledge base (build one with `kb ingest`)")
+    prepare(path)
+    with tempfile.TemporaryDirectory(prefix="kb-serve-") as tmp:
+        folder = Path(tmp)
+        (folder / MAP_MOUNT).mkdir()
+        (folder / "metadata.json").write_text(json.dumps(metadata(path), ensure_ascii=False), encoding="utf-8")
+        to_html(path, folder / MAP_MOUNT / "map.html")
+        click.echo(f"serving {path} read-only at http://{host}:{port}/{database_name(path)} "
+                   f"(map: http://{host}:{port}{MAP_PATH})", err=True)
+        # In this process (not a child), so a signal that stops the server also ends the command
+        # and the temporary folder is removed.
+        from datasette.cli import cli
+
+        try:
+            cli.main(args=datasette_args(path, folder, host, port), prog_name="datasette", standalone_mode=False)
+        except KeyboardInterrupt:
+            pass
+        return 0
+
+
+@click.command()
+@click.option("--db", "db_path", default=DEFAULT_DB, show_default=True, envvar="KB_DB",
+              type=click.Path(dir_okay=False), help="The knowledge base file.")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=8001, show_default=True, type=int)
+def main(db_path: str, host: str, port: int) -> None:
+    """Serve the knowledge base read-only with Datasette (python -m kb.serve)."""
+    try:
+        sys.exit(serve(db_path, host, port))
+    except FileNotFoundError as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+if __name__ == "__main__":
+    main()
