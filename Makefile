@@ -41,6 +41,9 @@ calibrate: setup
 		$(BIN)/python -m pipeline.dedup calibrate corpus/; \
 	fi
 
+bench: setup
+	$(BIN)/python tests/bench/bench_ingest.py
+
 bench-ocr: setup
 	$(BIN)/python tests/bench/bench_ocr.py
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 import sys
 
 import click
@@ -30,18 +31,50 @@ def main() -> None:
 @click.argument("paths", nargs=-1, required=True, type=click.Path())
 @db_option
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
-def ingest(paths: tuple[str, ...], db_path: str, quiet: bool) -> None:
-    """Ingest files and folders (.txt .md .html, recursively) into the knowledge base."""
+@click.option("--workers", "-j", type=click.IntRange(min=1), default=None,
+              help="Processes for the per-document stages (default: the number of cores).")
+@click.option("--engine", type=click.Choice(["local", "dask", "ray"]), default="local", show_default=True,
+              help="Where the per-document stages run: a local process pool, or a Dask or Ray cluster "
+                   "(optional extras: pip install 'cluster-kb[dask]').")
+@click.option("--address", default=None,
+              help="Scheduler (dask: tcp://HOST:8786) or head (ray: HOST:6379) of a running cluster; "
+                   "default: start a local one with --workers workers.")
+@click.option("--ocr-lang", default=None, envvar="KB_OCR_LANG",
+              help="Tesseract language for scans (chi_sim, chi_tra, chi_sim+chi_tra); default: detected.")
+def ingest(paths: tuple[str, ...], db_path: str, quiet: bool, workers: int | None, engine: str,
+           address: str | None, ocr_lang: str | None) -> None:
+    """Ingest files and folders (.txt .md .html .pdf .png .jpg .tif, recursively) into the knowledge base.
+
+    Content already stored (same sha256) is skipped; a file whose content changed replaces what
+    was stored for its path. Safe to interrupt and run again. Exit status 1 if a document failed.
+    """
+    import os
+
     from tqdm import tqdm
+
+    if ocr_lang:
+        os.environ["KB_OCR_LANG"] = ocr_lang  # read by pipeline.ocr, in the worker processes too
 
     from pipeline.read import iter_paths
 
+    from .engines import EngineMissing
     from .ingest import ingest as run_ingest
 
     store = open_store(db_path)
-    total = sum(1 for _ in iter_paths(paths))
-    with tqdm(total=total, unit="doc", disable=quiet, file=sys.stderr) as bar:
-        report = run_ingest(store, paths, progress=lambda _path: bar.update(1))
+    workers = workers or os.cpu_count() or 1
+    total = sum(1 for _ in iter_paths(paths))  # a walk over names only: the files are read once, later
+    with tqdm(total=total, unit="doc", disable=quiet, file=sys.stderr, smoothing=0.1) as bar:
+        try:
+            report = run_ingest(store, paths, progress=lambda _path: bar.update(1), workers=workers,
+                                engine=engine, address=address,
+                                on_wait=lambda message: click.echo(message, err=True))
+        except EngineMissing as exc:
+            raise click.ClickException(str(exc)) from exc
+        except StoreError as exc:
+            raise click.ClickException(str(exc)) from exc
+        except sqlite3.OperationalError as exc:
+            raise click.ClickException(f"{db_path}: {exc} (another program is writing to it? "
+                                       "documents stored so far are kept; run again to go on)") from exc
     click.echo(f"{report.added} added, {report.unchanged} unchanged, {report.failed} failed -> {db_path}")
     for source, error in report.failures:
         click.echo(f"  failed: {source}: {error}", err=True)
@@ -91,12 +124,18 @@ def search(query: str, db_path: str, limit: int, as_json: bool) -> None:
 @click.argument("document")
 @db_option
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
-def show(document: str, db_path: str, as_json: bool) -> None:
+@click.option("--html", "as_html", is_flag=True, help="HTML with the entities highlighted (displaCy).")
+def show(document: str, db_path: str, as_json: bool, as_html: bool) -> None:
     """Show a document's cleaned paragraphs (by id, path, file name or sha256 prefix); duplicates marked."""
     store = open_store(db_path)
     doc = store.find_document(document)
     if doc is None:
         raise click.ClickException(f"no document matches {document!r}")
+    if as_html:
+        from .display import render_document
+
+        click.echo(render_document(store, doc["id"]))
+        return
     paragraphs = store.paragraphs(doc["id"])
     if as_json:
         doc = {k: v for k, v in doc.items() if k not in ("original",)}
@@ -186,6 +225,11 @@ def evaluate(gold: str, corpus: str, as_json: bool, layers: bool) -> None:
         for label, scores in layer_contributions(gold, corpus):
             click.echo(f"{label:<28}{scores['entities']:>10.3f}{scores['relations']:>13.3f}")
 
+
+# Exploration, export and serving commands live in their own module (kb/cli_explore.py).
+from .cli_explore import register as _register_explore  # noqa: E402
+
+_register_explore(main)
 
 if __name__ == "__main__":
     main()

@@ -1,11 +1,21 @@
 """The SQLite knowledge base: writes a processed Document in one transaction, answers lookups.
 
-Written with sqlite-utils. Re-ingesting a file whose content hash is stored changes nothing.
+Written with sqlite-utils. Re-ingesting a file whose content hash is stored changes nothing; a
+file whose content changed replaces the document stored for its path, in the same transaction.
+
+The knowledge base does not depend on the order documents arrive in: corpus-wide duplicates are
+decided by a fixed rule (``pipeline.dedup.assign``: the earliest-dated copy, then the smaller
+sha256, is the original) over a MinHash LSH index persisted here (``lsh_keys``, ``lsh_buckets``),
+and a paragraph's facts (mentions, relations, metrics) are stored only while it is an original.
+When a new document makes a stored paragraph a duplicate its facts are deleted; when it makes a
+stored duplicate an original again (its original was replaced) that document's facts are
+extracted again from its stored text.
 """
 from __future__ import annotations
 
 import json
 import sqlite3
+from contextlib import contextmanager
 from datetime import datetime, timezone
 from functools import lru_cache
 from pathlib import Path
@@ -13,8 +23,9 @@ from typing import Any
 
 import sqlite_utils
 
-from pipeline.dedup import (DOCUMENT_THRESHOLD, PARAGRAPH_THRESHOLD, DedupIndex, exact_key, minhash,
-                            signature_from_bytes, signature_to_bytes)
+from pipeline.dedup import (DOCUMENT_THRESHOLD, PARAGRAPH_THRESHOLD, DedupIndex, Node, assign, band_buckets,
+                            exact_key, global_candidates, minhash, rank_key, signature_from_bytes,
+                            signature_to_bytes, similarity)
 from pipeline.document import Document
 from pipeline.entities import KnownEntities
 from pipeline.resolve import is_relative_name
@@ -39,6 +50,54 @@ class StoreError(Exception):
     """A problem with the database that the user must know about (locked, not a KB, ...)."""
 
 
+_THRESHOLD = {"paragraph": PARAGRAPH_THRESHOLD, "document": DOCUMENT_THRESHOLD}
+
+# The persisted LSH index (created here, beside the schema of kb/schema.py): ``lsh_keys`` holds one
+# row per indexed text (a document, or a paragraph that is not a repeat inside its document) with
+# its rank for the "which copy is the original" rule; ``lsh_buckets`` one row per LSH band. A new
+# text is compared only with the texts sharing a bucket, so nothing is rebuilt at start-up and
+# memory does not grow with the corpus.
+INDEX_TABLES = [
+    "create table if not exists lsh_keys (key text primary key, kind text not null, rank text not null, "
+    "document_id integer not null references documents(id), row_id integer not null)",
+    "create index if not exists idx_lsh_keys_document on lsh_keys(document_id)",
+    "create index if not exists idx_lsh_keys_row on lsh_keys(kind, row_id)",
+    "create table if not exists lsh_buckets (kind text not null, bucket integer not null, key text not null)",
+    "create index if not exists idx_lsh_buckets on lsh_buckets(kind, bucket)",
+    "create index if not exists idx_lsh_buckets_key on lsh_buckets(key)",
+    "create index if not exists idx_signatures_exact on signatures(kind, exact)",
+    "create index if not exists idx_paragraphs_duplicate on paragraphs(duplicate_of)",
+    "create index if not exists idx_metrics_document on metrics(document_id)",
+    "create index if not exists idx_relations_document on relations(document_id)",
+    "create index if not exists idx_mentions_paragraph on mentions(paragraph_id)",
+    "create index if not exists idx_entities_local on entities(local_to)",
+]
+
+
+def _create_index_tables(db: sqlite_utils.Database) -> None:
+    """Create the LSH tables (and indexes ingest's deletes need) if missing; index old databases."""
+    with db.atomic():
+        fresh = not db["lsh_keys"].exists()
+        for sql in INDEX_TABLES:
+            db.execute(sql)
+        if fresh:
+            _index_stored_signatures(db)
+
+
+def _index_stored_signatures(db: sqlite_utils.Database) -> None:
+    """A database written before the LSH tables existed: index the signatures it keeps, once."""
+    rows = db.execute(
+        "select s.key, s.kind, s.hashvalues, d.id, d.date, d.sha256 from signatures s join documents d "
+        "on d.sha256 = case when s.kind = 'document' then s.key else substr(s.key, 1, 64) end").fetchall()
+    for key, kind, blob, doc_id, date, sha in rows:
+        idx = int(key.rpartition(":")[2]) if kind == "paragraph" else -1
+        row_id = doc_id if kind == "document" else db.execute(
+            "select id from paragraphs where document_id = ? and idx = ?", [doc_id, idx]).fetchone()[0]
+        db.execute("insert or replace into lsh_keys values (?, ?, ?, ?, ?)", [key, kind, rank_key(date, sha, idx), doc_id, row_id])
+        db.conn.executemany("insert into lsh_buckets values (?, ?, ?)",
+                            [(kind, b, key) for b in band_buckets(signature_from_bytes(blob), _THRESHOLD[kind])])
+
+
 class Store:
     """A knowledge base file. ``Store(path)`` creates the schema if needed."""
 
@@ -48,11 +107,34 @@ class Store:
             self.path.parent.mkdir(parents=True, exist_ok=True)
         try:
             self.db = sqlite_utils.Database(str(path))
+            # Before anything else: a second process creating the same database at the same
+            # moment must wait for the first, not fail with "database is locked".
+            self.db.execute("PRAGMA busy_timeout = 30000")
             schema.create(self.db)
+            _create_index_tables(self.db)
         except sqlite3.DatabaseError as exc:
             raise StoreError(f"{path}: not a usable cluster-kb database ({exc})") from exc
 
     # --- writing ---------------------------------------------------------------------------
+
+    @contextmanager
+    def transaction(self):
+        """One write transaction, taken at once (BEGIN IMMEDIATE).
+
+        Taking the write lock at the start (not at the first write) means two processes never
+        both read and then both try to write; the second waits up to busy_timeout (30 s) and
+        otherwise fails with 'database is locked' before it has changed anything.
+        """
+        conn = self.db.conn
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
+        else:
+            conn.execute("COMMIT")
 
     def has_document(self, sha256: str) -> bool:
         """True when a document with this content hash is stored (ok or failed)."""
@@ -60,7 +142,11 @@ class Store:
             "select 1 from documents where sha256 = ? limit 1", [sha256]).fetchone() is not None
 
     def dedup_indexes(self) -> tuple[DedupIndex, DedupIndex]:
-        """Paragraph and document dedup indexes holding every stored signature."""
+        """In-memory paragraph and document indexes holding every stored signature.
+
+        Ingest no longer needs this (it queries the persisted LSH tables); kept for tools that
+        want an index in memory.
+        """
         paragraphs, documents = DedupIndex(PARAGRAPH_THRESHOLD), DedupIndex(DOCUMENT_THRESHOLD)
         for row in self.db.execute("select key, kind, exact, hashvalues from signatures order by rowid"):
             key, kind, exact, values = row
@@ -71,29 +157,39 @@ class Store:
     def save(self, doc: Document) -> int | None:
         """Store one processed document (or its failure) in one transaction; return its id.
 
-        Returns None when the same content is already stored (nothing changes).
+        ``doc`` has been through the per-document stages, dedup inside the document
+        (``pipeline.dedup.local_dedup``) and extraction; corpus-wide dedup happens here. A document
+        stored earlier for the same source path with other content is replaced. Returns None when
+        the same content is already stored (nothing changes).
         """
-        if doc.sha256 and self.has_document(doc.sha256):
-            return None
         now = datetime.now(timezone.utc).isoformat(timespec="seconds")
-        with self.db.atomic():
-            if not doc.sha256:  # unreadable file: keep one failure row per path
-                self.db.execute("delete from documents where sha256 is null and source = ? and status = 'failed'",
-                                [doc.source])
-            duplicate_doc = self._document_id(doc.duplicate_of_document) if doc.duplicate_of_document else None
+        with self.transaction():
+            if doc.sha256 and self.has_document(doc.sha256):
+                return None
+            touched: set[int] = set()
+            cleared: set[int] = set()  # paragraphs of other documents that pointed into a deleted one
+            seeds = self._delete_source(doc.source, touched, cleared)
             doc_id = self.db["documents"].insert({
                 "source": doc.source, "title": doc.title or None, "date": doc.date, "script": doc.script or None,
                 "encoding": doc.encoding or None, "sha256": doc.sha256 or None, "status": doc.status,
                 "error": doc.error or None, "warnings": json.dumps(doc.warnings, ensure_ascii=False) if doc.warnings else None,
                 "original": doc.original or None, "text": doc.body_text if doc.ok else None,
-                "duplicate_of": duplicate_doc, "n_paragraphs": len(doc.paragraphs) if doc.ok else 0,
+                "duplicate_of": None, "n_paragraphs": len(doc.paragraphs) if doc.ok else 0,
                 "ingested_at": now,
             }).last_pk
+            paragraph_ids: dict[int, int] = {}
             if doc.ok:
-                self._save_content(doc, doc_id)
+                paragraph_ids = self._save_paragraphs(doc, doc_id)
+                seeds += self._add_nodes(doc, doc_id, paragraph_ids)
+            refresh = self._apply(assign(seeds, self._neighbours, self._is_original), doc_id, touched, cleared)
+            if doc.ok:
+                self._save_extraction(doc, doc_id, paragraph_ids, skip=self._duplicate_idx(doc_id))
+            for other in sorted(refresh):
+                self._refresh_facts(other, touched)
+            self._collect_garbage(touched)
         return doc_id
 
-    def _save_content(self, doc: Document, doc_id: int) -> None:
+    def _save_paragraphs(self, doc: Document, doc_id: int) -> dict[int, int]:
         paragraph_ids: dict[int, int] = {}
         for para in doc.paragraphs:
             paragraph_ids[para.idx] = self.db["paragraphs"].insert({
@@ -102,28 +198,209 @@ class Store:
                 "start": para.start, "end": para.end, "page": doc.page_of(para.start),
                 "duplicate_of": None, "similarity": None,
             }).last_pk
-        for para in doc.paragraphs:
+        for para in doc.paragraphs:  # repeats inside the document point at its first copy
             if para.duplicate_of:
-                target = self._paragraph_id(para.duplicate_of)
+                target = paragraph_ids[int(str(para.duplicate_of).rpartition(":")[2])]
                 self.db["paragraphs"].update(paragraph_ids[para.idx],
                                              {"duplicate_of": target, "similarity": round(para.similarity, 3)})
-            elif len(para.text) and not para.duplicate_of:
-                self._save_signature(f"{doc.sha256}:{para.idx}", "paragraph", para.text)
-        self._save_signature(doc.sha256, "document", doc.body_text)
         self.db["asides"].insert_all(
             [{"document_id": doc_id, "kind": a.kind, "text": a.text, "value": a.value or None, "start": a.start}
              for a in doc.asides])
-        self._save_extraction(doc, doc_id, paragraph_ids)
+        return paragraph_ids
 
-    def _save_signature(self, key: str, kind: str, text: str) -> None:
-        signature = minhash(text)
-        self.db["signatures"].insert({"key": key, "kind": kind, "exact": exact_key(text),
-                                      "hashvalues": signature_to_bytes(signature)},
-                                     replace=True)
+    # --- the persisted LSH index and corpus-wide dedup -------------------------------------
 
-    def _save_extraction(self, doc: Document, doc_id: int, paragraph_ids: dict[int, int]) -> None:
+    def _add_nodes(self, doc: Document, doc_id: int, paragraph_ids: dict[int, int]) -> list[Node]:
+        """Put the document and its comparable paragraphs in the LSH index; return them as nodes."""
+        nodes = []
+        for idx, exact, signature in global_candidates(doc):
+            node = Node(f"{doc.sha256}:{idx}", rank_key(doc.date, doc.sha256, idx), exact, signature)
+            self._insert_node(node, "paragraph", doc_id, paragraph_ids[idx])
+            nodes.append(node)
+        text = doc.body_text
+        node = Node(doc.sha256, rank_key(doc.date, doc.sha256), exact_key(text), minhash(text))
+        self._insert_node(node, "document", doc_id, doc_id)
+        return nodes + [node]
+
+    def _insert_node(self, node: Node, kind: str, doc_id: int, row_id: int) -> None:
+        self.db["signatures"].insert({"key": node.key, "kind": kind, "exact": node.exact,
+                                      "hashvalues": signature_to_bytes(node.signature)}, replace=True)
+        self.db.execute("insert or replace into lsh_keys (key, kind, rank, document_id, row_id) values (?, ?, ?, ?, ?)",
+                        [node.key, kind, node.rank, doc_id, row_id])
+        self.db.conn.executemany("insert into lsh_buckets (kind, bucket, key) values (?, ?, ?)",
+                                 [(kind, bucket, node.key) for bucket in band_buckets(node.signature, _THRESHOLD[kind])])
+
+    def _node(self, key: str) -> Node | None:
+        row = self.db.execute("select s.exact, s.hashvalues, k.rank from signatures s join lsh_keys k on k.key = s.key "
+                              "where s.key = ?", [key]).fetchone()
+        return Node(key, row[2], row[0], signature_from_bytes(row[1])) if row else None
+
+    def _neighbours(self, node: Node) -> list[tuple[Node, float]]:
+        """Stored nodes of the same kind at or above the threshold: LSH candidates, confirmed."""
+        kind = "paragraph" if ":" in node.key else "document"
+        buckets = band_buckets(node.signature, _THRESHOLD[kind])
+        marks = ",".join("?" * len(buckets))
+        keys = {k for (k,) in self.db.execute(
+            f"select distinct key from lsh_buckets where kind = ? and bucket in ({marks})", [kind, *buckets])}
+        keys |= {k for (k,) in self.db.execute("select key from signatures where kind = ? and exact = ?",
+                                               [kind, node.exact])}
+        keys.discard(node.key)
+        out = []
+        for key in sorted(keys):
+            other = self._node(key)
+            if other is not None:
+                sim = similarity(node, other)
+                if sim >= _THRESHOLD[kind]:
+                    out.append((other, sim))
+        return out
+
+    def _is_original(self, key: str) -> bool:
+        kind, row_id = self.db.execute("select kind, row_id from lsh_keys where key = ?", [key]).fetchone()
+        table = "paragraphs" if kind == "paragraph" else "documents"
+        return self.db.execute(f"select duplicate_of is null from {table} where id = ?", [row_id]).fetchone()[0] == 1
+
+    def _apply(self, decisions: dict[str, tuple[str | None, float]], new_doc: int, touched: set[int],
+               cleared: set[int]) -> set[int]:
+        """Write the dedup decisions; return the other documents whose facts must be extracted again.
+
+        A stored paragraph that became a duplicate loses its facts (they are counted where the
+        original is); one that became an original again needs its document re-extracted.
+        """
+        refresh: set[int] = set()
+        for key, (target, sim) in decisions.items():
+            kind, doc_id, row_id = self.db.execute(
+                "select kind, document_id, row_id from lsh_keys where key = ?", [key]).fetchone()
+            target_id = self.db.execute("select row_id from lsh_keys where key = ?", [target]).fetchone()[0] \
+                if target else None
+            table = "paragraphs" if kind == "paragraph" else "documents"
+            current = self.db.execute(f"select duplicate_of from {table} where id = ?", [row_id]).fetchone()[0]
+            if kind == "document":
+                if current != target_id:
+                    self.db.execute("update documents set duplicate_of = ? where id = ?", [target_id, row_id])
+                continue
+            was_duplicate = current is not None or row_id in cleared
+            if current == target_id and was_duplicate == (target_id is not None):
+                continue
+            self.db.execute("update paragraphs set duplicate_of = ?, similarity = ? where id = ?",
+                            [target_id, round(sim, 3) if target_id else None, row_id])
+            if doc_id == new_doc:
+                continue
+            if target_id is not None and not was_duplicate:
+                self._delete_facts("paragraph_id = ?", [row_id], touched)
+            elif target_id is None and was_duplicate:
+                refresh.add(doc_id)
+        return refresh
+
+    def _duplicate_idx(self, doc_id: int) -> set[int]:
+        return {idx for (idx,) in self.db.execute(
+            "select idx from paragraphs where document_id = ? and duplicate_of is not null", [doc_id])}
+
+    # --- replacing and re-extracting -------------------------------------------------------
+
+    def _delete_source(self, source: str, touched: set[int], cleared: set[int]) -> list[Node]:
+        """Delete what is stored for ``source`` (older content of the same path).
+
+        Returns the stored nodes whose dedup status may change now that the deleted ones are gone:
+        those that matched them further on in rank, and those that pointed at them.
+        """
+        seeds: dict[str, Node] = {}
+        for (doc_id,) in self.db.execute("select id from documents where source = ?", [source]).fetchall():
+            keys = [k for (k,) in self.db.execute("select key from lsh_keys where document_id = ?", [doc_id])]
+            for key in keys:
+                node = self._node(key)
+                if node is None:
+                    continue
+                for other, _ in self._neighbours(node):
+                    if other.rank > node.rank and other.key not in keys:
+                        seeds[other.key] = other
+            pointing = self.db.execute(
+                "select k.key from paragraphs p join paragraphs t on t.id = p.duplicate_of "
+                "join lsh_keys k on k.kind = 'paragraph' and k.row_id = p.id "
+                "where t.document_id = ? and p.document_id != ? union "
+                "select k.key from documents d join lsh_keys k on k.kind = 'document' and k.row_id = d.id "
+                "where d.duplicate_of = ?", [doc_id, doc_id, doc_id]).fetchall()
+            for (key,) in pointing:
+                node = self._node(key)
+                if node is not None:
+                    seeds[key] = node
+            cleared.update(i for (i,) in self.db.execute(
+                "select p.id from paragraphs p join paragraphs t on t.id = p.duplicate_of "
+                "where t.document_id = ? and p.document_id != ?", [doc_id, doc_id]))
+            self._delete_document(doc_id, keys, touched)
+        return list(seeds.values())
+
+    def _delete_document(self, doc_id: int, keys: list[str], touched: set[int]) -> None:
+        self._delete_facts("document_id = ?", [doc_id], touched)
+        # Pointers into the document go first (foreign keys); dedup is decided again for them.
+        self.db.execute("update paragraphs set duplicate_of = null, similarity = null where duplicate_of in "
+                        "(select id from paragraphs where document_id = ?) and document_id != ?", [doc_id, doc_id])
+        self.db.execute("update documents set duplicate_of = null where duplicate_of = ?", [doc_id])
+        marks = ",".join("?" * len(keys))
+        if keys:
+            self.db.execute(f"delete from lsh_buckets where key in ({marks})", keys)
+            self.db.execute(f"delete from lsh_keys where key in ({marks})", keys)
+            self.db.execute(f"delete from signatures where key in ({marks})", keys)
+        local = [i for (i,) in self.db.execute("select id from entities where local_to = ?", [doc_id])]
+        for entity_id in local:
+            self.db.execute("delete from aliases where entity_id = ?", [entity_id])
+            self.db.execute("delete from entities where id = ?", [entity_id])
+            touched.discard(entity_id)
+        self.db.execute("delete from asides where document_id = ?", [doc_id])
+        self.db.execute("update paragraphs set duplicate_of = null where document_id = ?", [doc_id])
+        self.db.execute("delete from paragraphs where document_id = ?", [doc_id])
+        self.db.execute("delete from documents where id = ?", [doc_id])
+
+    def _delete_facts(self, where: str, args: list[Any], touched: set[int]) -> None:
+        """Delete the mentions, relations and metrics matching ``where``; remember their entities."""
+        for sql in (f"select entity_id from mentions where {where}",
+                    f"select subject_id from relations where {where} union select object_id from relations where {where}",
+                    f"select subject_id from metrics where {where} and subject_id is not null"):
+            touched.update(i for (i,) in self.db.execute(sql, args * sql.count("?")))
+        for table in ("mentions", "relations", "metrics"):
+            self.db.execute(f"delete from {table} where {where}", args)
+
+    def _refresh_facts(self, doc_id: int, touched: set[int]) -> None:
+        """Extract a stored document again (from its stored original) and store the facts of its originals."""
+        from .ingest import reprocess_stored
+
+        row = self.db.execute("select source, sha256, encoding, original from documents where id = ?",
+                              [doc_id]).fetchone()
+        doc = reprocess_stored(*row)
+        stored = {idx: text for idx, text in self.db.execute(
+            "select idx, text from paragraphs where document_id = ?", [doc_id])}
+        if not doc.ok or {p.idx: p.text for p in doc.paragraphs} != stored:
+            raise StoreError(f"document {doc_id} ({row[0]}) no longer processes to its stored paragraphs; "
+                             "re-ingest it into a fresh database")
+        self._delete_facts("document_id = ?", [doc_id], touched)
+        paragraph_ids = {idx: i for i, idx in self.db.execute(
+            "select id, idx from paragraphs where document_id = ?", [doc_id])}
+        self._save_extraction(doc, doc_id, paragraph_ids, skip=self._duplicate_idx(doc_id))
+
+    def _collect_garbage(self, entity_ids: set[int]) -> None:
+        """Entities left with no mention, relation or metric go; the others keep only aliases still seen."""
+        for entity_id in sorted(entity_ids):
+            used = self.db.execute(
+                "select exists(select 1 from mentions where entity_id = ?) or "
+                "exists(select 1 from relations where subject_id = ? or object_id = ?) or "
+                "exists(select 1 from metrics where subject_id = ?)", [entity_id] * 4).fetchone()[0]
+            if not used:
+                self.db.execute("delete from aliases where entity_id = ?", [entity_id])
+                self.db.execute("delete from entities where id = ?", [entity_id])
+            else:
+                self.db.execute("delete from aliases where entity_id = ? and alias not in "
+                                "(select surface from mentions where entity_id = ?)", [entity_id, entity_id])
+
+    # --- facts -----------------------------------------------------------------------------
+
+    def _save_extraction(self, doc: Document, doc_id: int, paragraph_ids: dict[int, int],
+                         skip: set[int] = frozenset()) -> None:
+        """Store the facts of the document's paragraphs, except those in ``skip`` (duplicates)."""
+        names: dict[str, int] = {}  # canonical name -> entity id, as this document found it
         for span in doc.entities:
+            if span.paragraph_idx in skip:
+                continue
             entity_id = self.entity_id(span.name, span.type, create=True, document_id=doc_id)
+            names.setdefault(span.name, entity_id)
             if span.text != span.name:
                 self.db["aliases"].insert({"entity_id": entity_id, "alias": span.text}, ignore=True)
             para = doc.paragraphs[span.paragraph_idx] if 0 <= span.paragraph_idx < len(doc.paragraphs) else None
@@ -134,6 +411,8 @@ class Store:
                 "surface": span.text, "source": span.source or None, "confidence": span.confidence,
             })
         for rel in doc.relations:
+            if rel.paragraph_idx in skip:
+                continue
             subject_id = self.entity_id(rel.subject, rel.subject_type, create=True, document_id=doc_id)
             object_id = self.entity_id(rel.object, rel.object_type, create=True, document_id=doc_id)
             self.db["relations"].insert({
@@ -143,7 +422,11 @@ class Store:
                 "attrs": json.dumps(rel.attrs, ensure_ascii=False) if rel.attrs else None,
             })
         for metric in doc.metrics:
-            subject_id = self.lookup_entity(metric.subject) if metric.subject else None
+            if metric.paragraph_idx in skip:
+                continue
+            # The subject as this document names it: a corpus-wide lookup by name would pick
+            # whichever same-named entity happened to be stored first.
+            subject_id = names.get(metric.subject) if metric.subject else None
             self.db["metrics"].insert({
                 "subject_id": subject_id, "subject_text": metric.subject_text or metric.subject or None,
                 "indicator": metric.indicator, "value": metric.value, "unit": metric.unit,
@@ -174,10 +457,11 @@ class Store:
         return row[0] if row else None
 
     def known_entities(self) -> KnownEntities:
-        """Every stored name and alias: what the recognizers find again in new text.
+        """Every stored name and alias (for tools; ingest does not feed them to extraction).
 
-        Relative names (区委组织部, 工业区) are left out as aliases: they mean a different body in
-        an article about another district, and resolution works them out per document.
+        Ingest extracts each document on its own so that the knowledge base does not depend on
+        the order documents arrive in (see kb/ingest.py). Relative names (区委组织部, 工业区) are
+        left out as aliases: they mean a different body in an article about another district.
         """
         known = KnownEntities()
         for name, type_ in self.db.execute("select name, type from entities where local_to is null"):
@@ -188,17 +472,6 @@ class Store:
             if not is_relative_name(alias):
                 known.add(name, type_, [alias])
         return known
-
-    def _document_id(self, sha256: str) -> int | None:
-        row = self.db.execute("select id from documents where sha256 = ?", [sha256]).fetchone()
-        return row[0] if row else None
-
-    def _paragraph_id(self, key: str) -> int | None:
-        sha256, _, idx = key.rpartition(":")
-        row = self.db.execute(
-            "select p.id from paragraphs p join documents d on d.id = p.document_id where d.sha256 = ? and p.idx = ?",
-            [sha256, int(idx)]).fetchone()
-        return row[0] if row else None
 
     # --- reading ---------------------------------------------------------------------------
 

@@ -16,6 +16,7 @@ import random
 import re
 import sys
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from datasketch import MinHash, MinHashLSH
 
@@ -144,6 +145,105 @@ def dedup(doc: Document, paragraphs: DedupIndex, documents: DedupIndex | None = 
             doc.duplicate_of_document = match[0]
         documents.add(doc.sha256, signature, exact)
     return doc
+
+
+# --- corpus-wide dedup, order-independent, over a persisted LSH index ---------------------------
+#
+# Which copy is "the original" must not depend on the order documents arrive in. The rule: nodes
+# (a document, or a paragraph that is not a repeat inside its own document) are ranked by the
+# document's date (undated last), then its sha256, then the paragraph index; going through all
+# nodes in rank order, a node that matches an earlier *original* points at the most similar one
+# (ties: the earlier), otherwise it is an original. ``assign`` recomputes this for just the nodes a
+# change can reach, so adding (or removing) a document gives the same result as ingesting the
+# whole corpus in rank order.
+
+
+@dataclass(frozen=True)
+class Node:
+    """One text in the corpus-wide index: ``key`` (sha256 or sha256:idx), its rank, exact key, signature."""
+
+    key: str
+    rank: str
+    exact: str
+    signature: MinHash = field(compare=False, hash=False, repr=False)
+
+
+def rank_key(date: str | None, sha256: str, idx: int = -1) -> str:
+    """Sort key of a node: earlier date first (undated last), then smaller sha256, then paragraph order."""
+    return f"{date or '9999-99-99'}|{sha256}|{idx + 1:09d}"
+
+
+def similarity(a: Node, b: Node) -> float:
+    """1.0 for texts equal up to spacing and punctuation, else the MinHash estimate of Jaccard."""
+    return 1.0 if a.exact == b.exact else float(a.signature.jaccard(b.signature))
+
+
+@lru_cache(maxsize=None)
+def lsh_shape(threshold: float) -> tuple[int, int]:
+    """(bands, rows per band) datasketch would use for this threshold (equal weights for misses and false hits)."""
+    from datasketch.lsh import _optimal_param
+
+    return _optimal_param(threshold, NUM_PERM, 0.5, 0.5)
+
+
+def band_buckets(signature: MinHash, threshold: float) -> list[int]:
+    """One bucket id per LSH band (signed 64-bit, for SQLite): two texts share one when a band is equal."""
+    bands, rows = lsh_shape(threshold)
+    values = signature.hashvalues
+    values = values.astype(values.dtype.newbyteorder("<"))
+    out = []
+    for band in range(bands):
+        digest = hashlib.blake2b(values[band * rows:(band + 1) * rows].tobytes(), digest_size=8,
+                                 salt=band.to_bytes(8, "little")).digest()
+        out.append(int.from_bytes(digest, "little", signed=True))
+    return out
+
+
+def assign(seeds: list[Node], neighbours, is_original) -> dict[str, tuple[str | None, float]]:
+    """Recompute original-or-duplicate for every node a change at ``seeds`` can reach.
+
+    ``neighbours(node)`` gives ``[(other, similarity)]`` at or above the threshold among all stored
+    nodes (new ones included); ``is_original(key)`` the stored status of a node outside the change.
+    A node's status depends only on the nodes ranked before it that it matches, so only nodes
+    reachable from the seeds by matches going forward in rank can change. Returns
+    ``{key: (key of the original it repeats or None, similarity)}`` for those nodes.
+    """
+    affected = {n.key: n for n in seeds}
+    edges: dict[str, list[tuple[Node, float]]] = {}
+    frontier = list(seeds)
+    while frontier:
+        node = frontier.pop()
+        edges[node.key] = neighbours(node)
+        for other, _ in edges[node.key]:
+            if other.rank > node.rank and other.key not in affected:
+                affected[other.key] = other
+                frontier.append(other)
+    result: dict[str, tuple[str | None, float]] = {}
+    for node in sorted(affected.values(), key=lambda n: n.rank):
+        best: tuple[Node, float] | None = None
+        for other, sim in edges[node.key]:
+            if other.rank >= node.rank:
+                continue
+            original = result[other.key][0] is None if other.key in result else is_original(other.key)
+            if original and (best is None or (sim, best[0].rank) > (best[1], other.rank)):
+                best = (other, sim)
+        result[node.key] = (best[0].key, best[1]) if best else (None, 0.0)
+    return result
+
+
+def local_dedup(doc: Document) -> Document:
+    """Repeats inside one document: a later copy points at the first (``sha256:idx``)."""
+    return dedup(doc, DedupIndex())
+
+
+def global_candidates(doc: Document) -> list[tuple[int, str, MinHash]]:
+    """(idx, exact key, signature) of the paragraphs that take part in corpus-wide dedup.
+
+    Those are the paragraphs long enough to compare (``MIN_NEAR_CHARS``) that do not repeat an
+    earlier paragraph of the same document.
+    """
+    return [(p.idx, exact_key(p.text), minhash(p.text)) for p in doc.paragraphs
+            if not p.duplicate_of and len(fingerprint_text(p.text)) >= MIN_NEAR_CHARS]
 
 
 # --- calibration -------------------------------------------------------------------------------

@@ -379,7 +379,8 @@ def jieba_scope():
                     pseg.dt.word_tag_tab[word] = tag
             jieba.dt.total = total
             _ADDED_WORDS.clear()
-            analyze.cache_clear()
+        if _SCOPE_DEPTH == 0:
+            analyze.cache_clear()  # segmentations made with this scope's words must not outlive it
 
 
 @lru_cache(maxsize=None)
