@@ -20,3 +20,22 @@ def store(tmp_path):
     from kb.store import Store
 
     return Store(tmp_path / "kb.sqlite")
+
+
+def seeds_kb(tmp_path_factory) -> Path:
+    """The seeds ingested once per test session, with the dashboard views (shared, read-only)."""
+    from kb.ingest import ingest
+    from kb.store import Store
+    from kb.views import create_views
+
+    path = tmp_path_factory.getbasetemp() / "seeds-kb" / "kb.sqlite"
+    if not path.exists():
+        building = tmp_path_factory.mktemp("seeds-build") / "kb.sqlite"
+        store = Store(building)
+        assert ingest(store, [CORPUS]).failed == 0
+        create_views(store.db)
+        store.db.execute("pragma wal_checkpoint(TRUNCATE)")
+        store.db.conn.close()
+        path.parent.mkdir(exist_ok=True)
+        building.rename(path)
+    return path

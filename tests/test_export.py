@@ -12,7 +12,7 @@ import networkx as nx
 import pytest
 from click.testing import CliRunner
 
-from conftest import CORPUS
+from conftest import seeds_kb
 from kb import export
 from kb.cli_explore import register
 from kb.display import render_document
@@ -21,22 +21,6 @@ from kb.views import create_views
 HOSTILE = "<script>alert(1)</script>"
 
 
-def seeds_kb(tmp_path_factory) -> Path:
-    """The seeds ingested once per session (the same helper as in test_queries.py)."""
-    from kb.ingest import ingest
-    from kb.store import Store
-
-    path = tmp_path_factory.getbasetemp() / "seeds-kb" / "kb.sqlite"
-    if not path.exists():
-        building = tmp_path_factory.mktemp("seeds-build") / "kb.sqlite"
-        store = Store(building)
-        assert ingest(store, [CORPUS]).failed == 0
-        create_views(store.db)
-        store.db.execute("pragma wal_checkpoint(TRUNCATE)")
-        store.db.conn.close()
-        path.parent.mkdir(exist_ok=True)
-        building.rename(path)
-    return path
 
 
 @pytest.fixture(scope="module")

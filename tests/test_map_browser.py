@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import CORPUS
+from conftest import seeds_kb
 from kb.export import to_html
 from kb.views import create_views
 
@@ -24,22 +24,6 @@ PAYLOADS = ["<img src=x onerror=\"document.body.setAttribute('data-pwned','img')
             "<script>document.body.setAttribute('data-pwned','script')</script>"]
 
 
-def seeds_kb(tmp_path_factory) -> Path:
-    """The seeds ingested once per session (the same helper as in test_queries.py)."""
-    from kb.ingest import ingest
-    from kb.store import Store
-
-    path = tmp_path_factory.getbasetemp() / "seeds-kb" / "kb.sqlite"
-    if not path.exists():
-        building = tmp_path_factory.mktemp("seeds-build") / "kb.sqlite"
-        store = Store(building)
-        assert ingest(store, [CORPUS]).failed == 0
-        create_views(store.db)
-        store.db.execute("pragma wal_checkpoint(TRUNCATE)")
-        store.db.conn.close()
-        path.parent.mkdir(exist_ok=True)
-        building.rename(path)
-    return path
 
 
 @pytest.fixture(scope="module")

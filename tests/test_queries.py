@@ -11,7 +11,7 @@ import click
 import pytest
 from click.testing import CliRunner
 
-from conftest import CORPUS
+from conftest import seeds_kb
 from kb import queries
 from kb.cli_explore import register
 from kb.graph import collaboration_graph, relation_graph
@@ -20,23 +20,6 @@ from kb.views import create_views
 AI_COMMITTEE = "人工智能产业集群党委"
 
 
-def seeds_kb(tmp_path_factory) -> Path:
-    """The five seed newsletters ingested once per test session (shared by the test files that
-    need it; none of them writes to it), with the dashboard views."""
-    from kb.ingest import ingest
-    from kb.store import Store
-
-    path = tmp_path_factory.getbasetemp() / "seeds-kb" / "kb.sqlite"
-    if not path.exists():
-        building = tmp_path_factory.mktemp("seeds-build") / "kb.sqlite"
-        store = Store(building)
-        assert ingest(store, [CORPUS]).failed == 0
-        create_views(store.db)
-        store.db.execute("pragma wal_checkpoint(TRUNCATE)")
-        store.db.conn.close()
-        path.parent.mkdir(exist_ok=True)
-        building.rename(path)
-    return path
 
 
 @pytest.fixture(scope="module")

@@ -15,27 +15,11 @@ from pathlib import Path
 
 import pytest
 
-from conftest import CORPUS, ROOT
+from conftest import ROOT, seeds_kb
 from kb import serve
 from kb.views import create_views
 
 
-def seeds_kb(tmp_path_factory) -> Path:
-    """The seeds ingested once per session (the same helper as in test_queries.py)."""
-    from kb.ingest import ingest
-    from kb.store import Store
-
-    path = tmp_path_factory.getbasetemp() / "seeds-kb" / "kb.sqlite"
-    if not path.exists():
-        building = tmp_path_factory.mktemp("seeds-build") / "kb.sqlite"
-        store = Store(building)
-        assert ingest(store, [CORPUS]).failed == 0
-        create_views(store.db)
-        store.db.execute("pragma wal_checkpoint(TRUNCATE)")
-        store.db.conn.close()
-        path.parent.mkdir(exist_ok=True)
-        building.rename(path)
-    return path
 
 
 def free_port() -> int:
