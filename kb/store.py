@@ -23,7 +23,7 @@ from typing import Any
 
 import sqlite_utils
 
-from pipeline.dedup import (DOCUMENT_THRESHOLD, PARAGRAPH_THRESHOLD, DedupIndex, Node, assign, band_buckets,
+from pipeline.dedup import (DOCUMENT_THRESHOLD, PARAGRAPH_THRESHOLD, Node, assign, band_buckets,
                             exact_key, global_candidates, minhash, rank_key, signature_from_bytes,
                             signature_to_bytes, similarity)
 from pipeline.document import Document
@@ -140,19 +140,6 @@ class Store:
         """True when a document with this content hash is stored (ok or failed)."""
         return bool(sha256) and self.db.execute(
             "select 1 from documents where sha256 = ? limit 1", [sha256]).fetchone() is not None
-
-    def dedup_indexes(self) -> tuple[DedupIndex, DedupIndex]:
-        """In-memory paragraph and document indexes holding every stored signature.
-
-        Ingest no longer needs this (it queries the persisted LSH tables); kept for tools that
-        want an index in memory.
-        """
-        paragraphs, documents = DedupIndex(PARAGRAPH_THRESHOLD), DedupIndex(DOCUMENT_THRESHOLD)
-        for row in self.db.execute("select key, kind, exact, hashvalues from signatures order by rowid"):
-            key, kind, exact, values = row
-            signature = signature_from_bytes(values)
-            (documents if kind == "document" else paragraphs).add(key, signature, exact)
-        return paragraphs, documents
 
     def save(self, doc: Document) -> int | None:
         """Store one processed document (or its failure) in one transaction; return its id.

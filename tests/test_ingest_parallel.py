@@ -63,22 +63,13 @@ def test_cli_workers_option_and_progress_bar(corpus, tmp_path):
     assert snapshot(Store(db)) == expected
 
 
-@pytest.mark.skipif(importlib.util.find_spec("distributed") is None,
-                    reason="dask[distributed] not installed (optional extra: pip install 'cluster-kb[dask]')")
-def test_dask_local_cluster_of_two_workers(corpus, tmp_path):
+@pytest.mark.parametrize("engine, module", [("dask", "distributed"), ("ray", "ray")])
+def test_engine_local_cluster_of_two_workers(corpus, tmp_path, engine, module):
+    if importlib.util.find_spec(module) is None:
+        pytest.skip(f"{engine} not installed (optional extra: pip install 'cluster-kb[{engine}]')")
     folder, expected = corpus
-    store = Store(tmp_path / "dask.sqlite")
-    report = ingest(store, [folder / "in"], workers=2, engine="dask")
-    assert (report.added, report.failed) == (2, 0)
-    assert snapshot(store) == expected
-
-
-@pytest.mark.skipif(importlib.util.find_spec("ray") is None,
-                    reason="ray not installed (optional extra: pip install 'cluster-kb[ray]')")
-def test_ray_local_cluster_of_two_workers(corpus, tmp_path):
-    folder, expected = corpus
-    store = Store(tmp_path / "ray.sqlite")
-    report = ingest(store, [folder / "in"], workers=2, engine="ray")
+    store = Store(tmp_path / f"{engine}.sqlite")
+    report = ingest(store, [folder / "in"], workers=2, engine=engine)
     assert (report.added, report.failed) == (2, 0)
     assert snapshot(store) == expected
 
