@@ -59,7 +59,7 @@ TABLES: dict[str, dict] = {
         foreign_keys=[("subject_id", "entities", "id"), ("document_id", "documents", "id"),
                       ("paragraph_id", "paragraphs", "id")],
     ),
-    # MinHash signatures of stored paragraphs and documents: the dedup index is rebuilt from them.
+    # MinHash signatures of indexed paragraphs and documents (the LSH band tables point at them).
     "signatures": dict(
         columns={"key": str, "kind": str, "exact": str, "hashvalues": bytes}, pk="key",
     ),
