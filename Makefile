@@ -8,14 +8,20 @@ SHARED ?= ../shared
 CONFUSIONS = $(SHARED)/data/ocr_confusion/confusion.txt
 GOLD        = $(SHARED)/data/seed-gold.jsonl
 GOLD_COPY   = tests/data/seed-gold.jsonl
+DATA        = $(SHARED)/data
+# Where pip finds the CPU build of torch. Empty: the default index (this project's machines hold the
+# CPU wheel locally). Elsewhere on Linux: make setup TORCH_INDEX=https://download.pytorch.org/whl/cpu
+TORCH_INDEX ?=
 
-.PHONY: setup run test eval calibrate bench bench-ocr serve map system-deps clean-db clean
+.PHONY: setup run test eval train calibrate bench bench-ner bench-ingest bench-ocr serve map system-deps clean-db clean
 
 setup: $(VENV)/.installed
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
+	# torch first, on its own, so that nothing pulls the CUDA build (see README: TORCH_INDEX)
+	$(BIN)/python -m pip install --quiet torch==2.13.0 $(if $(TORCH_INDEX),--index-url $(TORCH_INDEX))
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $@
 
@@ -25,13 +31,20 @@ run: setup
 test: setup
 	$(BIN)/python -m pytest
 
+# Seed gold scores, each recognizer layer, and rules / model / merged side by side on the seed gold,
+# CLUENER2020 dev and MSRA test (those two need $(DATA); the table says when they are missing).
 eval: setup
 	@if [ -f $(GOLD) ]; then \
-		$(BIN)/kb eval $(GOLD) --corpus corpus/ --layers; \
+		$(BIN)/kb eval $(GOLD) --corpus corpus/ --layers --compare $(DATA); \
 	else \
 		echo "note: $(GOLD) is missing; scoring against the copy in $(GOLD_COPY)"; \
-		$(BIN)/kb eval $(GOLD_COPY) --corpus corpus/ --layers; \
+		$(BIN)/kb eval $(GOLD_COPY) --corpus corpus/ --layers --compare $(DATA); \
 	fi
+
+# Reproduce models/ner (the HanLP BiLSTM-CRF) from the public corpora in $(DATA).
+train: setup
+	$(BIN)/python -m pip install --quiet -e '.[train]'
+	$(BIN)/python -m pipeline.ner_train --data $(DATA) --out models/ner
 
 calibrate: setup
 	@if [ -f $(CONFUSIONS) ]; then \
@@ -41,7 +54,12 @@ calibrate: setup
 		$(BIN)/python -m pipeline.dedup calibrate corpus/; \
 	fi
 
-bench: setup
+bench: bench-ner bench-ingest
+
+bench-ner: setup
+	$(BIN)/python tests/bench/bench_ner.py
+
+bench-ingest: setup
 	$(BIN)/python tests/bench/bench_ingest.py
 
 bench-ocr: setup

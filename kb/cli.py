@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import sys
+from pathlib import Path
 
 import click
 
@@ -210,7 +211,11 @@ def extract(source: str, lines: bool) -> None:
               help="The documents the gold file annotates.")
 @click.option("--json", "as_json", is_flag=True, help="Print the scores as JSON.")
 @click.option("--layers", is_flag=True, help="Also score each entity recognizer layer alone and left out.")
-def evaluate(gold: str, corpus: str, as_json: bool, layers: bool) -> None:
+@click.option("--compare", "compare_data", type=click.Path(file_okay=False),
+              help="Also compare rules only / model only / merged on the gold and on CLUENER2020 dev and "
+                   "MSRA test found under this data folder (e.g. ../shared/data).")
+@click.option("--limit", type=int, default=0, help="With --compare: score only the first N sentences per corpus.")
+def evaluate(gold: str, corpus: str, as_json: bool, layers: bool, compare_data: str | None, limit: int) -> None:
     """Ingest CORPUS into a fresh database and score entities, relations and metrics against GOLD.
 
     Matching: entities on name-or-alias and type; relations on subject, predicate and object by
@@ -219,7 +224,16 @@ def evaluate(gold: str, corpus: str, as_json: bool, layers: bool) -> None:
     from .extraction import evaluate_corpus, layer_contributions
 
     report, table = evaluate_corpus(gold, corpus)
+    if compare_data is not None:
+        from .ner_eval import compare_on_corpora, compare_on_gold, format_comparison
+
+        gold_rows = compare_on_gold(gold, corpus)
+        corpora = compare_on_corpora(Path(compare_data), limit=limit)
+        report["compare"] = {"seed_gold": gold_rows, **corpora}
     click.echo(json.dumps(report, ensure_ascii=False, indent=1) if as_json else table)
+    if compare_data is not None and not as_json:
+        click.echo("\nentity systems side by side (exact span + label; CLUENER/MSRA in their own labels)")
+        click.echo(format_comparison(gold_rows, corpora))
     if layers:
         click.echo(f"\n{'entity recognizer layers':<28}{'entity F1':>10}{'relation F1':>13}")
         for label, scores in layer_contributions(gold, corpus):

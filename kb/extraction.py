@@ -56,13 +56,10 @@ def layer_contributions(gold_path: str | Path, corpus: str | Path) -> list[tuple
     runs += [(f"only {layer.name}", [layer]) for layer in layers]
     runs += [(f"without {layer.name}", [other for other in layers if other is not layer]) for layer in layers]
     rows = []
-    try:
-        for label, chosen in runs:
-            entities.RECOGNIZERS[:] = chosen
+    for label, chosen in runs:
+        with entities.using_layers(chosen):
             report = report_dict(evaluate(_predict_corpus(corpus), gold))
-            rows.append((label, {"entities": report["entities"]["f1"], "relations": report["relations"]["f1"]}))
-    finally:
-        entities.RECOGNIZERS[:] = layers
+        rows.append((label, {"entities": report["entities"]["f1"], "relations": report["relations"]["f1"]}))
     return rows
 
 

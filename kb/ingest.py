@@ -19,6 +19,7 @@ from __future__ import annotations
 import fcntl
 import hashlib
 import os
+import sys
 import re
 import traceback
 from collections import deque
@@ -168,6 +169,15 @@ def _sha256_file(path: str | os.PathLike[str]) -> str | None:
 
 # --- mapping the work: in this process, a process pool, or a cluster --------------------------
 
+def worker_init() -> None:
+    """Set up a worker process: one torch thread each (the workers already fill the cores, and a
+    forked OpenMP pool is not safe to reuse)."""
+    if "torch" in sys.modules:
+        sys.modules["torch"].set_num_threads(1)
+    else:
+        os.environ["OMP_NUM_THREADS"] = "1"
+
+
 def map_serial(items: Iterable[str]) -> Iterator[Document]:
     for item in items:
         yield process_path(item)
@@ -183,7 +193,7 @@ def map_pool(items: Iterable[str], workers: int, window: int | None = None) -> I
     window = window or workers * 4
     items = iter(items)
     pending: deque = deque()
-    pool = ProcessPoolExecutor(workers, mp_context=get_context("fork"))
+    pool = ProcessPoolExecutor(workers, mp_context=get_context("fork"), initializer=worker_init)
     try:
         while True:
             while len(pending) < window:
@@ -203,14 +213,14 @@ def map_pool(items: Iterable[str], workers: int, window: int | None = None) -> I
                 pending.clear()
                 for doc in map(_isolated, retry):
                     yield doc
-                pool = ProcessPoolExecutor(workers, mp_context=get_context("fork"))
+                pool = ProcessPoolExecutor(workers, mp_context=get_context("fork"), initializer=worker_init)
     finally:
         pool.shutdown(wait=False, cancel_futures=True)
 
 
 def _isolated(item: str) -> Document:
     """One document in a process of its own; a failed Document if that process dies."""
-    with ProcessPoolExecutor(1, mp_context=get_context("fork")) as pool:
+    with ProcessPoolExecutor(1, mp_context=get_context("fork"), initializer=worker_init) as pool:
         try:
             return pool.submit(process_path, item).result()
         except BrokenProcessPool:

@@ -8,10 +8,14 @@ Layers (``RECOGNIZERS``), each a callable ``text -> list[Span]`` with a ``name``
                  ALLIANCE, INSTITUTION (…党委, …组织部, …有限公司, …园区, …联盟, …研究院)
 * ``person``     bylines, credits, title + name, jieba ``nr`` names next to speech verbs
 * ``industry``   fields named as an industry (…产业, …产业集群, lists before 等…产业)
+* ``model``      a character BiLSTM-CRF trained with HanLP (``pipeline.ner_model``, models/ner/);
+                 it fills the gaps the rules leave (``fills_gaps``): its spans that overlap no rule
+                 span are added, so rules stay precise on what they know and the model finds names
+                 nobody listed
 
 ``KnownRecognizer`` (names already confirmed, in the store or earlier in the document) is added
-when a ``KnownEntities`` is passed. ``merge_spans`` resolves overlaps; a statistical model can be
-appended to the layer list later and is merged the same way.
+when a ``KnownEntities`` is passed. ``merge_spans`` resolves overlaps among rule spans; ``fill_gaps``
+then adds the model's. ``RULE_RECOGNIZERS`` is the rules alone.
 
 Why regex + jieba and not spaCy here: Chinese names are found by their suffix (党委, 有限公司, …)
 and the hard part is the LEFT boundary, which needs word segmentation and parts of speech.
@@ -23,6 +27,7 @@ function words and punctuation.
 from __future__ import annotations
 
 import csv
+import os
 from contextlib import contextmanager
 import re
 import sys
@@ -1272,9 +1277,124 @@ def merge_spans(spans: list[Span]) -> list[Span]:
     return sorted(taken, key=lambda s: s.start)
 
 
-RECOGNIZERS: list[Recognizer] = [RegionGazetteer(), SettlementRecognizer(), SuffixOrgRecognizer(),
-                                 PersonRecognizer(), IndustryRecognizer()]
+def fill_gaps(rule_spans: list[Span], model_spans: list[Span]) -> list[Span]:
+    """Merge the model's spans into the rules' (rules are precise on what they know; the model finds
+    names nobody listed: 绿庭国际, 浙商银行).
+
+    A model span is added where it overlaps no rule span. It also replaces rule spans when it is an
+    organisation or person name that strictly contains them and they are all REGION: the longest
+    proper name wins (北京市消防局 over its 北京市, 尹朝阳 over the short form 朝阳). A REGION or
+    ZONE from the model never replaces the gazetteer's divisions.
+    """
+    result = list(rule_spans)
+    for m in merge_spans(model_spans):
+        overlapping = [r for r in result if r.start < m.end and m.start < r.end]
+        if not overlapping:
+            result.append(m)
+        elif m.type not in ("REGION", "ZONE") and all(
+                r.type == "REGION" and m.start <= r.start and r.end <= m.end and r.end - r.start < m.end - m.start
+                for r in overlapping):
+            result = [r for r in result if not any(r is o for o in overlapping)] + [m]
+    return sorted(result, key=lambda s: s.start)
+
+
+# How the default extraction merges the model (measured in README "The statistical model"). In
+# party-building text the rules know the vocabulary and the model, trained mostly on other genres,
+# is far less precise than they are: only spans it is nearly sure of are added. Elsewhere (a general
+# news item, a company report) the rules know little and the model leads.
+DOMAIN_WORDS = re.compile(r"党建|党委|党支部|党总支|党工委|党组织|党员")
+MODEL_MIN_CONFIDENCE = 0.85            # in documents with the domain's vocabulary
+MODEL_MIN_CONFIDENCE_ELSEWHERE = 0.5   # in documents without it
+MODEL_TYPES = ("PERSON", "ENTERPRISE", "GOV_ORG", "PARTY_ORG", "INSTITUTION", "ALLIANCE")  # not divisions/zones
+GENERIC_BODY_ENDINGS = ("部门", "单位", "机构", "方面")
+NOT_NAME_START = ("d", "p", "c", "u", "r", "m", "q", "f", "y", "e", "o", "ul", "uj")  # not verbs: 招商银行
+
+
+def looks_like_name(text: str, span: Span) -> bool:
+    """False for a model span that starts with a function word, pronoun or numeral (其他企业,
+    各镇党委, 第一批…), whose head runs on into a longer word (工信部|门), or that is one generic
+    word or a bare head (公司, 联盟)."""
+    toks, _ = analyze(text)
+    inside = [t for t in toks if span.start <= t.start < span.end]
+    if not inside:
+        return True
+    first = inside[0]
+    if first.start == span.start and ((first.pos.startswith(NOT_NAME_START) and first.pos != "eng")
+                                      or first.word in STOP_WORDS
+                                      or first.word in ACTION_WORDS or _is_number_word(first.word)):
+        return False
+    surface = text[span.start: span.end]
+    following = text[span.end: span.end + 1]
+    # The head is part of a longer word (宁德市工信部|门 is the department in general): the rules' own test.
+    if following and any(surface.endswith(head) and following in blockers for head, blockers in HEAD_BLOCKERS.items()):
+        return False
+    if surface.endswith(GENERIC_BODY_ENDINGS):  # 工信部门, 相关单位: departments in general, not one body
+        return False
+    _heads()
+    return not (surface in GENERIC_PREFIX_WORDS or surface in _HEAD_TYPE or surface in STOP_WORDS)
+
+
+class ModelLayer:
+    """The statistical model as one layer of the extraction stage (``RECOGNIZERS``).
+
+    Wraps a ``ModelRecognizer`` and keeps the spans worth merging: of ``MODEL_TYPES``, passing
+    ``looks_like_name``, and of confidence at least ``MODEL_MIN_CONFIDENCE`` in a document that uses
+    the domain's vocabulary (``DOMAIN_WORDS``), ``MODEL_MIN_CONFIDENCE_ELSEWHERE`` in one that does
+    not. ``KB_NER_MIN_CONFIDENCE`` sets one threshold for both.
+    """
+
+    name = "model"
+    fills_gaps = True
+
+    def __init__(self, model, in_domain: float | None = None, elsewhere: float | None = None):
+        self.model = model
+        fixed = os.environ.get("KB_NER_MIN_CONFIDENCE")
+        self.in_domain = in_domain if in_domain is not None else float(fixed or MODEL_MIN_CONFIDENCE)
+        self.elsewhere = elsewhere if elsewhere is not None else float(fixed or MODEL_MIN_CONFIDENCE_ELSEWHERE)
+        self._domain: dict[str, bool] = {}
+
+    def prepare(self, texts: list[str]) -> None:
+        """Predict a document's paragraphs in one batch and note whether it is in the domain."""
+        self.model.prepare(texts)
+        flag = any(DOMAIN_WORDS.search(t) for t in texts)
+        self._domain = {t: flag for t in texts}
+
+    def threshold(self, text: str) -> float:
+        in_domain = self._domain.get(text)
+        if in_domain is None:  # a paragraph recognized on its own
+            in_domain = bool(DOMAIN_WORDS.search(text))
+        return self.in_domain if in_domain else self.elsewhere
+
+    def __call__(self, text: str) -> list[Span]:
+        threshold = self.threshold(text)
+        return [s for s in self.model(text)
+                if s.type in MODEL_TYPES and s.confidence >= threshold and looks_like_name(text, s)]
+
+
+def _model_layer() -> Recognizer:
+    from .ner_model import ModelRecognizer
+
+    return ModelLayer(ModelRecognizer())
+
+
+RULE_RECOGNIZERS: list[Recognizer] = [RegionGazetteer(), SettlementRecognizer(), SuffixOrgRecognizer(),
+                                      PersonRecognizer(), IndustryRecognizer()]
+MODEL_RECOGNIZER: Recognizer = _model_layer()
+# The default layers: the rules, then the statistical model filling the gaps they leave.
+RECOGNIZERS: list[Recognizer] = [*RULE_RECOGNIZERS, MODEL_RECOGNIZER]
 LIST_RECOGNIZER = ListRecognizer()
+
+
+@contextmanager
+def using_layers(layers: list[Recognizer]):
+    """Run extraction with these recognizer layers instead of ``RECOGNIZERS`` (restored afterwards):
+    ``using_layers(RULE_RECOGNIZERS)`` is the rules alone."""
+    saved = list(RECOGNIZERS)
+    RECOGNIZERS[:] = layers
+    try:
+        yield
+    finally:
+        RECOGNIZERS[:] = saved
 
 
 def recognize(text: str, known: KnownEntities | None = None,
@@ -1295,10 +1415,13 @@ def _recognize(text: str, known: KnownEntities | None, recognizers: list[Recogni
     if known is not None and len(known.types) + len(known.aliases):
         layers.append(KnownRecognizer(known))
     spans: list[Span] = []
+    fill: list[Span] = []
     for r in layers:
-        spans.extend(r(text))
+        (fill if getattr(r, "fills_gaps", False) else spans).extend(r(text))
     spans = [s for s in spans if _keep(text, s)]
     merged = merge_spans(spans)
+    if fill:
+        merged = fill_gaps(merged, [s for s in fill if _keep(text, s)])
     if recognizers is None or LIST_RECOGNIZER in recognizers:
         extra = LIST_RECOGNIZER.extend(text, merged)
         if extra:
@@ -1326,6 +1449,8 @@ def doc_known_from(spans_per_par: list[list[Span]], texts: list[str], base: Know
     found_regions = set()
     for spans in spans_per_par:
         for s in spans:
+            if s.source == "model":
+                continue  # the model's names are not trusted enough to re-find or to reshape jieba's words
             if s.type in ("PERSON", "INDUSTRY", "PARTY_ORG", "ALLIANCE", "ZONE", "INSTITUTION") or \
                (s.type == "ENTERPRISE" and s.source != "list") or (s.type == "GOV_ORG" and len(s.name) > 3):
                 k.add(s.name, s.type, org_short_forms(s.name, s.type))
@@ -1381,6 +1506,9 @@ def recognize_document(texts: list[str], known: KnownEntities | None = None) -> 
     Returns one span list per input text, offsets into that text.
     """
     with jieba_scope():
+        for layer in RECOGNIZERS:  # batch the model over the whole document once
+            if hasattr(layer, "prepare"):
+                layer.prepare(texts)
         first = [recognize(t, known) for t in texts]
         doc_known = doc_known_from(first, texts, known)
         add_words(doc_known)

@@ -131,7 +131,7 @@ def test_recognize_document_licenses_short_forms():
 
 
 def test_layers_are_named_and_offsets_hold():
-    assert [r.name for r in RECOGNIZERS] == ["gazetteer", "settlement", "suffix", "person", "industry"]
+    assert [r.name for r in RECOGNIZERS] == ["gazetteer", "settlement", "suffix", "person", "industry", "model"]
     text = (Path(__file__).parent.parent / "corpus" / "003_093a10fb15906c3d.txt").read_text(encoding="utf-8")
     para = text.splitlines()[1] if len(text.splitlines()) > 1 else text
     for s in recognize(para):

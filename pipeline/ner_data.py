@@ -1,0 +1,346 @@
+"""Training and evaluation data for the statistical NER model: public corpora mapped onto our types.
+
+Every reader yields ``Sentence`` objects: the characters and a list of ``(start, end, type)`` spans
+(end exclusive) in **our** ontology types. The label mapping is the table below (also in
+``models/ner/MODEL_CARD.md``); organisation labels that carry no finer type (MSRA ``ORG``, Weibo
+``ORG.NAM``, Resume ``ORG``) are typed by their head word with ``org_type``.
+
+=====================  ==========================================================================
+corpus label           our type
+=====================  ==========================================================================
+CLUENER name           PERSON
+CLUENER company        ENTERPRISE (PARTY_ORG if it ends in a party-organisation word)
+CLUENER government     GOV_ORG (PARTY_ORG if it ends in a party-organisation word)
+CLUENER organization   INSTITUTION (ALLIANCE for 联盟/联合体/共同体, PARTY_ORG for party endings)
+CLUENER address        REGION (ZONE if it ends in a zone word)
+CLUENER position, scene, book, game, movie     O (not an ontology type)
+MSRA / People's Daily  PER -> PERSON, LOC -> REGION (ZONE by head), ORG -> ``org_type``
+Resume                 NAME -> PERSON, ORG -> ``org_type`` (default ENTERPRISE), LOC -> REGION;
+                       TITLE, EDU, PRO, CONT, RACE -> O
+Weibo                  PER.NAM -> PERSON, ORG.NAM -> ``org_type``, GPE.NAM and LOC.NAM -> REGION;
+                       nominal mentions (*.NOM) -> O
+silver (in-domain)     the rule layers' own spans, INDUSTRY left out
+=====================  ==========================================================================
+
+``to_cluener`` and ``to_msra`` map our types back for scoring on those corpora.
+"""
+from __future__ import annotations
+
+import json
+import random
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterable, Iterator
+
+from .normalize import fold_width
+
+# The model's label set: the ontology types a sequence labeller can learn from the public data.
+# INDUSTRY has no counterpart in any public corpus and stays with the rules.
+MODEL_TYPES = ("PERSON", "ENTERPRISE", "GOV_ORG", "PARTY_ORG", "INSTITUTION", "ALLIANCE", "REGION", "ZONE")
+
+CLUENER_TO_OURS = {"name": "PERSON", "company": "ENTERPRISE", "government": "GOV_ORG",
+                   "organization": "INSTITUTION", "address": "REGION"}
+# Scoring on CLUENER maps our types back (the issue's mapping).
+OURS_TO_CLUENER = {"PERSON": "name", "ENTERPRISE": "company", "GOV_ORG": "government", "PARTY_ORG": "government",
+                   "INSTITUTION": "organization", "ALLIANCE": "organization", "REGION": "address",
+                   "ZONE": "address"}
+OURS_TO_MSRA = {"PERSON": "PER", "REGION": "LOC", "ZONE": "LOC", "ENTERPRISE": "ORG", "GOV_ORG": "ORG",
+                "PARTY_ORG": "ORG", "INSTITUTION": "ORG", "ALLIANCE": "ORG"}
+CLUENER_EVAL_LABELS = ("company", "government", "organization", "name")
+
+PARTY_END = re.compile(r"(?:党委|党工委|党总支|党支部|党小组|党组|联合党支部|党委会)$")
+ALLIANCE_END = re.compile(r"(?:联盟|联合体|共同体)$")
+ZONE_END = re.compile(r"(?:园区|产业园|工业园|科技园|开发区|工业区|高新区|新区|保税区|自贸区|试验区|示范区|走廊|基地|广场|大厦|中心城)$")
+ENTERPRISE_END = re.compile(r"(?:公司|集团|企业|厂|银行|证券|保险|股份|控股|商店|超市|酒店|宾馆|饭店|商场|药业|实业|"
+                            r"科技|电器|电气|汽车|航空|能源|地产|置业|传媒|影业|工作室|合作社|商行|店)$")
+GOV_END = re.compile(r"(?:政府|委员会|人大|政协|法院|检察院|国务院|公安局|[局厅署委办处部科所]|海关|管委会|派出所|"
+                     r"中央|中共中央|军区|部队|武警)$")
+
+
+def org_type(surface: str, default: str = "INSTITUTION") -> str:
+    """Our type for an organisation name that a corpus labels only ``ORG``, by its head word.
+
+    >>> org_type("中共上海市委"), org_type("上海侨好食品有限公司"), org_type("北京大学")
+    ('GOV_ORG', 'ENTERPRISE', 'INSTITUTION')
+    """
+    if PARTY_END.search(surface):
+        return "PARTY_ORG"
+    if ALLIANCE_END.search(surface):
+        return "ALLIANCE"
+    if ZONE_END.search(surface):
+        return "ZONE"
+    if ENTERPRISE_END.search(surface):
+        return "ENTERPRISE"
+    # 研究所, 派出所: the research institute is an institution, the police station a body.
+    if re.search(r"(?:研究所|研究院|大学|学院|学校|医院|中心|协会|学会|商会)$", surface):
+        return "INSTITUTION"
+    if GOV_END.search(surface) or re.match(r"(?:中共|中国共产党)", surface):
+        return "GOV_ORG"
+    return default
+
+
+def location_type(surface: str) -> str:
+    """REGION, or ZONE for a park, development zone or building."""
+    return "ZONE" if ZONE_END.search(surface) else "REGION"
+
+
+@dataclass
+class Sentence:
+    """One training or evaluation sentence: its characters and entity spans ``(start, end, type)``."""
+
+    chars: list[str]
+    spans: list[tuple[int, int, str]] = field(default_factory=list)
+    source: str = ""
+
+    @property
+    def text(self) -> str:
+        return "".join(self.chars)
+
+
+# --------------------------------------------------------------------------- tag conversion
+
+
+def spans_to_tags(n: int, spans: Iterable[tuple[int, int, str]]) -> list[str]:
+    """IOBES tags for ``n`` characters; overlapping spans keep the first (longest-first is the caller's job)."""
+    tags = ["O"] * n
+    for s, e, t in sorted(spans, key=lambda x: (x[0], -(x[1] - x[0]))):
+        if s < 0 or e > n or e <= s or any(tags[i] != "O" for i in range(s, e)):
+            continue
+        if e - s == 1:
+            tags[s] = f"S-{t}"
+        else:
+            tags[s] = f"B-{t}"
+            for i in range(s + 1, e - 1):
+                tags[i] = f"I-{t}"
+            tags[e - 1] = f"E-{t}"
+    return tags
+
+
+def tags_to_spans(tags: list[str]) -> list[tuple[int, int, str]]:
+    """Spans from BIO, BMES or IOBES tags (``M-`` is ``I-``); a broken chunk ends where its type changes."""
+    spans: list[tuple[int, int, str]] = []
+    start, type_ = None, None
+    for i, tag in enumerate(list(tags) + ["O"]):
+        prefix, _, t = tag.partition("-")
+        prefix = "I" if prefix == "M" else prefix
+        if start is not None and (prefix in ("O", "B", "S") or t != type_):
+            spans.append((start, i, type_))
+            start, type_ = None, None
+        if prefix in ("B", "S") or (prefix in ("I", "E") and start is None and t):
+            start, type_ = i, t
+        if prefix in ("E", "S") and start is not None:
+            spans.append((start, i + 1, type_))
+            start, type_ = None, None
+    return spans
+
+
+# --------------------------------------------------------------------------- readers
+
+
+def _conll_sentences(path: Path, sep: str | None) -> Iterator[list[tuple[str, str]]]:
+    rows: list[tuple[str, str]] = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if not line.strip():
+            if rows:
+                yield rows
+            rows = []
+            continue
+        cells = line.split(sep) if sep else line.split()
+        if len(cells) >= 2:
+            rows.append((cells[0], cells[-1]))
+    if rows:
+        yield rows
+
+
+def _mapped(chars: list[str], spans: list[tuple[int, int, str]], source: str, mapper) -> Sentence:
+    out = []
+    for s, e, label in spans:
+        t = mapper("".join(chars[s:e]), label)
+        if t:
+            out.append((s, e, t))
+    return Sentence(chars, out, source)
+
+
+def _coarse(surface: str, label: str, org_default: str = "INSTITUTION") -> str | None:
+    if label in ("PER", "PER.NAM", "NAME"):
+        return "PERSON"
+    if label in ("LOC", "GPE.NAM", "LOC.NAM", "GPE"):
+        return location_type(surface)
+    if label in ("ORG", "ORG.NAM"):
+        return org_type(surface, org_default)
+    return None
+
+
+def read_bio(path: str | Path, source: str, sep: str | None = None, org_default: str = "INSTITUTION") -> list[Sentence]:
+    """A CoNLL file of ``char tag`` lines (MSRA test, People's Daily, Resume BMES, Weibo)."""
+    out = []
+    for rows in _conll_sentences(Path(path), sep):
+        chars = [c[0] if c else c for c, _ in rows]  # Weibo glues a segment index to the char: 一0
+        tags = [t for _, t in rows]
+        out.append(_mapped(chars, tags_to_spans(tags), source, lambda s, l: _coarse(s, l, org_default)))
+    return out
+
+
+def read_msra_lines(sentences: str | Path, tags: str | Path, source: str = "msra-val") -> list[Sentence]:
+    """MSRA validation: one sentence per line as space-separated characters, a parallel file of tags."""
+    out = []
+    for sline, tline in zip(Path(sentences).read_text(encoding="utf-8").splitlines(),
+                            Path(tags).read_text(encoding="utf-8").splitlines()):
+        chars, tg = sline.split(), tline.split()
+        if chars and len(chars) == len(tg):
+            out.append(_mapped(chars, tags_to_spans(tg), source, _coarse))
+    return out
+
+
+def cluener_type(surface: str, label: str) -> str | None:
+    """Our type for a CLUENER label (see the module table)."""
+    base = CLUENER_TO_OURS.get(label)
+    if base is None:
+        return None
+    if base in ("ENTERPRISE", "GOV_ORG", "INSTITUTION") and PARTY_END.search(surface):
+        return "PARTY_ORG"
+    if base == "INSTITUTION" and ALLIANCE_END.search(surface):
+        return "ALLIANCE"
+    if base == "REGION":
+        return location_type(surface)
+    return base
+
+
+def read_cluener(path: str | Path, source: str = "cluener", ours: bool = True) -> list[Sentence]:
+    """CLUENER2020 jsonl. ``ours=False`` keeps CLUENER's own labels (for scoring)."""
+    out = []
+    for line in Path(path).read_text(encoding="utf-8").splitlines():
+        if not line.strip():
+            continue
+        d = json.loads(line)
+        chars = list(d["text"])
+        spans = []
+        for label, surfaces in (d.get("label") or {}).items():
+            for surface, positions in surfaces.items():
+                for s, e in positions:
+                    t = cluener_type(surface, label) if ours else label
+                    if t:
+                        spans.append((s, e + 1, t))
+        out.append(Sentence(chars, spans, source))
+    return out
+
+
+# --------------------------------------------------------------------------- silver labels
+
+
+SENTENCE_END = re.compile(r"(?<=[。！？；!?;])")
+
+
+def split_sentences(text: str, max_len: int = 150) -> list[tuple[int, str]]:
+    """``(offset, sentence)`` pieces of a paragraph, cut after 。！？； and at most ``max_len`` chars."""
+    out, pos = [], 0
+    for piece in SENTENCE_END.split(text):
+        while piece:
+            chunk = piece[:max_len]
+            out.append((pos, chunk))
+            pos += len(chunk)
+            piece = piece[max_len:]
+    return out
+
+
+def silver_sentences(texts: Iterable[str], source: str = "silver") -> list[Sentence]:
+    """Sentences labelled by the rule layers (``pipeline.extract`` entity stage), INDUSTRY dropped."""
+    from .entities import RULE_RECOGNIZERS, recognize_document, using_layers
+    from .stages import prepare_text
+
+    out = []
+    for text in texts:
+        doc = prepare_text(text, source=source)
+        paras = [p.text for p in doc.paragraphs if p.duplicate_of is None]
+        with using_layers(RULE_RECOGNIZERS):
+            found = recognize_document(paras)
+        for para, spans in zip(paras, found):
+            for off, sent in split_sentences(para):
+                inside = [(s.start - off, s.end - off, s.type) for s in spans
+                          if s.start >= off and s.end <= off + len(sent) and s.type in MODEL_TYPES]
+                if sent.strip():
+                    out.append(Sentence(list(sent), inside, source))
+    return out
+
+
+# --------------------------------------------------------------------------- corpus assembly
+
+
+def strip_spaces(sent: Sentence) -> Sentence:
+    """Drop whitespace characters (the TSV format cannot hold them), shifting spans; fold full width."""
+    keep = [i for i, c in enumerate(sent.chars) if c.strip()]
+    index = {old: new for new, old in enumerate(keep)}
+    spans = []
+    for s, e, t in sent.spans:
+        inside = [index[i] for i in range(s, e) if i in index]
+        if inside:
+            spans.append((inside[0], inside[-1] + 1, t))
+    chars = [sent.chars[i] for i in keep]
+    # The model sees text as the normalize stage leaves it: full-width Latin and digits folded.
+    folded, _ = fold_width("".join(chars), list(range(len(chars))))
+    if len(folded) == len(chars):
+        chars = list(folded)
+    return Sentence(chars, spans, sent.source)
+
+
+def cut_long(sent: Sentence, max_len: int = 150) -> list[Sentence]:
+    """Split at sentence ends (and hard at ``max_len``), never inside an entity."""
+    if len(sent.chars) <= max_len:
+        return [sent]
+    inside = set()
+    for s, e, _ in sent.spans:
+        inside.update(range(s + 1, e))
+    cuts, last = [], 0
+    for i, c in enumerate(sent.chars):
+        if i - last >= max_len and i not in inside:
+            cuts.append(i)
+            last = i
+        elif c in "。！？；" and i + 1 - last >= 20 and i + 1 not in inside:
+            cuts.append(i + 1)
+            last = i + 1
+    out, prev = [], 0
+    for c in cuts + [len(sent.chars)]:
+        if c > prev:
+            out.append(Sentence(sent.chars[prev:c], [(s - prev, e - prev, t) for s, e, t in sent.spans
+                                                    if s >= prev and e <= c], sent.source))
+        prev = c
+    return out
+
+
+def write_tsv(sentences: Iterable[Sentence], path: str | Path) -> int:
+    """Write HanLP's TSV tagging format (``char<TAB>tag``, blank line between sentences)."""
+    n = 0
+    with open(path, "w", encoding="utf-8") as f:
+        for sent in sentences:
+            sent = strip_spaces(sent)
+            for piece in cut_long(sent):
+                if not piece.chars:
+                    continue
+                for c, t in zip(piece.chars, spans_to_tags(len(piece.chars), piece.spans)):
+                    f.write(f"{c}\t{t}\n")
+                f.write("\n")
+                n += 1
+    return n
+
+
+def training_corpus(data_dir: str | Path, silver_texts: Iterable[str] = (), seed: int = 13) -> list[Sentence]:
+    """All training sentences from ``data_dir`` (the shared data folder), shuffled deterministically."""
+    d = Path(data_dir)
+    sents = read_cluener(d / "cluener2020/train.jsonl", "cluener-train")
+    sents += read_msra_lines(d / "msra_ner/val_sentences.txt", d / "msra_ner/val_tags.txt")
+    sents += read_bio(d / "peoples_daily_ner/example.dev", "peoples-daily-dev")
+    sents += read_bio(d / "resume_ner/train.char.bmes", "resume-train", org_default="ENTERPRISE")
+    sents += read_bio(d / "weibo_ner/weiboNER_2nd_conll.train", "weibo-train", sep="\t")
+    silver = silver_sentences(silver_texts) if silver_texts else []
+    sents += silver
+    random.Random(seed).shuffle(sents)
+    return sents
+
+
+def required_files(data_dir: str | Path) -> list[Path]:
+    """The files ``training_corpus`` reads (to say clearly which are missing)."""
+    d = Path(data_dir)
+    return [d / "cluener2020/train.jsonl", d / "msra_ner/val_sentences.txt", d / "msra_ner/val_tags.txt",
+            d / "peoples_daily_ner/example.dev", d / "resume_ner/train.char.bmes",
+            d / "weibo_ner/weiboNER_2nd_conll.train"]

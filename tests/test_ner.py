@@ -1,0 +1,317 @@
+"""The statistical NER layer: label mapping, the HanLP CRF fix, loading offline, and the merge with rules."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from pipeline import entities, ner_data
+from pipeline.document import Span
+from pipeline.ner_model import MODEL_DIR, ModelRecognizer, fix_crf, load_model, map_label
+
+from tests.conftest import seed
+
+# --------------------------------------------------------------------------- label mapping
+
+
+@pytest.mark.parametrize("surface,expected", [
+    ("亭林镇高端智能装备产业集群党委", "PARTY_ORG"), ("伽蓝集团党委", "PARTY_ORG"),
+    ("东方美谷企业党建联盟", "ALLIANCE"), ("上海侨好食品有限公司", "ENTERPRISE"), ("浙商银行", "ENTERPRISE"),
+    ("金山区民政局", "GOV_ORG"), ("中共上海市委", "GOV_ORG"), ("国务院", "GOV_ORG"),
+    ("上海应用技术大学", "INSTITUTION"), ("工信部赛迪研究院", "INSTITUTION"), ("青溪经济园区", "ZONE"),
+    ("新华社", "INSTITUTION"),
+])
+def test_org_type_by_head_word(surface, expected):
+    assert ner_data.org_type(surface) == expected
+
+
+def test_cluener_labels_map_onto_ours_and_back():
+    assert ner_data.cluener_type("叶老桂", "name") == "PERSON"
+    assert ner_data.cluener_type("浙商银行", "company") == "ENTERPRISE"
+    assert ner_data.cluener_type("国家发改委", "government") == "GOV_ORG"
+    assert ner_data.cluener_type("市委党校党支部", "government") == "PARTY_ORG"
+    assert ner_data.cluener_type("长三角产业联盟", "organization") == "ALLIANCE"
+    assert ner_data.cluener_type("北京大学", "organization") == "INSTITUTION"
+    assert ner_data.cluener_type("张江高科技园区", "address") == "ZONE"
+    assert ner_data.cluener_type("北京市海淀区", "address") == "REGION"
+    for label in ("position", "scene", "book", "game", "movie"):
+        assert ner_data.cluener_type("某物", label) is None
+    # Every type the model learns maps back onto a CLUENER and an MSRA label for scoring.
+    for t in ner_data.MODEL_TYPES:
+        assert t in ner_data.OURS_TO_CLUENER and t in ner_data.OURS_TO_MSRA
+    # The round trip holds for the four scored CLUENER labels.
+    for label, surface in [("name", "叶老桂"), ("company", "浙商银行"), ("government", "国家发改委"),
+                           ("organization", "北京大学")]:
+        assert ner_data.OURS_TO_CLUENER[ner_data.cluener_type(surface, label)] == label
+
+
+def test_read_cluener_spans_match_surfaces(tmp_path):
+    path = tmp_path / "c.jsonl"
+    rows = [{"text": "浙商银行企业信贷部叶老桂博士则从另一个角度对五道门槛进行了解读。",
+             "label": {"name": {"叶老桂": [[9, 11]]}, "company": {"浙商银行": [[0, 3]]}}},
+            {"text": "生生不息CSOL生化狂潮让你填弹狂扫", "label": {"game": {"CSOL": [[4, 7]]}}}]
+    path.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows), encoding="utf-8")
+    ours = ner_data.read_cluener(path)
+    assert [(s.text[a:b], t) for s in ours for a, b, t in sorted(s.spans)] == [("浙商银行", "ENTERPRISE"),
+                                                                               ("叶老桂", "PERSON")]
+    raw = ner_data.read_cluener(path, ours=False)
+    assert sorted(t for s in raw for _, _, t in s.spans) == ["company", "game", "name"]
+
+
+def test_read_bio_handles_bmes_weibo_and_org_typing(tmp_path):
+    resume = tmp_path / "r.bmes"
+    resume.write_text("".join(f"{c} {t}\n" for c, t in zip(
+        "高勇在华为技术有限公司任董事", ["B-NAME", "E-NAME", "O", "B-ORG"] + ["M-ORG"] * 6 + ["E-ORG"] +
+        ["O", "B-TITLE", "E-TITLE"])), encoding="utf-8")
+    [s] = ner_data.read_bio(resume, "resume", org_default="ENTERPRISE")
+    assert [(s.text[a:b], t) for a, b, t in s.spans] == [("高勇", "PERSON"), ("华为技术有限公司", "ENTERPRISE")]
+    weibo = tmp_path / "w.conll"
+    weibo.write_text("".join(f"{c}\t{t}\n" for c, t in zip(
+        ["去0", "北0", "京1", "的0", "朋0", "友1"], ["O", "B-GPE.NAM", "I-GPE.NAM", "O", "B-PER.NOM", "I-PER.NOM"])),
+        encoding="utf-8")
+    [w] = ner_data.read_bio(weibo, "weibo", sep="\t")
+    assert w.text == "去北京的朋友"
+    assert [(w.text[a:b], t) for a, b, t in w.spans] == [("北京", "REGION")]  # nominal 朋友 dropped
+
+
+def test_tags_round_trip_and_lenient_reading():
+    spans = [(0, 2, "PERSON"), (3, 4, "REGION"), (5, 9, "ENTERPRISE")]
+    tags = ner_data.spans_to_tags(10, spans)
+    assert tags[:5] == ["B-PERSON", "E-PERSON", "O", "S-REGION", "O"]
+    assert ner_data.tags_to_spans(tags) == spans
+    # An ill-formed sequence (I- with no B-, type change mid-chunk) still gives spans, no exception.
+    assert ner_data.tags_to_spans(["I-ORG", "E-ORG", "O", "B-PER", "I-LOC"]) == [(0, 2, "ORG"), (3, 4, "PER"),
+                                                                               (4, 5, "LOC")]
+    assert ner_data.tags_to_spans(["B-LOC", "I-LOC", "O"]) == [(0, 2, "LOC")]  # BIO
+
+
+def test_training_tsv_drops_spaces_folds_width_and_cuts_long_sentences(tmp_path):
+    chars = list("ＡＢＣ 公司") + list("很好。" * 60)
+    sent = ner_data.Sentence(chars, [(0, 6, "ENTERPRISE")])
+    n = ner_data.write_tsv([sent], tmp_path / "t.tsv")
+    lines = (tmp_path / "t.tsv").read_text(encoding="utf-8").split("\n\n")
+    assert n == len([chunk for chunk in lines if chunk.strip()]) > 1
+    first = [line.split("\t") for line in lines[0].splitlines()]
+    assert [c for c, _ in first[:5]] == ["A", "B", "C", "公", "司"]
+    assert [t for _, t in first[:5]] == ["B-ENTERPRISE", "I-ENTERPRISE", "I-ENTERPRISE", "I-ENTERPRISE",
+                                         "E-ENTERPRISE"]
+    assert all(len(chunk.splitlines()) <= 150 for chunk in lines)
+
+
+@pytest.mark.parametrize("label,surface,expected", [
+    ("PERSON", "刘健", "PERSON"), ("NR", "刘健", "PERSON"), ("PER", "刘健", "PERSON"),
+    ("LOCATION", "亭林镇", "REGION"), ("NS", "漕河泾开发区", "ZONE"), ("ORGANIZATION", "伽蓝集团党委", "PARTY_ORG"),
+    ("NT", "金山区民政局", "GOV_ORG"), ("company", "伽蓝", "ENTERPRISE"), ("DATE", "2月15日", None),
+    ("ALLIANCE", "东方美谷企业党建联盟", "ALLIANCE"),
+])
+def test_map_label_from_other_models(label, surface, expected):
+    assert map_label(label, surface) == expected
+
+
+# --------------------------------------------------------------------------- a tiny model trained here
+
+TINY_SENTENCES = [
+    ("张伟在上海侨好食品有限公司工作。", [(0, 2, "PERSON"), (3, 13, "ENTERPRISE")]),
+    ("李娜来到金山区民政局调研。", [(0, 2, "PERSON"), (4, 10, "GOV_ORG")]),
+    ("王强是浙商银行的员工。", [(0, 2, "PERSON"), (3, 7, "ENTERPRISE")]),
+    ("刘洋走访了亭林镇。", [(0, 2, "PERSON"), (5, 8, "REGION")]),
+]
+
+
+@pytest.fixture(scope="module")
+def tiny_model(tmp_path_factory) -> Path:
+    """A BiLSTM-CRF trained in seconds on four sentences: enough to test training, saving and loading."""
+    from pipeline.ner_train import train
+
+    sents = [ner_data.Sentence(list(text), spans, "tiny") for text, spans in TINY_SENTENCES] * 30
+    out = tmp_path_factory.mktemp("tiny-ner")
+    train(sents, out, epochs=6, dev_share=0.1, embed=16, rnn_hidden=16, drop=0.0, lr=0.02, batch_size=8,
+          patience=0)
+    return out
+
+
+def test_hanlp_builds_the_crf_with_batch_first_unset_and_fix_sets_it():
+    from hanlp.components.taggers.rnn.rnntaggingmodel import RNNTaggingModel
+
+    model = RNNTaggingModel(8, None, 8, 5, 0.0, True)
+    assert not model.crf.batch_first  # the upstream bug: crf_constraints=None lands in batch_first
+    fix_crf(model)
+    assert model.crf.batch_first is True
+    fix_crf(model)  # idempotent, and harmless on a model without a CRF
+    fix_crf(object())
+
+
+def test_the_crf_fix_is_what_makes_decoding_work(tiny_model):
+    import torch
+
+    component = load_model(str(tiny_model))
+    assert component.model.crf.batch_first is True
+    tokens = [list(text) for text, _ in TINY_SENTENCES]
+    fixed = component.predict(tokens)
+    gold = [[(text[a:b], t, a, b) for a, b, t in spans] for text, spans in TINY_SENTENCES]
+    correct = sum(len(set(map(tuple, p)) & set(g)) for p, g in zip(fixed, gold))
+    assert correct >= 6  # it learned most of the eight training entities
+    # Decoding along the wrong axis (the unfixed CRF) loses them.
+    component.model.crf.batch_first = False
+    try:
+        with torch.no_grad():
+            broken = component.predict(tokens)
+    finally:
+        fix_crf(component.model)
+    assert sum(len(set(map(tuple, p)) & set(g)) for p, g in zip(broken, gold)) < correct
+
+
+def test_hanlp_load_reads_a_trained_model_offline(tiny_model, monkeypatch):
+    import hanlp
+
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    config = json.loads((tiny_model / "config.json").read_text())
+    assert config["classpath"] == "pipeline.ner_model.BiLSTMCRFRecognizer"
+    component = hanlp.load(str(tiny_model), devices=-1, verbose=False)
+    assert type(component).__name__ == "BiLSTMCRFRecognizer"
+    assert component.model.crf.batch_first is True  # fixed on load, not only after training
+    recognizer = ModelRecognizer(tiny_model)
+    spans = recognizer("张伟在上海侨好食品有限公司工作。")
+    assert ("张伟", "PERSON") in [(s.text, s.type) for s in spans]
+    assert all(s.source == "model" and "张伟在上海侨好食品有限公司工作。"[s.start:s.end] == s.text for s in spans)
+
+
+def test_crf_marginals_are_probabilities_and_agree_with_viterbi(tiny_model):
+    import torch
+
+    from pipeline.ner_model import crf_marginals
+
+    component = load_model(str(tiny_model))
+    vocab = component.vocabs["token"]
+    text = "张伟在上海侨好食品有限公司工作。"
+    x = torch.tensor([[vocab.token_to_idx.get(c, vocab.unk_idx) for c in text]])
+    with torch.no_grad():
+        emissions, mask = component.model(x)
+        probs = crf_marginals(emissions[0], component.model.crf)
+        path = component.model.crf.decode(emissions, mask)[0]
+    assert probs.shape == (len(text), len(component.vocabs["tag"]))
+    assert torch.allclose(probs.sum(dim=1), torch.ones(len(text)), atol=1e-4)
+    # On a sentence it was trained on, the decoded tag is the most probable one almost everywhere.
+    agree = sum(int(probs[i].argmax()) == int(path[i]) for i in range(len(text)))
+    assert agree >= len(text) - 1
+
+
+def test_confidence_and_type_filters(tiny_model):
+    text = "张伟在上海侨好食品有限公司工作。"
+    every = ModelRecognizer(tiny_model)(text)
+    assert every and all(0.0 < s.confidence <= 1.0 for s in every)
+    assert ModelRecognizer(tiny_model, min_confidence=1.01)(text) == []
+    only_people = ModelRecognizer(tiny_model, types=["PERSON"])(text)
+    assert only_people and {s.type for s in only_people} == {"PERSON"}
+
+
+def test_kb_ner_model_off_means_rules_only(monkeypatch):
+    monkeypatch.setenv("KB_NER_MODEL", "off")
+    recognizer = ModelRecognizer()
+    assert not recognizer.enabled
+    assert recognizer("浙商银行企业信贷部叶老桂博士则从另一个角度对五道门槛进行了解读。") == []
+
+
+def test_a_missing_model_is_a_clear_error(tmp_path):
+    with pytest.raises(FileNotFoundError, match="make train"):
+        ModelRecognizer(tmp_path / "nothing")("张伟在上海工作。")
+
+
+def test_model_recognizer_predicts_a_document_in_one_batch(tiny_model, monkeypatch):
+    recognizer = ModelRecognizer(tiny_model)
+    calls = []
+    real = recognizer._predict
+    monkeypatch.setattr(recognizer, "_predict", lambda inputs: calls.append(len(inputs)) or real(inputs))
+    texts = ["张伟在上海侨好食品有限公司工作。李娜来到金山区民政局调研。", "王强是浙商银行的员工。", ""]
+    recognizer.prepare(texts)
+    assert calls == [3]  # three sentences, one call; the empty text is skipped
+    for text in texts:
+        recognizer(text)
+    assert calls == [3]  # served from the cache
+    # Offsets of a paragraph's second sentence point into the paragraph.
+    spans = recognizer(texts[0])
+    assert all(texts[0][s.start:s.end] == s.text for s in spans)
+
+
+# --------------------------------------------------------------------------- the committed model
+
+
+def test_committed_model_is_small_and_loads_offline(monkeypatch):
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    monkeypatch.delenv("KB_NER_MODEL", raising=False)
+    files = {p.name: p.stat().st_size for p in MODEL_DIR.iterdir()}
+    assert {"config.json", "vocabs.json", "model.pt", "MODEL_CARD.md"} <= set(files)
+    assert sum(files.values()) < 30 * 1024 * 1024
+    spans = ModelRecognizer(MODEL_DIR)("浙商银行企业信贷部叶老桂博士则从另一个角度对五道门槛进行了解读。")
+    assert ("叶老桂", "PERSON") in [(s.text, s.type) for s in spans]
+
+
+def test_kb_extract_uses_the_model_by_default(monkeypatch):
+    from click.testing import CliRunner
+
+    from kb.cli import main
+
+    # A sentence outside the newsletters' vocabulary: no rule layer knows this person.
+    text = "浙商银行企业信贷部叶老桂博士则从另一个角度对五道门槛进行了解读。"
+    monkeypatch.delenv("KB_NER_MODEL", raising=False)
+    found = json.loads(CliRunner().invoke(main, ["extract", "-"], input=text).output)
+    assert ("叶老桂", "PERSON") in [(e["text"], e["type"]) for e in found["entities"]]
+    entities.MODEL_RECOGNIZER.model._cache.clear()
+    monkeypatch.setenv("KB_NER_MODEL", "off")
+    rules = json.loads(CliRunner().invoke(main, ["extract", "-"], input=text).output)
+    assert "叶老桂" not in [e["text"] for e in rules["entities"]]
+
+
+# --------------------------------------------------------------------------- the merge
+
+
+def _span(text, s, e, t, source="suffix", conf=0.9):
+    return Span(s, e, text[s:e], t, source=source, confidence=conf)
+
+
+def test_fill_gaps_keeps_rules_and_adds_only_non_overlapping_model_spans():
+    text = "绿庭国际与金山区亭林镇党委签约。"
+    rules = [_span(text, 5, 13, "PARTY_ORG")]
+    model = [_span(text, 0, 4, "ENTERPRISE", "model", 0.5), _span(text, 5, 8, "REGION", "model", 0.5),
+             _span(text, 0, 2, "REGION", "model", 0.5)]
+    merged = entities.fill_gaps(rules, model)
+    assert [(s.text, s.type, s.source) for s in merged] == [("绿庭国际", "ENTERPRISE", "model"),
+                                                            ("金山区亭林镇党委", "PARTY_ORG", "suffix")]
+
+
+class _FixedLayer:
+    """A model-like layer that returns fixed spans (to test the merge inside ``recognize``)."""
+
+    name = "model"
+    fills_gaps = True
+
+    def __init__(self, found):
+        self.found = found
+
+    def __call__(self, text):
+        return [_span(text, text.index(w), text.index(w) + len(w), t, "model", 0.5) for w, t in self.found
+                if w in text]
+
+
+def test_recognize_merges_a_model_layer_after_the_rules():
+    text = "绿庭国际与金山区亭林镇党委签约。"
+    rules_only = entities.recognize(text, recognizers=list(entities.RULE_RECOGNIZERS))
+    layer = _FixedLayer([("绿庭国际", "ENTERPRISE"), ("亭林镇", "REGION")])
+    merged = entities.recognize(text, recognizers=[*entities.RULE_RECOGNIZERS, layer])
+    assert set((s.start, s.end, s.type) for s in rules_only) <= set((s.start, s.end, s.type) for s in merged)
+    assert ("绿庭国际", "ENTERPRISE", "model") in [(s.text, s.type, s.source) for s in merged]
+    assert "亭林镇" not in [s.text for s in merged if s.source == "model"]  # inside a rule span
+
+
+def test_default_extraction_uses_the_model_and_keeps_every_rule_span():
+    assert entities.MODEL_RECOGNIZER in entities.RECOGNIZERS
+    texts = [p for p in seed("001").read_text(encoding="utf-8").split("\n") if p.strip()][:12]
+    merged = entities.recognize_document(texts)
+    with entities.using_layers(entities.RULE_RECOGNIZERS):
+        rules = entities.recognize_document(texts)
+    for r, m in zip(rules, merged):
+        model_spans = [s for s in m if s.source == "model"]
+        for s in model_spans:  # a model span never overlaps a rule span
+            assert not any(s.start < x.end and x.start < s.end for x in m if x.source != "model")
+    assert sum(len(m) for m in merged) >= sum(len(r) for r in rules)
