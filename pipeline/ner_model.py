@@ -136,24 +136,34 @@ def load_model(path: str):
     return component
 
 
-def crf_marginals(emissions, crf):
-    """Per-token tag probabilities of one sentence under a linear-chain CRF (forward-backward).
+def crf_marginals(emissions, crf, mask=None):
+    """Per-token tag probabilities under a linear-chain CRF (forward-backward, batched).
 
-    ``emissions`` is (length, tags); returns (length, tags) probabilities.
+    ``emissions`` is (batch, length, tags), or (length, tags) for one sentence; ``mask`` marks the
+    real tokens (batch, length). Returns probabilities of the same shape as ``emissions``.
     """
     import torch
 
-    trans = crf.transitions
-    n = emissions.shape[0]
-    alpha = [crf.start_transitions + emissions[0]]
+    single = emissions.dim() == 2
+    if single:
+        emissions = emissions[None]
+    if mask is None:
+        mask = torch.ones(emissions.shape[:2], dtype=torch.bool)
+    trans, end = crf.transitions, crf.end_transitions
+    n = emissions.shape[1]
+    alpha = [crf.start_transitions + emissions[:, 0]]
     for t in range(1, n):
-        alpha.append(torch.logsumexp(alpha[-1][:, None] + trans, dim=0) + emissions[t])
-    beta = [crf.end_transitions]
-    for t in range(n - 1, 0, -1):
-        beta.append(torch.logsumexp(trans + (emissions[t] + beta[-1])[None, :], dim=1))
+        alpha.append(torch.logsumexp(alpha[-1][:, :, None] + trans, dim=1) + emissions[:, t])
+    beta = [end.expand_as(alpha[-1])]
+    for t in range(n - 2, -1, -1):
+        step = torch.logsumexp(trans + (emissions[:, t + 1] + beta[-1])[:, None, :], dim=2)
+        # Past a sentence's end, its last real token sees only the end transition.
+        beta.append(torch.where(mask[:, t + 1, None], step, end.expand_as(step)))
     beta.reverse()
-    log_z = torch.logsumexp(alpha[-1] + beta[-1], dim=0)
-    return torch.exp(torch.stack(alpha) + torch.stack(beta) - log_z)
+    alpha_t, beta_t = torch.stack(alpha, dim=1), torch.stack(beta, dim=1)
+    log_z = torch.logsumexp(alpha_t[:, 0] + beta_t[:, 0], dim=1)
+    probs = torch.exp(alpha_t + beta_t - log_z[:, None, None])
+    return probs[0] if single else probs
 
 
 def crf_predict(component, sentences: list[list[str]], batch_size: int) -> list[list[tuple]]:
@@ -179,10 +189,11 @@ def crf_predict(component, sentences: list[list[str]], batch_size: int) -> list[
                 x[row, : len(ids)] = torch.tensor(ids)
             emissions, mask = model(x)
             paths = model.crf.decode(emissions, mask)
+            marginals = crf_marginals(emissions, model.crf, mask)
             for row, i in enumerate(idx):
                 n = len(sentences[i])
                 path = list(paths[row])[:n]
-                probs = crf_marginals(emissions[row, :n], model.crf)
+                probs = marginals[row]
                 labels = [tags[k] for k in path]
                 for b, e, label in tags_to_spans(labels):
                     confidence = float(min(probs[j, path[j]] for j in range(b, e)))

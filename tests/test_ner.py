@@ -197,6 +197,21 @@ def test_crf_marginals_are_probabilities_and_agree_with_viterbi(tiny_model):
     assert agree >= len(text) - 1
 
 
+def test_batched_marginals_equal_one_sentence_at_a_time(tiny_model):
+    import torch
+
+    from pipeline.ner_model import crf_marginals
+
+    crf = load_model(str(tiny_model)).model.crf
+    torch.manual_seed(0)
+    emissions = torch.randn(3, 6, crf.num_tags)
+    lengths = [6, 4, 1]
+    mask = torch.tensor([[i < n for i in range(6)] for n in lengths])
+    batched = crf_marginals(emissions, crf, mask)
+    for row, n in enumerate(lengths):
+        assert torch.allclose(batched[row, :n], crf_marginals(emissions[row, :n], crf), atol=1e-5)
+
+
 def test_confidence_and_type_filters(tiny_model):
     text = "张伟在上海侨好食品有限公司工作。"
     every = ModelRecognizer(tiny_model)(text)
