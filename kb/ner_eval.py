@@ -92,14 +92,8 @@ def load_cluener_dev(data_dir: Path) -> list[Sentence]:
 
 
 def load_msra_test(data_dir: Path) -> list[Sentence]:
-    """MSRA test with PER/LOC/ORG labels (read raw: no mapping onto ours)."""
-    from pipeline.ner_data import _conll_sentences, tags_to_spans
-
-    out = []
-    for rows in _conll_sentences(data_dir / "msra_ner" / "msra_test_bio", "\t"):
-        chars = [c for c, _ in rows]
-        out.append(Sentence(chars, tags_to_spans([t for _, t in rows]), "msra-test"))
-    return out
+    """MSRA test with its own PER/LOC/ORG labels."""
+    return read_bio(data_dir / "msra_ner" / "msra_test_bio", "msra-test", sep="\t", ours=False)
 
 
 def compare_on_corpora(data_dir: Path, limit: int = 0) -> dict[str, dict[str, dict]]:

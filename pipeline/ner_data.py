@@ -172,13 +172,16 @@ def _coarse(surface: str, label: str, org_default: str = "INSTITUTION") -> str |
     return None
 
 
-def read_bio(path: str | Path, source: str, sep: str | None = None, org_default: str = "INSTITUTION") -> list[Sentence]:
-    """A CoNLL file of ``char tag`` lines (MSRA test, People's Daily, Resume BMES, Weibo)."""
+def read_bio(path: str | Path, source: str, sep: str | None = None, org_default: str = "INSTITUTION",
+             ours: bool = True) -> list[Sentence]:
+    """A CoNLL file of ``char tag`` lines (MSRA test, People's Daily, Resume BMES, Weibo).
+    ``ours=False`` keeps the corpus's own labels (for scoring)."""
     out = []
     for rows in _conll_sentences(Path(path), sep):
         chars = [c[0] if c else c for c, _ in rows]  # Weibo glues a segment index to the char: 一0
-        tags = [t for _, t in rows]
-        out.append(_mapped(chars, tags_to_spans(tags), source, lambda s, l: _coarse(s, l, org_default)))
+        spans = tags_to_spans([t for _, t in rows])
+        out.append(_mapped(chars, spans, source, lambda s, l: _coarse(s, l, org_default)) if ours
+                   else Sentence(chars, spans, source))
     return out
 
 

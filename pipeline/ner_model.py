@@ -21,7 +21,7 @@ from typing import Iterable
 
 from .document import Span
 from .normalize import fold_width
-from .ner_data import location_type, org_type, split_sentences, tags_to_spans
+from .ner_data import MODEL_TYPES, location_type, org_type, split_sentences, tags_to_spans
 
 MODEL_DIR = Path(__file__).resolve().parent.parent / "models" / "ner"
 MAX_SENTENCE = 150  # characters per model input; paragraphs are cut at sentence ends first
@@ -96,12 +96,11 @@ def __getattr__(name: str):
 _PERSON = {"PERSON", "PER", "NR", "name", "PER.NAM", "NAME"}
 _LOCATION = {"LOCATION", "LOC", "NS", "GPE", "address", "GPE.NAM", "LOC.NAM"}
 _ORG = {"ORGANIZATION", "ORG", "NT", "organization", "ORG.NAM"}
-OURS = {"PERSON", "ENTERPRISE", "GOV_ORG", "PARTY_ORG", "INSTITUTION", "ALLIANCE", "REGION", "ZONE"}
 
 
 def map_label(label: str, surface: str) -> str | None:
     """Our entity type for a model label (ours pass through; MSRA/OntoNotes/CLUENER style are mapped)."""
-    if label in OURS:
+    if label in MODEL_TYPES:
         return label
     if label in _PERSON:
         return "PERSON"
@@ -237,18 +236,15 @@ class ModelRecognizer:
 
     ``prepare(texts)`` predicts many paragraphs in one batched call; ``__call__(text)`` returns the
     spans of one paragraph (from the cache when prepared). Offsets index into ``text``. A span's
-    ``confidence`` is the lowest CRF marginal probability of its tags (``crf_predict``);
-    ``min_confidence`` and ``types`` filter what is returned.
+    ``confidence`` is the lowest CRF marginal probability of its tags (``crf_predict``); which
+    spans to merge with the rules is ``entities.ModelLayer``'s decision.
     """
 
     name = "model"
     fills_gaps = True  # merged after the rules: a model span is kept only where no rule span lies
 
-    def __init__(self, path: str | os.PathLike | None = None, batch_size: int = 64, cache_size: int = 4096,
-                 min_confidence: float = 0.0, types: Iterable[str] | None = None):
+    def __init__(self, path: str | os.PathLike | None = None, batch_size: int = 64, cache_size: int = 4096):
         self.path = Path(path) if path is not None else None
-        self.min_confidence = min_confidence  # spans the model is less sure of are not returned
-        self.types = frozenset(types) if types is not None else None  # None: every type
         self.batch_size = batch_size
         self._cache: OrderedDict[str, list[tuple[int, int, str]]] = OrderedDict()
         self._cache_size = cache_size
@@ -299,7 +295,6 @@ class ModelRecognizer:
         if getattr(getattr(component, "model", None), "crf", None) is not None and "token" in component.vocabs:
             return crf_predict(component, tokens, self.batch_size)
         out = component.predict(tokens, batch_size=self.batch_size)  # another HanLP model: no confidences
-        out = out if tokens and isinstance(out[0], list) or not tokens else [out]
         return [[(*e[:4], CONFIDENCE) for e in ents] for ents in out]
 
     def __call__(self, text: str) -> list[Span]:
@@ -308,5 +303,4 @@ class ModelRecognizer:
         if text not in self._cache:
             self.prepare([text])
         return [Span(s, e, text[s:e], t, source=self.name, confidence=c)
-                for s, e, t, c in self._cache.get(text, [])
-                if c >= self.min_confidence and (self.types is None or t in self.types)]
+                for s, e, t, c in self._cache.get(text, [])]

@@ -46,10 +46,9 @@ def unlabelled_texts(data_dir: Path) -> list[str]:
     """
     d = data_dir
     texts: list[str] = []
-    for name in ("cluener2020/test.jsonl",):
-        path = d / name
-        if path.is_file():
-            texts += [json.loads(line)["text"] for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    path = d / "cluener2020/test.jsonl"
+    if path.is_file():
+        texts += [json.loads(line)["text"] for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
     for name, sep in (("peoples_daily_ner/example.test", None), ("resume_ner/dev.char.bmes", None),
                       ("resume_ner/test.char.bmes", None), ("weibo_ner/weiboNER_2nd_conll.dev", "\t"),
                       ("weibo_ner/weiboNER_2nd_conll.test", "\t")):

@@ -212,13 +212,17 @@ def test_batched_marginals_equal_one_sentence_at_a_time(tiny_model):
         assert torch.allclose(batched[row, :n], crf_marginals(emissions[row, :n], crf), atol=1e-5)
 
 
-def test_confidence_and_type_filters(tiny_model):
+def test_model_layer_filters_by_type_confidence_and_domain(tiny_model):
     text = "张伟在上海侨好食品有限公司工作。"
-    every = ModelRecognizer(tiny_model)(text)
+    model = ModelRecognizer(tiny_model)
+    every = model(text)
     assert every and all(0.0 < s.confidence <= 1.0 for s in every)
-    assert ModelRecognizer(tiny_model, min_confidence=1.01)(text) == []
-    only_people = ModelRecognizer(tiny_model, types=["PERSON"])(text)
-    assert only_people and {s.type for s in only_people} == {"PERSON"}
+    assert entities.ModelLayer(model, in_domain=1.01, elsewhere=1.01)(text) == []
+    kept = entities.ModelLayer(model, in_domain=1.01, elsewhere=0.0)(text)  # no party-building words here
+    assert kept and {s.type for s in kept} <= set(entities.MODEL_TYPES)
+    layer = entities.ModelLayer(model, in_domain=1.01, elsewhere=0.0)
+    layer.prepare([text, "他是党员。"])  # a document with the domain's vocabulary: the strict threshold
+    assert layer(text) == []
 
 
 def test_kb_ner_model_off_means_rules_only(monkeypatch):
