@@ -334,3 +334,88 @@ def test_default_extraction_uses_the_model_and_keeps_every_rule_span():
         for s in model_spans:  # a model span never overlaps a rule span
             assert not any(s.start < x.end and x.start < s.end for x in m if x.source != "model")
     assert sum(len(m) for m in merged) >= sum(len(r) for r in rules)
+
+
+# --------------------------------------------------------------------------- hand-corrected in-domain labels
+
+SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+# An in-domain news item written for these tests (not from any corpus): two sentences, one with a
+# person the rules cannot know.
+ITEM_TEXT = "金山区委组织部在亭林镇召开座谈会。村民代表骆青禾发言，介绍了合作社的情况。"
+
+
+def test_spans_from_surfaces_labels_every_occurrence_longest_first_without_overlap():
+    text = "湖北省委组织部到湖北省宜昌市调研，湖北省的干部参加。"
+    spans = ner_data.spans_from_surfaces(text, [("湖北省", "REGION"), ("湖北省委组织部", "GOV_ORG"),
+                                                ("宜昌市", "REGION"), ("调研", "INDUSTRY"), ("", "PERSON")])
+    assert [(text[s:e], t) for s, e, t in spans] == [
+        ("湖北省委组织部", "GOV_ORG"), ("湖北省", "REGION"), ("宜昌市", "REGION"), ("湖北省", "REGION")]
+
+
+def test_in_domain_sentences_take_hand_labels_where_the_sentence_matches():
+    silver = ner_data.silver_sentences([ITEM_TEXT])
+    assert len(silver) == 2 and "骆青禾" not in [silver[1].text[s:e] for s, e, _ in silver[1].spans]
+    hand = {ner_data.sentence_key("item-1", silver[1].text): [("骆青禾", "PERSON")]}
+    sents = ner_data.in_domain_sentences([(1, "item-1", ITEM_TEXT)], hand)
+    assert [s.source for s in sents] == ["silver", "cctv-gold"]
+    assert sents[0].spans == silver[0].spans  # no annotation: the rules' labels
+    assert [(sents[1].text[s:e], t) for s, e, t in sents[1].spans] == [("骆青禾", "PERSON")]
+    # Another item id, or a sentence whose text changed, does not pick the annotation up.
+    assert {s.source for s in ner_data.in_domain_sentences([(1, "item-2", ITEM_TEXT)], hand)} == {"silver"}
+    changed = ITEM_TEXT.replace("骆青禾发言", "骆青禾同志发言")
+    assert {s.source for s in ner_data.in_domain_sentences([(1, "item-1", changed)], hand)} == {"silver"}
+
+
+def test_compare_in_domain_scores_only_held_out_hand_labelled_items(tmp_path, tiny_model):
+    from kb.ner_eval import compare_in_domain
+
+    folder = tmp_path / ner_data.CCTV_ITEMS.parent
+    folder.mkdir(parents=True)
+    other = "刘洋走访了亭林镇。"
+    (tmp_path / ner_data.CCTV_ITEMS).write_text(
+        "\n".join(json.dumps({"id": i, "text": t}, ensure_ascii=False)
+                  for i, t in [("held-out", ITEM_TEXT), ("trained", other)]) + "\n", encoding="utf-8")
+    assert ner_data.is_held_out(0) and not ner_data.is_held_out(1)
+    silver = ner_data.silver_sentences([ITEM_TEXT])
+    rule_labels = [[(s.text[a:b], t) for a, b, t in s.spans] for s in silver]
+    hand = {ner_data.sentence_key("held-out", silver[0].text): rule_labels[0],
+            ner_data.sentence_key("held-out", silver[1].text): rule_labels[1] + [("骆青禾", "PERSON")],
+            ner_data.sentence_key("trained", other): [("刘洋", "PERSON"), ("亭林镇", "REGION")]}
+    scores = compare_in_domain(tmp_path, hand, ModelRecognizer(tiny_model))
+    rules = scores["rules only"]
+    gold_count = sum(map(len, rule_labels)) + 1
+    assert rules["sentences"] == 2  # the trained item is not scored
+    assert rules["micro_precision"] == 1.0
+    assert rules["micro_recall"] == pytest.approx((gold_count - 1) / gold_count, abs=1e-4)
+    assert set(scores) == {"rules only", "model only", "merged", "merged @0.85"}
+    assert "missing" in compare_in_domain(tmp_path / "nowhere", hand)
+
+
+def test_committed_annotations_are_well_formed_and_match_the_items():
+    rows = [json.loads(line) for line in ner_data.ANNOTATIONS.read_text(encoding="utf-8").splitlines()]
+    assert rows and all(len(r["sha1"]) == 16 and r["id"] for r in rows)
+    assert {t for r in rows for _, t in r["entities"]} <= set(ner_data.MODEL_TYPES)
+    if not (SHARED_DATA / ner_data.CCTV_ITEMS).is_file():
+        pytest.skip(f"{SHARED_DATA / ner_data.CCTV_ITEMS} missing: cannot check the annotations still match")
+    items = ner_data.cctv_items(SHARED_DATA)[:8]
+    sents = ner_data.in_domain_sentences(items, ner_data.load_annotations())
+    # Cleaning that changed a sentence would silently turn its hand labels back into silver ones.
+    assert sents and all(s.source == "cctv-gold" for s in sents)
+
+
+def test_format_comparison_puts_every_corpus_beside_the_seed_rows():
+    from kb.ner_eval import SYSTEMS, format_comparison
+
+    def scores(f1):
+        return {"sentences": 7, "micro_precision": f1, "micro_recall": f1, "micro_f1": f1, "macro_f1": f1,
+                "labels": {"PERSON": f1, "REGION": f1}}
+
+    gold = {s: {"entity_precision": 0.9, "entity_recall": 0.8, "entity_f1": 0.847, "relation_f1": 0.7} for s in SYSTEMS}
+    corpora = {"CCTV held-out": {s: scores(0.5 + i / 10) for i, s in enumerate(SYSTEMS)},
+               "MSRA test": {"missing": {"path": "/nowhere/msra_test_bio"}}}
+    table = format_comparison(gold, corpora)
+    rows = {line.split("  ")[0]: line for line in table.splitlines()[1:len(SYSTEMS) + 1]}
+    assert set(rows) == set(SYSTEMS)
+    assert "0.700/0.700/0.700" in rows["merged"] and "0.900/0.800/0.847" in rows["merged"]
+    assert "CCTV held-out per label F1 (7 sentences)" in table
+    assert "note: MSRA test not scored: /nowhere/msra_test_bio is missing" in table

@@ -72,3 +72,15 @@ def test_dedup_decisions_do_not_depend_on_arrival_order(items, rng):
         for key, (target, _) in assign([node], neighbours, lambda k: status[k] is None).items():
             status[key] = target
     assert status == expected
+    # A document replaced (kb.Store._delete_source): what matched it later on, and what pointed at it,
+    # is recomputed; the result is as if it had never been there.
+    gone = rng.choice(nodes)
+    seeds = [o for o, _ in neighbours(gone) if o.rank > gone.rank] + [o for o in stored if status[o.key] == gone.key]
+    stored.remove(gone)
+    del status[gone.key]
+    for key in [k for k, target in status.items() if target == gone.key]:
+        status[key] = None  # the store clears pointers into a deleted document
+    for key, (target, _) in assign(list({o.key: o for o in seeds}.values()), neighbours,
+                                   lambda k: status[k] is None).items():
+        status[key] = target
+    assert status == _reference(stored)
