@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Callable
 
 from pipeline import entities
-from pipeline.ner_data import (CCTV_ITEMS, CLUENER_EVAL_LABELS, MODEL_TYPES, OURS_TO_CLUENER, OURS_TO_MSRA,
+from pipeline.ner_data import (ANNOTATIONS, CCTV_ITEMS, CLUENER_EVAL_LABELS, MODEL_TYPES, OURS_TO_CLUENER, OURS_TO_MSRA,
                                Sentence, cctv_items, in_domain_sentences, is_held_out, load_annotations,
                                read_bio, read_cluener, silver_sentences)
 from pipeline.ner_model import ModelRecognizer
@@ -137,7 +137,7 @@ def compare_in_domain(data_dir: Path, annotations: dict | None = None,
     annotations = load_annotations() if annotations is None else annotations
     items = [item for item in cctv_items(data_dir) if is_held_out(item[0])]
     if not items or not annotations:
-        return {"missing": {"path": str(data_dir / CCTV_ITEMS) if not items else "models/ner/cctv_annotations.jsonl"}}
+        return {"missing": {"path": str(data_dir / CCTV_ITEMS) if not items else str(ANNOTATIONS)}}
     gold = [in_domain_sentences([item], annotations) for item in items]
     out = {}
     for system, layers in system_layers(model or ModelRecognizer(cache_size=1 << 20)).items():

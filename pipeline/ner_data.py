@@ -411,12 +411,8 @@ def write_tsv(sentences: Iterable[Sentence], path: str | Path) -> int:
     return n
 
 
-def training_corpus(data_dir: str | Path, silver_texts: Iterable[str] = (), seed: int = 13,
-                    in_domain: Iterable[Sentence] = ()) -> list[Sentence]:
-    """All training sentences from ``data_dir`` (the shared data folder), shuffled deterministically.
-
-    ``silver_texts`` are labelled by the rules; ``in_domain`` sentences (``in_domain_sentences``) come
-    already labelled."""
+def training_corpus(data_dir: str | Path, silver_texts: Iterable[str] = (), seed: int = 13) -> list[Sentence]:
+    """All training sentences from ``data_dir`` (the shared data folder), shuffled deterministically."""
     d = Path(data_dir)
     sents = read_cluener(d / "cluener2020/train.jsonl", "cluener-train")
     sents += read_msra_lines(d / "msra_ner/val_sentences.txt", d / "msra_ner/val_tags.txt")
@@ -425,7 +421,6 @@ def training_corpus(data_dir: str | Path, silver_texts: Iterable[str] = (), seed
     sents += read_bio(d / "weibo_ner/weiboNER_2nd_conll.train", "weibo-train", sep="\t")
     silver = silver_sentences(silver_texts) if silver_texts else []
     sents += silver
-    sents += list(in_domain)
     random.Random(seed).shuffle(sents)
     return sents
 

@@ -33,10 +33,7 @@ SOURCE_COPIES = {"silver": 3, "cluener-train": 2}
 
 def in_domain_texts(data_dir: Path) -> list[str]:
     """The unlabelled in-domain news items (CCTV), the source of silver labels."""
-    path = data_dir / "cctv_xwlb_domain_subset" / "dev.jsonl"
-    if not path.is_file():
-        return []
-    return [json.loads(line)["text"] for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    return [text for _, _, text in ner_data.cctv_items(data_dir)]
 
 
 def unlabelled_texts(data_dir: Path) -> list[str]:
