@@ -828,6 +828,12 @@ def _heads() -> re.Pattern:
     return _HEAD_RE
 
 
+@lru_cache(maxsize=1)
+def _heads_longest_first() -> tuple[str, ...]:
+    _heads()
+    return tuple(sorted(_HEAD_TYPE, key=len, reverse=True))
+
+
 # After a head, these continuations mean the head was part of another word.
 HEAD_BLOCKERS = {
     "党组": ("织",), "大学": ("生",), "学院": ("派",), "公司": ("化",), "支部": ("书", "委"), "集团": ("化", "军", "式"),
@@ -905,20 +911,26 @@ class SuffixOrgRecognizer:
                 if head in BARE_OK.get(type_, ()) and text[hs - 1: hs] not in ("各", "全", "本", "该", "党", "个", "每", "此"):
                     spans.append(_span(text, hs, he, type_, self.name + ":bare", 0.6))
                 continue
-            if type_ in ("ENTERPRISE", "INSTITUTION", "ZONE") and DESCRIPTION_BEFORE.search(text[max(0, b - 3): b]) \
-                    and not _region_matches(prefix):
-                continue  # 这家锂电池公司, 一所中心学校: a description of one
-            if head in NATIONAL_HEADS and (_region_matches(prefix) or prefix in region_shorts()):
-                continue  # X省工信部: a province or city has a 工信厅/工信局, not a ministry
-            # Determiners right before a relative name make it generic: 各镇党委, 全区企业.
-            if text[b - 1: b] in ("各", "全", "每", "该", "本", "所") and RELATIVE_PREFIX.match(prefix):
-                continue
-            if not self._valid(text, b, hs, he, type_, head):
+            if self.rejects(text, b, hs, type_, head) or not self._valid(text, b, hs, he, type_, head):
                 continue
             if type_ == "INSTITUTION" and re.search(r"(?:部|委|局|厅)", re.sub(GENERIC_BU, "", prefix)) and has_proper(text, b, hs):
                 type_ = "GOV_ORG"  # 工信部天元研究院: an institute of a ministry is a government body
             spans.append(_span(text, b, he, type_, self.name, 0.8))
         return spans
+
+    @staticmethod
+    def rejects(text: str, b: int, hs: int, type_: str, head: str) -> bool:
+        """True when the rules' tests rule out the name ``text[b:]`` ending in the head starting at
+        ``hs`` (an ``ORG_HEADS`` head of type ``type_``, after a prefix): a description (这家锂电池
+        公司), a ministry under a region (江苏工信部), a determiner's relative body (各镇党委)."""
+        prefix = text[b:hs]
+        if type_ in ("ENTERPRISE", "INSTITUTION", "ZONE") and DESCRIPTION_BEFORE.search(text[max(0, b - 3): b]) \
+                and not _region_matches(prefix):
+            return True  # 这家锂电池公司, 一所中心学校: a description of one
+        if head in NATIONAL_HEADS and (_region_matches(prefix) or prefix in region_shorts()):
+            return True  # X省工信部: a province or city has a 工信厅/工信局, not a ministry
+        # Determiners right before a relative name make it generic: 各镇党委, 全区企业.
+        return text[b - 1: b] in ("各", "全", "每", "该", "本", "所") and bool(RELATIVE_PREFIX.match(prefix))
 
     @staticmethod
     def _valid(text: str, b: int, hs: int, he: int, type_: str, head: str) -> bool:
@@ -1338,7 +1350,8 @@ class ModelLayer:
     """The statistical model as one layer of the extraction stage (``RECOGNIZERS``).
 
     Wraps a ``ModelRecognizer`` and keeps the spans worth merging: of ``MODEL_TYPES``, passing
-    ``looks_like_name``, and of confidence at least ``MODEL_MIN_CONFIDENCE`` in a document that uses
+    ``looks_like_name``, and either ending in an organisation head of their own type
+    (``ends_in_own_head``) or of confidence at least ``MODEL_MIN_CONFIDENCE`` in a document that uses
     the domain's vocabulary (``DOMAIN_WORDS``), ``MODEL_MIN_CONFIDENCE_ELSEWHERE`` in one that does
     not. ``KB_NER_MIN_CONFIDENCE`` sets one threshold for both.
     """
@@ -1368,7 +1381,35 @@ class ModelLayer:
     def __call__(self, text: str) -> list[Span]:
         threshold = self.threshold(text)
         return [s for s in self.model(text)
-                if s.type in MODEL_TYPES and s.confidence >= threshold and looks_like_name(text, s)]
+                if s.type in MODEL_TYPES and (s.confidence >= threshold or ends_in_own_head(text, s))
+                and looks_like_name(text, s)]
+
+
+def ends_in_own_head(text: str, span: Span) -> bool:
+    """True for a model span that ends in an organisation head of its own type (``ORG_HEADS``) after
+    a name of two characters or more that is not a generic word, that joins no two phrases with a
+    conjunction (工业区社区|和|发展公司), and that the suffix rules' own tests do not rule out with
+    the model's left boundary (``SuffixOrgRecognizer.rejects``: 江苏工信部, 这家锂电池公司). Whether
+    the words before the head make a name is the model's call, not the rules' (通阳路商圈党建联盟,
+    where jieba sees only common words).
+
+    The merge keeps such a span whatever its confidence: the head is the rules' own evidence that a
+    body is named there, and the model supplies the left boundary the rules could not find
+    (上海上源少儿活动中心, 通阳路商圈党建联盟)."""
+    surface = text[span.start: span.end]
+    head = next((h for h in _heads_longest_first() if surface.endswith(h)), None)
+    if head is None or _HEAD_TYPE[head] != span.type:  # a sector head (…药业) is ENTERPRISE*: not here
+        return False
+    prefix = surface[: -len(head)]
+    if len(prefix) < 2 or prefix in GENERIC_PREFIX_WORDS or prefix in STOP_WORDS:
+        return False
+    toks, _ = analyze(text)
+    if any(t.pos == "c" and span.start < t.start < span.end for t in toks):
+        return False
+    head_start = span.end - len(head)
+    if head == "厂" and text[head_start - 1: head_start] == "工":
+        return False
+    return not SuffixOrgRecognizer.rejects(text, span.start, head_start, span.type, head)
 
 
 def _model_layer() -> Recognizer:

@@ -217,12 +217,57 @@ def test_model_layer_filters_by_type_confidence_and_domain(tiny_model):
     model = ModelRecognizer(tiny_model)
     every = model(text)
     assert every and all(0.0 < s.confidence <= 1.0 for s in every)
-    assert entities.ModelLayer(model, in_domain=1.01, elsewhere=1.01)(text) == []
+    def names(spans):
+        return {(s.text, s.type) for s in spans}
+
+    # Above every confidence only a name ending in its own head (有限公司) is left.
+    strict = entities.ModelLayer(model, in_domain=1.01, elsewhere=1.01)(text)
+    assert names(strict) == {("上海侨好食品有限公司", "ENTERPRISE")}
     kept = entities.ModelLayer(model, in_domain=1.01, elsewhere=0.0)(text)  # no party-building words here
-    assert kept and {s.type for s in kept} <= set(entities.MODEL_TYPES)
+    assert ("张伟", "PERSON") in names(kept) and {s.type for s in kept} <= set(entities.MODEL_TYPES)
     layer = entities.ModelLayer(model, in_domain=1.01, elsewhere=0.0)
     layer.prepare([text, "他是党员。"])  # a document with the domain's vocabulary: the strict threshold
+    assert names(layer(text)) == names(strict)
+
+
+class _FixedModel:
+    """A model that returns given spans with given confidences (to test the merge's filters alone)."""
+
+    def __init__(self, spans):
+        self.spans = spans
+
+    def prepare(self, texts):
+        pass
+
+    def __call__(self, text):
+        return [Span(text.index(name), text.index(name) + len(name), name, kind, source="model", confidence=conf)
+                for name, kind, conf in self.spans if name in text]
+
+
+@pytest.mark.parametrize("name, kind, kept", [
+    ("杭州明远青少年活动中心", "INSTITUTION", True),   # the head of its own type after a name
+    ("滨江路商圈党建联盟", "ALLIANCE", True),
+    ("明远青少年活动中心", "ENTERPRISE", False),       # a head of another type
+    ("行业协会", "INSTITUTION", False),               # a generic word before the head
+    ("新公司", "ENTERPRISE", False),                  # one character before the head
+    ("街道社区和发展公司", "ENTERPRISE", False),       # two bodies joined by a conjunction
+    ("明远青少年", "INSTITUTION", False),             # no head at all
+    ("江苏工信部", "GOV_ORG", False),                 # the rules' test: no ministry under a province
+])
+def test_model_spans_ending_in_their_own_head_are_kept_at_any_confidence(name, kind, kept):
+    text = f"党员代表来到{name}参观。"  # party-building words: the strict in-domain threshold applies
+    layer = entities.ModelLayer(_FixedModel([(name, kind, 0.2)]))
+    layer.prepare([text])
+    assert [(s.text, s.type) for s in layer(text)] == ([(name, kind)] if kept else [])
+    assert entities.ends_in_own_head(text, Span(6, 6 + len(name), name, kind)) is kept
+
+
+def test_a_description_ending_in_a_head_is_not_kept_at_low_confidence():
+    text = "党员们走进这家锂电池公司参观。"
+    layer = entities.ModelLayer(_FixedModel([("锂电池公司", "ENTERPRISE", 0.2)]))
+    layer.prepare([text])
     assert layer(text) == []
+    assert entities.ModelLayer(_FixedModel([("锂电池公司", "ENTERPRISE", 0.9)]))(text)  # the threshold's call
 
 
 def test_kb_ner_model_off_means_rules_only(monkeypatch):
