@@ -1388,14 +1388,14 @@ class ModelLayer:
 def ends_in_own_head(text: str, span: Span) -> bool:
     """True for a model span that ends in an organisation head of its own type (``ORG_HEADS``) after
     a name of two characters or more that is not a generic word, that joins no two phrases with a
-    conjunction (工业区社区|和|发展公司), and that the suffix rules' own tests do not rule out with
+    conjunction (街道社区|和|发展公司), and that the suffix rules' own tests do not rule out with
     the model's left boundary (``SuffixOrgRecognizer.rejects``: 江苏工信部, 这家锂电池公司). Whether
-    the words before the head make a name is the model's call, not the rules' (通阳路商圈党建联盟,
-    where jieba sees only common words).
+    the words before the head make a name is the model's call, not the rules' (滨江路商圈党建联盟,
+    where jieba may see only common words).
 
     The merge keeps such a span whatever its confidence: the head is the rules' own evidence that a
     body is named there, and the model supplies the left boundary the rules could not find
-    (上海上源少儿活动中心, 通阳路商圈党建联盟)."""
+    (杭州明远青少年活动中心, 滨江路商圈党建联盟)."""
     surface = text[span.start: span.end]
     head = next((h for h in _heads_longest_first() if surface.endswith(h)), None)
     if head is None or _HEAD_TYPE[head] != span.type:  # a sector head (…药业) is ENTERPRISE*: not here
