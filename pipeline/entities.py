@@ -868,8 +868,6 @@ class SuffixOrgRecognizer:
             nxt = text[he: he + 1]
             if nxt and nxt in HEAD_BLOCKERS.get(head, ()):
                 continue
-            if head == "厂" and text[hs - 1: hs] == "工":
-                continue  # 智慧工厂, 数字工厂: 工厂 is "factory" in general
             sector = type_ == "ENTERPRISE*"
             if sector:
                 type_ = "ENTERPRISE"
@@ -922,7 +920,10 @@ class SuffixOrgRecognizer:
     def rejects(text: str, b: int, hs: int, type_: str, head: str) -> bool:
         """True when the rules' tests rule out the name ``text[b:]`` ending in the head starting at
         ``hs`` (an ``ORG_HEADS`` head of type ``type_``, after a prefix): a description (这家锂电池
-        公司), a ministry under a region (江苏工信部), a determiner's relative body (各镇党委)."""
+        公司), a ministry under a region (江苏工信部), a determiner's relative body (各镇党委), a
+        factory in general (智慧工厂)."""
+        if head == "厂" and text[hs - 1: hs] == "工":
+            return True  # 智慧工厂, 数字工厂: 工厂 is "factory" in general
         prefix = text[b:hs]
         if type_ in ("ENTERPRISE", "INSTITUTION", "ZONE") and DESCRIPTION_BEFORE.search(text[max(0, b - 3): b]) \
                 and not _region_matches(prefix):
@@ -1406,10 +1407,7 @@ def ends_in_own_head(text: str, span: Span) -> bool:
     toks, _ = analyze(text)
     if any(t.pos == "c" and span.start < t.start < span.end for t in toks):
         return False
-    head_start = span.end - len(head)
-    if head == "厂" and text[head_start - 1: head_start] == "工":
-        return False
-    return not SuffixOrgRecognizer.rejects(text, span.start, head_start, span.type, head)
+    return not SuffixOrgRecognizer.rejects(text, span.start, span.end - len(head), span.type, head)
 
 
 def _model_layer() -> Recognizer:
