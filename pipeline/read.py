@@ -55,15 +55,20 @@ def decode(raw: bytes) -> tuple[str, str]:
     """Decode bytes to text; return ``(text, encoding)`` or raise ``ValueError`` with the reason."""
     if not raw:
         raise ValueError("empty file")
-    for bom, name in ((codecs.BOM_UTF8, "utf_8_sig"), (codecs.BOM_UTF16_LE, "utf_16"),
-                      (codecs.BOM_UTF16_BE, "utf_16"), (codecs.BOM_UTF32_LE, "utf_32")):
+    # UTF-32 first: its little-endian mark (FF FE 00 00) begins with UTF-16's (FF FE).
+    for bom, name in ((codecs.BOM_UTF32_LE, "utf_32"), (codecs.BOM_UTF32_BE, "utf_32"),
+                      (codecs.BOM_UTF8, "utf_8_sig"), (codecs.BOM_UTF16_LE, "utf_16"),
+                      (codecs.BOM_UTF16_BE, "utf_16")):
         if raw.startswith(bom):
             try:
-                return raw.decode(name), name
+                text = raw.decode(name)
             except UnicodeDecodeError as exc:
                 raise ValueError(f"invalid {name} after byte-order mark: {exc.reason} at byte {exc.start}") from exc
-    if b"\x00" in raw[:8192]:
-        raise ValueError("binary file (NUL bytes and no UTF-16 byte-order mark)")
+            if "\x00" in text:
+                raise ValueError(f"NUL characters in the text after decoding as {name} (binary or mislabelled file?)")
+            return text, name
+    if b"\x00" in raw:  # the whole file: a NUL past the first block must not reach the store either
+        raise ValueError("binary file (NUL bytes and no UTF-16 or UTF-32 byte-order mark)")
     try:
         return raw.decode("utf_8"), "utf_8"
     except UnicodeDecodeError:
@@ -74,7 +79,7 @@ def decode(raw: bytes) -> tuple[str, str]:
     if best is None:
         raise ValueError("undecodable: not valid UTF-8, GB18030, Big5 or UTF-16 (binary or damaged file?)")
     text = str(best)
-    if _looks_binary(text):
+    if "\x00" in text or _looks_binary(text):
         raise ValueError("binary file (control characters after decoding)")
     return text, best.encoding
 

@@ -1,6 +1,7 @@
 """Stage 1: files and folders, encodings, HTML, and bad inputs recorded as failures."""
 from __future__ import annotations
 
+import codecs
 import os
 
 import pytest
@@ -31,17 +32,31 @@ def test_seeds_decode_as_utf8():
     assert all(d.ok and d.encoding == "utf_8" and len(d.sha256) == 64 for d in docs)
 
 
-@pytest.mark.parametrize("encoding", ["gb18030", "big5", "utf-16"])
+@pytest.mark.parametrize("encoding", ["gb18030", "big5", "utf-16", "utf-32", "utf-32-be"])
 def test_other_encodings_are_detected(tmp_path, encoding):
     source = seed("003") if encoding == "big5" else seed("004")
     text = source.read_text(encoding="utf-8")
     # Big5 cannot hold every character of the Traditional seed; keep what it can.
     text = text.encode(encoding, errors="ignore").decode(encoding)
     path = tmp_path / f"doc.{encoding}.txt"
-    path.write_bytes(text.encode(encoding))  # Python's utf-16 codec writes a byte-order mark
+    data = text.encode(encoding)  # Python's utf-16 and utf-32 codecs write a byte-order mark
+    path.write_bytes(codecs.BOM_UTF32_BE + data if encoding == "utf-32-be" else data)
     doc = read(path)
     assert doc.ok, doc.error
     assert doc.original.replace("\r", "") == text.replace("\r", "")
+    assert "\x00" not in doc.original
+
+
+def test_nul_characters_never_reach_the_text(tmp_path):
+    # A NUL far past the first block of an otherwise valid UTF-8 file, and a UTF-16 file that
+    # decodes to NULs: both are refused with the reason, neither is stored as text.
+    late_nul = tmp_path / "late.txt"
+    late_nul.write_bytes(("党建联盟成立。" * 3000).encode("utf-8") + b"\x00\x00")
+    wide_nul = tmp_path / "wide.txt"
+    wide_nul.write_bytes(codecs.BOM_UTF16_LE + "党建\x00联盟".encode("utf-16-le"))
+    for path in (late_nul, wide_nul):
+        doc = read(path)
+        assert not doc.ok and "NUL" in doc.error, doc.error
 
 
 def test_binary_file_fails_with_reason(tmp_path):
