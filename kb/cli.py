@@ -9,27 +9,44 @@ from pathlib import Path
 import click
 
 from . import DEFAULT_DB
+from .connection import KnowledgeBaseMissing, describe_sqlite_error
 from .store import Store, StoreError
 
 db_option = click.option("--db", "db_path", default=DEFAULT_DB, show_default=True, envvar="KB_DB",
                          type=click.Path(dir_okay=False), help="The knowledge base file.")
 
 
-def open_store(db_path: str) -> Store:
+def open_store(db_path: str, write: bool = False) -> Store:
+    """The knowledge base for a command: read-only unless ``write`` (only ``kb ingest`` writes)."""
     try:
-        return Store(db_path)
-    except StoreError as exc:
+        return Store(db_path, readonly=not write)
+    except (StoreError, KnowledgeBaseMissing) as exc:
         raise click.ClickException(str(exc)) from exc
 
 
-@click.group()
+class KbGroup(click.Group):
+    """The ``kb`` group: a data file missing from the install is a one-line error, not a traceback."""
+
+    def invoke(self, ctx: click.Context):
+        from pipeline.resources import ResourceMissing
+
+        try:
+            return super().invoke(ctx)
+        except ResourceMissing as exc:
+            raise click.ClickException(str(exc)) from exc
+
+
+@click.group(cls=KbGroup)
 @click.version_option(package_name="cluster-kb")
 def main() -> None:
     """cluster-kb: a knowledge base of party building in industrial clusters, from Chinese newsletters."""
 
 
 @main.command()
-@click.argument("paths", nargs=-1, required=True, type=click.Path())
+# exists: a path that is not there is a typing error, refused before anything is stored;
+# readable=False: a file that is there but cannot be read is recorded as a failed document and
+# the rest are ingested (click's own check would abort the whole run).
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, readable=False))
 @db_option
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
 @click.option("--workers", "-j", type=click.IntRange(min=1), default=None,
@@ -61,7 +78,10 @@ def ingest(paths: tuple[str, ...], db_path: str, quiet: bool, workers: int | Non
     from .engines import EngineMissing
     from .ingest import ingest as run_ingest
 
-    store = open_store(db_path)
+    from pipeline import resources
+
+    resources.check()  # a broken install stops here, before any document is recorded as failed
+    store = open_store(db_path, write=True)
     workers = workers or os.cpu_count() or 1
     total = sum(1 for _ in iter_paths(paths))  # a walk over names only: the files are read once, later
     with tqdm(total=total, unit="doc", disable=quiet, file=sys.stderr, smoothing=0.1) as bar:
@@ -74,8 +94,8 @@ def ingest(paths: tuple[str, ...], db_path: str, quiet: bool, workers: int | Non
         except StoreError as exc:
             raise click.ClickException(str(exc)) from exc
         except sqlite3.OperationalError as exc:
-            raise click.ClickException(f"{db_path}: {exc} (another program is writing to it? "
-                                       "documents stored so far are kept; run again to go on)") from exc
+            raise click.ClickException(f"{db_path}: {describe_sqlite_error(exc)} "
+                                       "(documents stored so far are kept; run again to go on)") from exc
     click.echo(f"{report.added} added, {report.unchanged} unchanged, {report.failed} failed -> {db_path}")
     for source, error in report.failures:
         click.echo(f"  failed: {source}: {error}", err=True)
@@ -107,8 +127,11 @@ def stats(db_path: str, as_json: bool) -> None:
 @click.option("--limit", default=20, show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON lines.")
 def search(query: str, db_path: str, limit: int, as_json: bool) -> None:
-    """Full-text search over paragraphs (works for two-character words such as 党委)."""
-    rows = open_store(db_path).search(query, limit=limit)
+    """Paragraphs that contain QUERY (any length: 党委 works), the same search as the web page's."""
+    try:
+        rows = open_store(db_path).search(query, limit=limit)
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from exc
     if not rows:
         click.echo(f"no paragraph matches {query!r}", err=True)
         sys.exit(1)
@@ -221,9 +244,13 @@ def evaluate(gold: str, corpus: str, as_json: bool, layers: bool, compare_data: 
     Matching: entities on name-or-alias and type; relations on subject, predicate and object by
     name-or-alias (COOPERATES_WITH either way round); metrics on value and unit. See kb/evaluate.py.
     """
+    from .evaluate import GoldFileError
     from .extraction import evaluate_corpus, layer_contributions
 
-    report, table = evaluate_corpus(gold, corpus)
+    try:
+        report, table = evaluate_corpus(gold, corpus)
+    except GoldFileError as exc:
+        raise click.ClickException(str(exc)) from exc
     if compare_data is not None:
         from .ner_eval import compare_on_corpora, compare_on_gold, format_comparison
 

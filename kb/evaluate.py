@@ -283,10 +283,31 @@ def format_report(report: EvalReport) -> str:
     return "\n".join(lines)
 
 
+class GoldFileError(ValueError):
+    """A gold file that cannot be read: the message names the file and the line."""
+
+
 def load_gold(path: str | os.PathLike[str]) -> list[dict]:
-    """Read a JSON-lines gold (or prediction) file: one document dict per non-empty line."""
-    with open(path, encoding="utf-8") as fh:
-        return [json.loads(line) for line in fh if line.strip()]
+    """Read a JSON-lines gold (or prediction) file: one document dict per non-empty line.
+
+    Raises :class:`GoldFileError` naming the file and line of the first bad record.
+    """
+    records = []
+    try:
+        with open(path, encoding="utf-8") as fh:
+            for lineno, line in enumerate(fh, 1):
+                if not line.strip():
+                    continue
+                try:
+                    record = json.loads(line)
+                except json.JSONDecodeError as exc:
+                    raise GoldFileError(f"{path}:{lineno}: not a JSON record ({exc.msg} at column {exc.colno})") from exc
+                if not isinstance(record, dict) or "doc" not in record:
+                    raise GoldFileError(f"{path}:{lineno}: a record must be a JSON object with a \"doc\" field")
+                records.append(record)
+    except UnicodeDecodeError as exc:
+        raise GoldFileError(f"{path}: not UTF-8 text ({exc.reason})") from exc
+    return records
 
 
 def prediction_from_document(doc: Any) -> dict:

@@ -23,13 +23,15 @@ from typing import Any
 
 import networkx as nx
 
+from .connection import KnowledgeBaseMissing, connect_readonly
+
 COOPERATES = "COOPERATES_WITH"
 MEMBERSHIP = ("MEMBER_OF", "LEADS")
 SHARED = "shared membership"  # the kind of a collaboration edge that comes from a common group
 
 
-class DatabaseMissing(FileNotFoundError):
-    """The knowledge base file does not exist (queries never create one)."""
+# Queries never create a database: the same error as every other read.
+DatabaseMissing = KnowledgeBaseMissing
 
 
 def connect(db: Any) -> sqlite3.Connection:
@@ -44,10 +46,7 @@ def connect(db: Any) -> sqlite3.Connection:
     elif hasattr(db, "conn") and isinstance(db.conn, sqlite3.Connection):  # sqlite_utils.Database
         conn = db.conn
     else:
-        path = Path(db)
-        if not path.is_file():
-            raise DatabaseMissing(f"{path}: no such knowledge base (build one with `kb ingest`)")
-        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+        conn = connect_readonly(db)
     conn.row_factory = sqlite3.Row
     return conn
 

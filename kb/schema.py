@@ -6,9 +6,11 @@ and ``mentions.orig_start/orig_end`` index ``documents.original``; ``mentions.st
 """
 from __future__ import annotations
 
+from typing import Iterator
+
 import sqlite_utils
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: trigram full-text index (1: jieba-segmented)
 
 TABLES: dict[str, dict] = {
     "documents": dict(
@@ -20,7 +22,7 @@ TABLES: dict[str, dict] = {
     ),
     "paragraphs": dict(
         columns={"id": int, "document_id": int, "idx": int, "kind": str, "text": str,
-                 "text_segmented": str, "original": str, "start": int, "end": int, "page": int,
+                 "original": str, "start": int, "end": int, "page": int,
                  "duplicate_of": int, "similarity": float},
         pk="id", not_null={"document_id", "idx", "text"},
         foreign_keys=[("document_id", "documents", "id"), ("duplicate_of", "paragraphs", "id")],
@@ -74,26 +76,90 @@ INDEXES = [
 ]
 
 
-def create(db: sqlite_utils.Database) -> None:
-    """Create every table, index and the full-text index if missing; turn on WAL and foreign keys."""
-    db.enable_wal()
-    db.execute("PRAGMA foreign_keys = ON")
-    db.execute("PRAGMA busy_timeout = 30000")
-    with db.atomic():
-        for name, spec in TABLES.items():
-            if not db[name].exists():
-                db[name].create(**spec)
-        for table, columns, unique in INDEXES:
-            db[table].create_index(columns, unique=unique, if_not_exists=True)
-        # One row per canonical name and type, corpus-wide (or per document for relative names).
-        db.execute("create unique index if not exists idx_entities_identity "
-                   "on entities(name, type, ifnull(local_to, 0))")
-    if not db["paragraphs_fts"].exists():
-        # FTS5 over jieba-segmented text: a two-character query such as 党委 is one token there,
-        # which a trigram tokenizer cannot match.
-        db["paragraphs"].enable_fts(["text_segmented"], fts_version="FTS5", create_triggers=True,
-                                    tokenize="unicode61")
-    from .views import create_views  # the dashboard views (kb/views.py) read these tables
+# Full-text search: a contentless FTS5 trigram index over paragraphs.text. Search means "the
+# paragraph contains this string" (any length): the trigram index finds candidates for strings of
+# three or more characters, and ``instr`` settles every match, so a two-character word such as 党委
+# is found too. Contentless, so Datasette does not attach a MATCH search box of its own that would
+# answer differently: the CLI and the web page both run SEARCH_SQL.
+FTS_STATEMENTS = [
+    "create virtual table if not exists paragraphs_fts using fts5(text, content='', tokenize='trigram')",
+    "create trigger if not exists paragraphs_fts_insert after insert on paragraphs begin "
+    "insert into paragraphs_fts (rowid, text) values (new.id, new.text); end",
+    "create trigger if not exists paragraphs_fts_delete after delete on paragraphs begin "
+    "insert into paragraphs_fts (paragraphs_fts, rowid, text) values ('delete', old.id, old.text); end",
+    "create trigger if not exists paragraphs_fts_update after update of text on paragraphs begin "
+    "insert into paragraphs_fts (paragraphs_fts, rowid, text) values ('delete', old.id, old.text); "
+    "insert into paragraphs_fts (rowid, text) values (new.id, new.text); end",
+]
+# Written before the trigram index (schema version 1): jieba-segmented FTS with sqlite-utils' triggers.
+_OLD_FTS = ["drop trigger if exists paragraphs_ai", "drop trigger if exists paragraphs_ad",
+            "drop trigger if exists paragraphs_au", "drop table if exists paragraphs_fts"]
 
-    create_views(db)
-    db["meta"].insert({"key": "schema_version", "value": str(SCHEMA_VERSION)}, pk="key", replace=True)
+MAX_QUERY_CHARS = 200
+SEARCH_SQL = f"""select p.id as paragraph_id, p.document_id, d.title, d.source, p.idx, p.text, p.duplicate_of
+from paragraphs p join documents d on d.id = p.document_id
+where :q <> '' and length(:q) <= {MAX_QUERY_CHARS}
+  and (length(:q) < 3 or p.id in (select rowid from paragraphs_fts
+                                   where paragraphs_fts match '"' || replace(:q, '"', '""') || '"'))
+  and instr(p.text, :q) > 0
+order by p.document_id, p.idx"""
+
+
+def _table_sql(db: sqlite_utils.Database, name: str, spec: dict) -> str:
+    sql = db.create_table_sql(name, **spec)
+    return sql.replace("CREATE TABLE ", "CREATE TABLE IF NOT EXISTS ", 1)
+
+
+def statements(db: sqlite_utils.Database) -> Iterator[str]:
+    """Every statement of the schema, each safe to run again (IF NOT EXISTS), in dependency order.
+
+    A generator: sqlite-utils checks a table's foreign keys against the tables that exist, so each
+    statement must run before the next is made.
+    """
+    for name, spec in TABLES.items():
+        yield db.create_table_sql(name, **spec).replace("CREATE TABLE ", "CREATE TABLE IF NOT EXISTS ", 1)
+    for table, columns, unique in INDEXES:
+        yield (f"create {'unique ' if unique else ''}index if not exists idx_{table}_{'_'.join(columns)} "
+               f"on {table}({', '.join(columns)})")
+    # One row per canonical name and type, corpus-wide (or per document for relative names).
+    yield "create unique index if not exists idx_entities_identity on entities(name, type, ifnull(local_to, 0))"
+    yield "create table if not exists meta (key text primary key, value text)"
+
+
+def create(db: sqlite_utils.Database, extra: list[str] | tuple[str, ...] = ()) -> bool:
+    """Create every table, index, the full-text index and the views if missing; migrate an older
+    database. Returns True when the database was new.
+
+    All of it runs in one ``BEGIN IMMEDIATE`` transaction: two processes creating the same new
+    database at once take turns on SQLite's write lock (busy timeout 30 s), and the second finds
+    everything in place. ``extra`` are more idempotent statements run in the same transaction.
+    """
+    conn = db.conn
+    conn.execute("PRAGMA busy_timeout = 30000")
+    if conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+        conn.execute("PRAGMA journal_mode = WAL")
+    conn.execute("PRAGMA foreign_keys = ON")
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        fresh = not conn.execute("select 1 from sqlite_master where name = 'documents'").fetchone()
+        old_fts = conn.execute("select sql from sqlite_master where name = 'paragraphs_fts'").fetchone()
+        if old_fts and "trigram" not in old_fts[0]:
+            for sql in _OLD_FTS:
+                conn.execute(sql)
+        for sql in statements(db):
+            conn.execute(sql)
+        for sql in FTS_STATEMENTS:
+            conn.execute(sql)
+        if old_fts and "trigram" not in old_fts[0]:
+            conn.execute("insert into paragraphs_fts (rowid, text) select id, text from paragraphs")
+        for sql in extra:
+            conn.execute(sql)
+        from .views import create_views  # the dashboard views (kb/views.py) read these tables
+
+        create_views(conn)
+        conn.execute("insert or replace into meta (key, value) values ('schema_version', ?)", [str(SCHEMA_VERSION)])
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")
+    return fresh

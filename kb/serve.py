@@ -1,14 +1,14 @@
 """``kb serve``: the knowledge base as a read-only Datasette site, with the collaboration map.
 
-Datasette (pinned 0.65.5) serves the database *immutable* (``-i``: opened read-only, never
-written, no arbitrary writes through SQL) on 127.0.0.1 by default, with metadata (titles,
-descriptions, column documentation), facets, full-text search over paragraphs and canned queries
-for the common questions. The map page (:func:`kb.export.to_html`) is written into a temporary
-folder and mounted at ``/map/map.html``.
+Datasette (pinned 0.65.5) serves the database read-only (SQLite ``mode=ro``: it reads the WAL,
+never writes, and SQL that writes fails) on 127.0.0.1 by default, with metadata (titles,
+descriptions, column documentation), facets, the ``search`` query (the same SQL as ``kb search``)
+and canned queries for the common questions. Every POST, PUT or DELETE is answered 405 by the
+plugin in ``kb/web_plugins``. The map page (:func:`kb.export.to_html`) is written into a
+temporary folder and mounted at ``/map/map.html``.
 
-Before serving, the database is prepared once (a normal read-write connection): the WAL is
-checkpointed into the main file, because an immutable SQLite connection ignores the ``-wal``
-file, and the dashboard views (:mod:`kb.views`) are created if missing.
+Serving never writes to the database: the dashboard views are created by ``kb ingest``; a
+database whose views are missing or out of date is refused with the command that updates it.
 """
 from __future__ import annotations
 
@@ -21,14 +21,29 @@ from pathlib import Path
 import click
 
 from . import DEFAULT_DB
-from .views import create_views
+from .connection import KnowledgeBaseMissing, connect_readonly
+from .schema import SEARCH_SQL
+from .views import views_outdated
 
+PLUGINS = Path(__file__).parent / "web_plugins"
 MAP_MOUNT = "map"
+
+
+class ServeError(Exception):
+    """The database cannot be served as it is (the message says what to run)."""
+
+
 MAP_PATH = f"/{MAP_MOUNT}/map.html"
 
 _NAME_IDS = """(select id from entities where name = :{p} union select entity_id from aliases where alias = :{p})"""
 
 CANNED = {
+    "search": {
+        "title": "Search paragraphs",
+        "description": "Paragraphs whose text contains :q (any length, 党委 included), in document order: "
+                       "the same search as `kb search`.",
+        "sql": SEARCH_SQL,
+    },
     "collaborators_of": {
         "title": "Collaborators of an entity",
         "description": "Who cooperates with :name (COOPERATES_WITH either way) or shares a committee or "
@@ -67,9 +82,9 @@ TABLES = {
                    "script": "simplified / traditional / mixed / none", "status": "ok or failed",
                    "duplicate_of": "documents.id of a near-identical document", "original": "decoded text, untouched",
                    "text": "cleaned paragraphs joined by newlines"}),
-    "paragraphs": ("Paragraphs", "Cleaned Simplified paragraphs; full-text search over their jieba-segmented text.",
+    "paragraphs": ("Paragraphs", "Cleaned Simplified paragraphs; the search query finds those containing a word.",
                    ["kind", "document_id"],
-                   {"text": "cleaned Simplified text", "text_segmented": "jieba tokens, what full-text search indexes",
+                   {"text": "cleaned Simplified text",
                     "duplicate_of": "paragraphs.id this one repeats", "similarity": "estimated similarity to it",
                     "start": "offset in documents.original", "end": "end offset in documents.original"}),
     "entities": ("Entities", "One row per canonical name and type.", ["type"],
@@ -112,8 +127,7 @@ def metadata(db_path: str | Path) -> dict:
     tables = {}
     for name, (title, description, facets, columns) in TABLES.items():
         tables[name] = {"title": title, "description": description, "facets": facets, "columns": columns}
-    tables["paragraphs"].update(fts_table="paragraphs_fts", fts_pk="id", searchmode="escaped")
-    for hidden in ("signatures", "meta"):
+    for hidden in ("signatures", "meta", "paragraphs_fts", "lsh_keys", "lsh_buckets"):
         tables[hidden] = {"hidden": True}
     return {
         "title": "cluster-kb",
@@ -124,19 +138,22 @@ def metadata(db_path: str | Path) -> dict:
     }
 
 
-def prepare(db_path: str | Path) -> None:
-    """Checkpoint the WAL into the file and make sure the views exist (see the module docstring)."""
-    conn = sqlite3.connect(str(db_path), timeout=30)
+def check(db_path: str | Path) -> None:
+    """Refuse a database whose dashboard views are missing or out of date (reading only)."""
+    conn = connect_readonly(db_path)
     try:
-        conn.execute("pragma wal_checkpoint(TRUNCATE)")
-        create_views(conn)
+        if views_outdated(conn):
+            raise ServeError(f"{db_path}: its views are missing or out of date; "
+                             f"run `kb ingest --db {db_path}` on any file (or folder) to update it")
+    except sqlite3.DatabaseError as exc:
+        raise ServeError(f"{db_path}: not a usable cluster-kb database ({exc})") from exc
     finally:
         conn.close()
 
 
 def datasette_args(db_path: str | Path, folder: Path, host: str, port: int) -> list[str]:
     """The ``datasette serve`` arguments for the prepared ``folder`` (metadata and map)."""
-    return ["serve", "-i", str(db_path),
+    return ["serve", str(db_path), "--plugins-dir", str(PLUGINS),
             "--metadata", str(folder / "metadata.json"), "--static", f"{MAP_MOUNT}:{folder / MAP_MOUNT}",
             "--host", host, "--port", str(port), "--setting", "truncate_cells_html", "300",
             "--setting", "sql_time_limit_ms", "5000"]
@@ -147,9 +164,7 @@ def serve(db_path: str | Path = DEFAULT_DB, host: str = "127.0.0.1", port: int =
     from .export import to_html
 
     path = Path(db_path)
-    if not path.is_file():
-        raise FileNotFoundError(f"{path}: no such knowledge base (build one with `kb ingest`)")
-    prepare(path)
+    check(path)
     with tempfile.TemporaryDirectory(prefix="kb-serve-") as tmp:
         folder = Path(tmp)
         (folder / MAP_MOUNT).mkdir()
@@ -177,7 +192,7 @@ def main(db_path: str, host: str, port: int) -> None:
     """Serve the knowledge base read-only with Datasette (python -m kb.serve)."""
     try:
         sys.exit(serve(db_path, host, port))
-    except FileNotFoundError as exc:
+    except (ServeError, KnowledgeBaseMissing) as exc:
         raise click.ClickException(str(exc)) from exc
 
 

@@ -17,7 +17,6 @@ import json
 import sqlite3
 from contextlib import contextmanager
 from datetime import datetime, timezone
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -31,19 +30,7 @@ from pipeline.entities import KnownEntities
 from pipeline.resolve import is_relative_name
 
 from . import schema
-
-
-@lru_cache(maxsize=1)
-def _jieba():
-    import jieba
-
-    jieba.setLogLevel(60)
-    return jieba
-
-
-def segment(text: str) -> str:
-    """Space-separated jieba tokens (search mode, so compounds are indexed with their parts)."""
-    return " ".join(tok for tok in _jieba().cut_for_search(text) if tok.strip())
+from .connection import KnowledgeBaseMissing, connect_readonly, describe_sqlite_error
 
 
 class StoreError(Exception):
@@ -74,18 +61,9 @@ INDEX_TABLES = [
 ]
 
 
-def _create_index_tables(db: sqlite_utils.Database) -> None:
-    """Create the LSH tables (and indexes ingest's deletes need) if missing; index old databases."""
-    with db.atomic():
-        fresh = not db["lsh_keys"].exists()
-        for sql in INDEX_TABLES:
-            db.execute(sql)
-        if fresh:
-            _index_stored_signatures(db)
-
-
 def _index_stored_signatures(db: sqlite_utils.Database) -> None:
-    """A database written before the LSH tables existed: index the signatures it keeps, once."""
+    """A database written before the LSH tables existed: index the signatures it keeps, once
+    (nothing to do on a new database)."""
     rows = db.execute(
         "select s.key, s.kind, s.hashvalues, d.id, d.date, d.sha256 from signatures s join documents d "
         "on d.sha256 = case when s.kind = 'document' then s.key else substr(s.key, 1, 64) end").fetchall()
@@ -101,19 +79,25 @@ def _index_stored_signatures(db: sqlite_utils.Database) -> None:
 class Store:
     """A knowledge base file. ``Store(path)`` creates the schema if needed."""
 
-    def __init__(self, path: str | Path):
+    def __init__(self, path: str | Path, readonly: bool = False):
+        """Open (``readonly``: read-only, never creating or changing anything) or create a knowledge base."""
         self.path = Path(path)
-        if str(path) != ":memory:":
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.readonly = readonly
         try:
+            if readonly:
+                self.db = sqlite_utils.Database(connect_readonly(self.path))
+                if not self.db["documents"].exists():
+                    raise StoreError(f"{path}: not a cluster-kb database (no documents table)")
+                return
+            if str(path) != ":memory:":
+                self.path.parent.mkdir(parents=True, exist_ok=True)
             self.db = sqlite_utils.Database(str(path))
-            # Before anything else: a second process creating the same database at the same
-            # moment must wait for the first, not fail with "database is locked".
-            self.db.execute("PRAGMA busy_timeout = 30000")
-            schema.create(self.db)
-            _create_index_tables(self.db)
+            schema.create(self.db, extra=INDEX_TABLES)
+            with self.transaction():  # checked under the write lock, so it happens once
+                if not self.db.execute("select 1 from lsh_keys limit 1").fetchone():
+                    _index_stored_signatures(self.db)
         except sqlite3.DatabaseError as exc:
-            raise StoreError(f"{path}: not a usable cluster-kb database ({exc})") from exc
+            raise StoreError(f"{path}: not a usable cluster-kb database ({describe_sqlite_error(exc)})") from exc
 
     # --- writing ---------------------------------------------------------------------------
 
@@ -181,7 +165,7 @@ class Store:
         for para in doc.paragraphs:
             paragraph_ids[para.idx] = self.db["paragraphs"].insert({
                 "document_id": doc_id, "idx": para.idx, "kind": para.kind, "text": para.text,
-                "text_segmented": segment(para.text), "original": para.original,
+                "original": para.original,
                 "start": para.start, "end": para.end, "page": doc.page_of(para.start),
                 "duplicate_of": None, "similarity": None,
             }).last_pk
@@ -481,25 +465,17 @@ class Store:
         }
 
     def search(self, query: str, limit: int = 20) -> list[dict[str, Any]]:
-        """Paragraphs matching every word of ``query`` (full-text, jieba-segmented), best first.
+        """Paragraphs that contain ``query`` (any length, 党委 included), in document order.
 
-        Words shorter than two characters, which the index does not hold alone, fall back to a
-        substring match.
+        The same SQL answers the web page's ``search`` query (:data:`kb.schema.SEARCH_SQL`).
+        Raises ValueError for an empty query or one over :data:`kb.schema.MAX_QUERY_CHARS`.
         """
-        tokens = [t for t in _jieba().cut_for_search(query) if t.strip() and any(c.isalnum() for c in t)]
-        tokens = [t for t in tokens if not any(t != o and t in o for o in tokens)]  # keep the longest forms
-        if tokens and all(len(t) >= 2 for t in tokens):
-            match = " ".join('"' + t.replace('"', '""') + '"' for t in tokens)
-            sql = ("select p.id, p.document_id, d.title, d.source, p.idx, p.text, p.duplicate_of "
-                   "from paragraphs_fts f join paragraphs p on p.rowid = f.rowid join documents d on d.id = p.document_id "
-                   "where paragraphs_fts match ? order by rank limit ?")
-            rows = self.db.execute(sql, [match, limit]).fetchall()
-        else:
-            sql = ("select p.id, p.document_id, d.title, d.source, p.idx, p.text, p.duplicate_of "
-                   "from paragraphs p join documents d on d.id = p.document_id where p.text like ? limit ?")
-            rows = self.db.execute(sql, [f"%{query.strip()}%", limit]).fetchall()
-        keys = ["paragraph_id", "document_id", "title", "source", "idx", "text", "duplicate_of"]
-        return [dict(zip(keys, row)) for row in rows]
+        query = query.strip()
+        if not query:
+            raise ValueError("empty query: give a word or phrase to look for")
+        if len(query) > schema.MAX_QUERY_CHARS:
+            raise ValueError(f"query too long: {len(query)} characters (at most {schema.MAX_QUERY_CHARS})")
+        return [dict(row) for row in self.db.query(schema.SEARCH_SQL + " limit :limit", {"q": query, "limit": limit})]
 
     def find_document(self, ref: str) -> dict[str, Any] | None:
         """A document by id, sha256 (or a prefix of it), source path or file name."""

@@ -102,6 +102,17 @@ def _connection(db: Any) -> sqlite3.Connection:
     raise TypeError(f"create_views needs a sqlite3 connection or sqlite_utils.Database, not {type(db)!r}")
 
 
+def _wanted() -> dict[str, str]:
+    return {name: f"CREATE VIEW {name} AS{VIEWS[name]}" for name in ORDER}
+
+
+def views_outdated(db: Any) -> bool:
+    """True when a view is missing or its stored definition is not the current one (reads only)."""
+    conn = _connection(db)
+    existing = {name: sql for name, sql in conn.execute("select name, sql from sqlite_master where type = 'view'")}
+    return any(existing.get(name) != sql for name, sql in _wanted().items())
+
+
 def create_views(db: Any) -> list[str]:
     """Create (or update) the dashboard views; return the names of the views written.
 
@@ -110,16 +121,24 @@ def create_views(db: Any) -> list[str]:
     does not disturb concurrent readers.
     """
     conn = _connection(db)
-    existing = {name: sql for name, sql in conn.execute("select name, sql from sqlite_master where type = 'view'")}
-    written = []
-    wanted = {name: f"CREATE VIEW {name} AS{VIEWS[name]}" for name in ORDER}
-    if all(existing.get(name) == sql for name, sql in wanted.items()):
+    written: list[str] = []
+    if not views_outdated(conn):
         return written
-    with conn:
+    wanted = _wanted()
+    own = not conn.in_transaction  # inside the schema's transaction, or one of its own
+    if own:
+        conn.execute("BEGIN IMMEDIATE")
+    try:
         # Any change: drop every view (dependents first) and create them all again, in order.
         for name in reversed(ORDER):
             conn.execute(f"drop view if exists {name}")
         for name in ORDER:
             conn.execute(wanted[name])
             written.append(name)
+    except BaseException:
+        if own:
+            conn.execute("ROLLBACK")
+        raise
+    if own:
+        conn.execute("COMMIT")
     return written

@@ -37,8 +37,9 @@ from pathlib import Path
 from typing import Iterable, Protocol
 
 from .document import Span
+from .resources import ResourceMissing, models_dir
 
-LEXICON_DIR = Path(__file__).resolve().parent.parent / "models" / "lexicons"
+LEXICON_DIR = models_dir() / "lexicons"
 REGION_LEXICON = LEXICON_DIR / "ent_regions.txt"
 JIEBA_USER_DICT = LEXICON_DIR / "ent_jieba_user.txt"
 SURNAMES = LEXICON_DIR / "ent_surnames.txt"
@@ -147,8 +148,9 @@ class KnownEntities:
 
 
 def _lex_lines(path: Path) -> list[str]:
+    """The entries of a word list (no blank lines, no # comments); a missing list is an error."""
     if not path.exists():
-        return []
+        raise ResourceMissing(f"word list missing: {path} (reinstall cluster-kb, or run from a full checkout)")
     out = []
     for line in path.read_text(encoding="utf-8").splitlines():
         line = line.strip()

@@ -36,11 +36,11 @@ import cn2an
 import jieba
 import jieba.posseg
 
+from pipeline.resources import resource
 from pipeline.document import Document, Metric, Paragraph, Span
 
 jieba.setLogLevel(60)
 
-UNITS_PATH = Path(__file__).resolve().parent.parent / "models" / "lexicons" / "met_units.txt"
 
 _FULLWIDTH = str.maketrans("０１２３４５６７８９．，％", "0123456789.,%")
 _CN_NUM_CHARS = "零〇一二两三四五六七八九十百千万亿"
@@ -141,7 +141,7 @@ class Quantity:
 def load_units(path: str | None = None) -> tuple[Unit, ...]:
     """Read met_units.txt; longest surfaces first, so that 人次 wins over 人 and 万元 over 元."""
     units = []
-    for line in Path(path or UNITS_PATH).read_text(encoding="utf-8").splitlines():
+    for line in Path(path or resource("lexicons", "met_units.txt")).read_text(encoding="utf-8").splitlines():
         line = line.strip()
         if not line or line.startswith("#"):
             continue

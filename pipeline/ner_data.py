@@ -41,6 +41,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Iterator
 
+from .resources import models_dir
 from .normalize import fold_width
 
 # The model's label set: the ontology types a sequence labeller can learn from the public data.
@@ -281,7 +282,7 @@ def silver_sentences(texts: Iterable[str], source: str = "silver", layers: list 
 # --------------------------------------------------------------------------- hand-corrected in-domain labels
 
 CCTV_ITEMS = Path("cctv_xwlb_domain_subset") / "dev.jsonl"
-ANNOTATIONS = Path(__file__).resolve().parent.parent / "models" / "ner" / "cctv_annotations.jsonl"
+ANNOTATIONS = models_dir() / "ner" / "cctv_annotations.jsonl"
 
 
 def is_held_out(index: int) -> bool:

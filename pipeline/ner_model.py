@@ -19,11 +19,12 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Iterable
 
+from .resources import models_dir
 from .document import Span
 from .normalize import fold_width
 from .ner_data import MODEL_TYPES, location_type, org_type, split_sentences, tags_to_spans
 
-MODEL_DIR = Path(__file__).resolve().parent.parent / "models" / "ner"
+MODEL_DIR = models_dir() / "ner"
 MAX_SENTENCE = 150  # characters per model input; paragraphs are cut at sentence ends first
 CONFIDENCE = 0.5    # for models that give no confidence of their own
 

@@ -13,18 +13,17 @@ sentence without a subject may borrow the topic (first named actor) of the sente
 """
 from __future__ import annotations
 
-import os
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
 from .document import Relation, Span
+from .resources import resource
 
 # ---------------------------------------------------------------------------------------------
 # Vocabulary (generic trigger words; nothing here names an entity)
 # ---------------------------------------------------------------------------------------------
 
-LEXICON_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "models", "lexicons")
 
 #: Sentence ends. ； is included: the newsletters chain independent statements with it.
 SENTENCE_END = "。！？!?；;"
@@ -115,10 +114,7 @@ def _admin_levels() -> dict[str, int]:
     """Name → level (1 province, 2 city, 3 county/district) from the admin-divisions lexicon,
     with short forms (常州 for 常州市) added; on a clash the higher level wins."""
     levels: dict[str, int] = {}
-    path = os.path.join(LEXICON_DIR, "rel_admin_levels.txt")
-    if not os.path.exists(path):
-        return levels
-    with open(path, encoding="utf-8") as fh:
+    with open(resource("lexicons", "rel_admin_levels.txt"), encoding="utf-8") as fh:
         for line in fh:
             if line.startswith("#") or "\t" not in line:
                 continue

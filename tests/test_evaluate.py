@@ -142,3 +142,18 @@ def test_seed_gold_scored_against_itself_is_perfect():
     assert isinstance(report, EvalReport)
     assert report.entities.f1 == 1.0 and report.relations.f1 == 1.0 and report.metrics.f1 == 1.0
     assert report.metrics.gold == sum(len(d["metrics"]) for d in gold)
+
+
+def test_kb_eval_on_a_malformed_gold_file_names_the_file_and_line(tmp_path):
+    from click.testing import CliRunner
+
+    from kb.cli import main
+
+    gold = tmp_path / "gold.jsonl"
+    gold.write_text('{"doc": "a.txt", "entities": []}\n{"doc": "b.txt", "entities": [\n', encoding="utf-8")
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    result = CliRunner().invoke(main, ["eval", str(gold), "--corpus", str(corpus)])
+    assert result.exit_code == 1
+    assert f"{gold}:2: not a JSON record" in result.output
+    assert isinstance(result.exception, SystemExit)  # a clean exit, not an exception escaping

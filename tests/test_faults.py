@@ -1,6 +1,7 @@
 """Ingest survives faults: kill -9 mid-run, two writers at once, crashing stages, dying workers, bad inputs."""
 from __future__ import annotations
 
+import fcntl
 import os
 import signal
 import sqlite3
@@ -69,13 +70,23 @@ def test_kill_9_mid_run_then_run_again_loses_and_duplicates_nothing(tmp_path):
 
 
 def test_two_ingests_at_once_one_waits_and_both_succeed(tmp_path):
+    # Deterministic: the test holds the ingest lock until both runs have said they are waiting for
+    # it, so they start on a new database at the same moment and then take turns.
     corpus, db = small_corpus(tmp_path / "in", 4), tmp_path / "kb.sqlite"
-    runs = [subprocess.Popen(KB + [str(corpus), "--db", str(db), "-q", "--workers", "1"], cwd=ROOT,
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(2)]
-    outputs = [run.communicate(timeout=300) for run in runs]
-    assert [run.returncode for run in runs] == [0, 0], outputs
-    assert any("is writing to" in err and "waiting" in err for _, err in outputs)
-    summaries = sorted(out.splitlines()[0] for out, _ in outputs)
+    with open(f"{db}.ingest.lock", "a+") as held:
+        fcntl.flock(held, fcntl.LOCK_EX)
+        logs = [tmp_path / f"err{i}.txt" for i in range(2)]
+        runs = [subprocess.Popen(KB + [str(corpus), "--db", str(db), "-q", "--workers", "1"], cwd=ROOT,
+                                 stdout=subprocess.PIPE, stderr=log.open("w"), text=True) for log in logs]
+        deadline = time.time() + 120
+        while not all("waiting" in log.read_text() for log in logs):
+            assert time.time() < deadline and all(run.poll() is None for run in runs), \
+                [log.read_text() for log in logs]
+            time.sleep(0.1)
+        fcntl.flock(held, fcntl.LOCK_UN)
+    outputs = [run.communicate(timeout=300)[0] for run in runs]
+    assert [run.returncode for run in runs] == [0, 0], [log.read_text() for log in logs]
+    summaries = sorted(out.splitlines()[0] for out in outputs)
     assert summaries[0].startswith("0 added, 4 unchanged") and summaries[1].startswith("4 added, 0 unchanged")
     check_consistent(db, 4)
 

@@ -220,4 +220,4 @@ def test_cli_entity_and_errors(kb_cli, seeds_db):
     missing = CliRunner().invoke(kb_cli, ["entity", "不存在的公司", "--db", str(seeds_db)])
     assert missing.exit_code == 1 and "no entity is called" in missing.output
     no_db = CliRunner().invoke(kb_cli, ["top", "--db", str(seeds_db) + ".missing"])
-    assert no_db.exit_code == 1 and "no such knowledge base" in no_db.output
+    assert no_db.exit_code == 1 and "no knowledge base at" in no_db.output

@@ -6,9 +6,11 @@ import hashlib
 import json
 import shutil
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.parse
 import urllib.request
 from pathlib import Path
@@ -17,7 +19,7 @@ import pytest
 
 from conftest import ROOT, seeds_kb
 from kb import serve
-from kb.views import create_views
+from kb.store import Store
 
 
 
@@ -72,11 +74,24 @@ def test_datasette_version_is_pinned(site):
     assert versions["datasette"]["version"] == "0.65.5"
 
 
-def test_database_is_immutable_and_on_loopback(site):
+def test_database_is_read_only_and_on_loopback(site):
     base, db = site
     _, databases = get(base, "/-/databases.json")
-    assert [(d["name"], d["is_mutable"]) for d in databases] == [("cluster", False)]
+    assert [d["name"] for d in databases] == ["cluster"]
     assert base.startswith("http://127.0.0.1:")
+    # SQL that writes is refused by the read-only connection (the fixture checks the file's bytes).
+    with pytest.raises(urllib.error.HTTPError):
+        get(base, "/cluster.json", sql="delete from entities")
+
+
+@pytest.mark.parametrize("path", ["/cluster/entities", "/cluster", "/-/messages", "/cluster/search",
+                                  "/-/permissions", "/-/logout"])
+def test_every_post_is_method_not_allowed(site, path):
+    base, _ = site
+    request = urllib.request.Request(base + path, data=b"message=x&message_type=BAD", method="POST")
+    with pytest.raises(urllib.error.HTTPError) as answer:
+        urllib.request.urlopen(request, timeout=10)
+    assert answer.value.code == 405
 
 
 def test_table_json_and_facets(site):
@@ -108,10 +123,41 @@ def test_canned_metrics_over_time(site):
     assert rows and dates == sorted(dates) and all("党员" in r["indicator"] for r in rows)
 
 
-def test_full_text_search_on_paragraphs(site):
+@pytest.mark.parametrize("query", ["党委", "产业集群", "%", "_"])
+def test_web_search_answers_as_kb_search_does(site, query):
+    base, db = site
+    _, rows = get(base, "/cluster/search.json", q=query, _shape="array", _size="max")
+    expected = Store(db, readonly=True).search(query, limit=1000)
+    assert [r["paragraph_id"] for r in rows] == [r["paragraph_id"] for r in expected]
+    assert all(query in r["text"] for r in rows)
+    if query in ("党委", "产业集群"):
+        assert rows
+
+
+def test_web_search_of_nothing_finds_nothing(site):
     base, _ = site
-    _, rows = get(base, "/cluster/paragraphs.json", _search="党委", _shape="array", _col="text")
-    assert rows and all("党委" in r["text"] for r in rows)
+    _, rows = get(base, "/cluster/search.json", q="", _shape="array")
+    assert rows == []
+
+
+def test_serve_refuses_a_missing_database_and_creates_nothing(tmp_path):
+    missing = tmp_path / "no" / "kb.sqlite"
+    with pytest.raises(serve.KnowledgeBaseMissing, match="no knowledge base at"):
+        serve.check(missing)
+    assert not missing.parent.exists()
+
+
+def test_serve_refuses_outdated_views_without_writing(tmp_path, tmp_path_factory):
+    db = tmp_path / "old.sqlite"
+    shutil.copy(seeds_kb(tmp_path_factory), db)
+    conn = sqlite3.connect(db)
+    conn.execute("drop view entity_summary")
+    conn.commit()
+    conn.close()
+    before = db.read_bytes()
+    with pytest.raises(serve.ServeError, match="kb ingest"):
+        serve.check(db)
+    assert db.read_bytes() == before
 
 
 def test_metadata_documents_columns(site):

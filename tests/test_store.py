@@ -1,10 +1,12 @@
 """Store: schema, one transaction per document, content-hash idempotence, FTS for two-character words."""
 from __future__ import annotations
 
+import multiprocessing
 import shutil
 import sqlite3
 
 from kb.ingest import ingest
+from pipeline.document import Document
 from kb.store import Store
 from tests.conftest import CORPUS, seed
 
@@ -105,3 +107,26 @@ def test_each_document_is_one_transaction(store, monkeypatch):
         pass
     assert store.db.execute("select count(*) from documents").fetchone()[0] == 0
     assert store.db.execute("select count(*) from paragraphs").fetchone()[0] == 0
+
+
+def _open_and_save(path: str, i: int, barrier) -> str:
+    barrier.wait()  # every process opens the new database at the same moment
+    store = Store(path)
+    doc = Document(source=f"doc{i}.txt", sha256=f"{i:064d}", original=f"第{i}号文件", text=f"第{i}号文件")
+    store.save(doc.fail("kept as a failed document: the test only needs a row"))
+    return "ok"
+
+
+def test_many_processes_creating_one_new_database_at_once_all_succeed(tmp_path):
+    path = str(tmp_path / "new" / "kb.sqlite")
+    n = 8
+    context = multiprocessing.get_context("spawn")
+    with context.Manager() as manager:
+        barrier = manager.Barrier(n)
+        with context.Pool(n) as pool:
+            results = pool.starmap(_open_and_save, [(path, i, barrier) for i in range(n)])
+    assert results == ["ok"] * n
+    store = Store(path, readonly=True)
+    assert store.stats()["documents_failed"] == n
+    views = {name for (name,) in store.db.execute("select name from sqlite_master where type = 'view'")}
+    assert {"collaborations", "memberships", "entity_summary", "metrics_with_dates"} <= views
