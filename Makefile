@@ -9,11 +9,12 @@ CONFUSIONS = $(SHARED)/data/ocr_confusion/confusion.txt
 GOLD        = $(SHARED)/data/seed-gold.jsonl
 GOLD_COPY   = tests/data/seed-gold.jsonl
 DATA        = $(SHARED)/data
+POOL        = $(DATA)/cctv_pool/pool.jsonl.gz
 # Where pip finds the CPU build of torch. Empty: the default index (this project's machines hold the
 # CPU wheel locally). Elsewhere on Linux: make setup TORCH_INDEX=https://download.pytorch.org/whl/cpu
 TORCH_INDEX ?=
 
-.PHONY: setup run test eval train calibrate bench bench-ner bench-ingest bench-ocr serve map system-deps clean-db clean
+.PHONY: setup run test eval train train-crf calibrate bench bench-ner bench-ingest bench-ocr serve map system-deps clean-db clean
 
 setup: $(VENV)/.installed
 
@@ -40,11 +41,24 @@ eval: setup
 		echo "note: $(GOLD) is missing; scoring against the copy in $(GOLD_COPY)"; \
 		$(BIN)/kb eval $(GOLD_COPY) --corpus corpus/ --layers --compare $(DATA); \
 	fi
+	@if [ -f $(POOL) ]; then \
+		OMP_NUM_THREADS=1 $(BIN)/kb eval-annotated --split test; \
+		OMP_NUM_THREADS=1 $(BIN)/python -m pipeline.entity_crf curve; \
+	else \
+		echo "note: $(POOL) is missing: no scores on the annotated in-domain test split"; \
+	fi
 
-# Reproduce models/ner (the HanLP BiLSTM-CRF) from the public corpora in $(DATA).
+# Reproduce the models: models/ner (the HanLP BiLSTM-CRF, from the public corpora in $(DATA)), then
+# models/entity_crf (the learned CRF over all nine types, from the annotated CCTV items in
+# models/annotations; it reads the HanLP model's output as features, so it comes second).
+# One torch thread: on a busy machine torch's thread pool spins (10x slower measured).
 train: setup
 	$(BIN)/python -m pip install --quiet -e '.[train]'
-	$(BIN)/python -m pipeline.ner_train --data $(DATA) --out models/ner
+	OMP_NUM_THREADS=1 $(BIN)/python -m pipeline.ner_train --data $(DATA) --out models/ner
+	$(MAKE) train-crf
+
+train-crf: setup
+	OMP_NUM_THREADS=1 $(BIN)/python -m pipeline.entity_crf train
 
 calibrate: setup
 	@if [ -f $(CONFUSIONS) ]; then \

@@ -267,6 +267,38 @@ def evaluate(gold: str, corpus: str, as_json: bool, layers: bool, compare_data: 
             click.echo(f"{label:<28}{scores['entities']:>10.3f}{scores['relations']:>13.3f}")
 
 
+@main.command(name="eval-annotated")
+@click.option("--split", type=click.Choice(["dev", "test"]), default="test", show_default=True,
+              help="Which split of the annotated CCTV items (models/annotations) to score.")
+@click.option("--systems", default="rules only,learned only,shipped", show_default=True,
+              help="Comma-separated systems to compare (kb/extraction.py SYSTEMS).")
+@click.option("--limit", type=int, default=0, help="Score only the first N documents of the split.")
+@click.option("--json", "as_json", is_flag=True, help="Print the scores as JSON.")
+def evaluate_annotated_command(split: str, systems: str, limit: int, as_json: bool) -> None:
+    """Score the rules, the learned models and what ships on the annotated in-domain split.
+
+    The texts come from ../shared/data/cctv_pool (not in the repository); each item is ingested as
+    its own document and scored like ``kb eval`` (P/R/F1 per entity type, per predicate, metrics).
+    """
+    from pipeline.annotations import PoolMissing
+
+    from .extraction import SYSTEMS, evaluate_systems, format_systems
+
+    chosen = [name.strip() for name in systems.split(",") if name.strip()]
+    unknown = [name for name in chosen if name not in SYSTEMS]
+    if unknown:
+        raise click.ClickException(f"unknown system(s) {unknown}; choose from {list(SYSTEMS)}")
+    try:
+        reports = evaluate_systems(split, chosen, limit=limit)
+    except PoolMissing as exc:
+        raise click.ClickException(str(exc)) from exc
+    if as_json:
+        click.echo(json.dumps(reports, ensure_ascii=False, indent=1))
+    else:
+        click.echo(f"annotated CCTV items, {split} split: P / R / F1 per row\n")
+        click.echo(format_systems(reports))
+
+
 # Exploration, export and serving commands live in their own module (kb/cli_explore.py).
 from .cli_explore import register as _register_explore  # noqa: E402
 

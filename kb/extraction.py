@@ -83,3 +83,74 @@ def report_dict(report) -> dict[str, Any]:
             "metrics": score(report.metrics),
             "entity_types": {k: score(v) for k, v in sorted(report.entity_types.items())},
             "predicates": {k: score(v) for k, v in sorted(report.predicates.items())}}
+
+
+def evaluate_annotated(split: str, pool: Path | None = None, limit: int = 0) -> tuple[dict[str, Any], str]:
+    """Score the pipeline on one split of the project's annotated CCTV items (models/annotations).
+
+    Each item (title + text, from the pool in ../shared/data) is ingested as its own document into
+    a fresh database, as ``kb eval`` does with the seeds, and scored with the same matching.
+    Raises :class:`pipeline.annotations.PoolMissing` when the pool is not there.
+    """
+    from pipeline import annotations
+
+    gold = sorted(annotations.split_records(split).values(), key=lambda r: r["doc"])
+    if limit:
+        gold = gold[:limit]
+    texts = annotations.pool_texts([r["doc"] for r in gold], **({"pool": pool} if pool else {}))
+    with tempfile.TemporaryDirectory() as tmp:
+        for doc_id, text in texts.items():
+            (Path(tmp) / f"{doc_id}.txt").write_text(text, encoding="utf-8")
+        predicted = _predict_corpus(tmp)
+    for record in predicted:
+        record["doc"] = Path(record["doc"]).stem
+    report = evaluate(predicted, gold)
+    return report_dict(report), format_report(report)
+
+
+# The systems make eval compares on the annotated split, as environment settings (they reach the
+# worker processes): the rules alone (no HanLP model, no CRF), the learned CRF alone, and what ships.
+SYSTEMS: dict[str, dict[str, str]] = {
+    "rules only": {"KB_ENTITY_CRF": "off", "KB_NER_MODEL": "off", "KB_RELATIONS": "rules"},
+    "learned only": {"KB_ENTITY_CRF": "learned-only", "KB_RELATIONS": "model"},
+    "shipped": {},
+}
+
+
+def evaluate_systems(split: str, systems: list[str] | None = None, limit: int = 0) -> dict[str, dict[str, Any]]:
+    """``evaluate_annotated`` for each system of :data:`SYSTEMS` (names in order); report dicts by name."""
+    import os
+
+    reports = {}
+    for name in systems or list(SYSTEMS):
+        saved = {key: os.environ.get(key) for key in SYSTEMS[name]}
+        os.environ.update(SYSTEMS[name])
+        try:
+            reports[name] = evaluate_annotated(split, limit=limit)[0]
+        finally:
+            for key, value in saved.items():
+                if value is None:
+                    os.environ.pop(key, None)
+                else:
+                    os.environ[key] = value
+    return reports
+
+
+def format_systems(reports: dict[str, dict[str, Any]]) -> str:
+    """Systems side by side: P/R/F1 per entity type, per predicate, metrics and micro totals."""
+    names = list(reports)
+    first = reports[names[0]]
+    rows = [("entity " + t, lambda r, t=t: r["entity_types"].get(t)) for t in first["entity_types"]]
+    rows += [("relation " + p, lambda r, p=p: r["predicates"].get(p)) for p in first["predicates"]]
+    rows += [("METRICS", lambda r: r["metrics"]), ("ENTITIES (micro)", lambda r: r["entities"]),
+             ("RELATIONS (micro)", lambda r: r["relations"])]
+    header = f"{'row':<28}{'gold':>6}" + "".join(f"{n[:20]:>22}" for n in names)
+    lines = [header, f"{'':<34}" + "".join(f"{'P     R     F1':>22}" for _ in names), "-" * len(header)]
+    for label, get in rows:
+        cells = []
+        for n in names:
+            score = get(reports[n]) or {"precision": 0, "recall": 0, "f1": 0}
+            cells.append(f"{score['precision']:>8.3f}{score['recall']:>7.3f}{score['f1']:>7.3f}")
+        gold = (get(first) or {}).get("gold", 0)
+        lines.append(f"{label:<28}{gold:>6}" + "".join(cells))
+    return "\n".join(lines)

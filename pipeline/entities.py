@@ -37,6 +37,7 @@ from pathlib import Path
 from typing import Iterable, Protocol
 
 from .document import Span
+from .entity_crf import one_type_per_surface
 from .resources import ResourceMissing, models_dir
 
 LEXICON_DIR = models_dir() / "lexicons"
@@ -1540,7 +1541,76 @@ def org_short_forms(name: str, type_: str) -> list[str]:
 
 
 def recognize_document(texts: list[str], known: KnownEntities | None = None) -> list[list[Span]]:
-    """Recognize entities in all paragraphs of one document (two passes).
+    """Recognize entities in all paragraphs of one document: the base recognizers (rules and the
+    HanLP model, :func:`base_recognize_document`), then the learned CRF that reads their output as
+    features (``pipeline.entity_crf``; ``KB_ENTITY_CRF=off`` leaves it out). Returns one span list
+    per input text, offsets into that text."""
+    mode = entity_crf_mode()
+    if mode == "learned-only":  # the CRF alone, on characters, segmentation and the gazetteer
+        from .entity_crf import shipped_model
+
+        with jieba_scope():
+            learned = [shipped_model(learned_only=True).tag(text, [], []) for text in texts]
+        one_type_per_surface(learned)
+        return learned
+    base = base_recognize_document(texts, known)
+    if mode == "off":
+        return base
+    from .entity_crf import shipped_model
+
+    with jieba_scope():
+        learned = [shipped_model().tag(text, spans, model_spans_of(text)) for text, spans in zip(texts, base)]
+    one_type_per_surface(learned)
+    return [combine_with_rules(crf, rules) for crf, rules in zip(learned, base)]
+
+
+def combine_with_rules(crf: list[Span], base: list[Span]) -> list[Span]:
+    """The CRF's spans, except where a rule span of a trusted kind covers them and is at least as long.
+
+    Trusted: names found by their organisation head (``suffix``), names already confirmed in the
+    document (``known``) and members of a list of them (``list``): evidence the CRF, trained on
+    news, has seen little of (long committee names, short company names in newsletters).
+    """
+    policy = os.environ.get("KB_ENTITY_COMBINE", "trusted")
+    floor = float(os.environ.get("KB_CRF_MIN_CONF", "0"))
+    same = {(r.start, r.end, r.type) for r in base}
+    crf = [c for c in crf if c.confidence >= floor or (c.start, c.end, c.type) in same]
+    if policy == "crf":
+        return crf
+    if policy == "fill":  # the rules first, the CRF where they found nothing
+        return merge_spans(base + [c for c in crf if not any(r.start < c.end and c.start < r.end for r in base)])
+    trusted = TRUSTED_RULE_SOURCES if policy == "trusted" else {"suffix", "known", "list", "gazetteer", "settlement", "person", "industry", "model"}
+    keep = [s for s in base if s.source in trusted]
+    out = []
+    for span in crf:
+        covering = [r for r in keep if r.start < span.end and span.start < r.end]
+        if not covering or all(r.end - r.start < span.end - span.start for r in covering):
+            out.append(span)
+    out += [r for r in keep if not any(c.start < r.end and r.start < c.end and c.end - c.start > r.end - r.start
+                                           for c in out)]
+    return merge_spans(out)
+
+
+TRUSTED_RULE_SOURCES = {"suffix", "known", "list"}
+
+
+def entity_crf_mode() -> str:
+    """``KB_ENTITY_CRF``: ``on`` (default: the CRF over the base recognizers' output), ``off`` (the
+    base recognizers alone) or ``learned-only`` (the CRF without them), for side-by-side scores."""
+    value = os.environ.get("KB_ENTITY_CRF", "").strip().lower()
+    if value in ("off", "0", "no", "false"):
+        return "off"
+    return "learned-only" if value == "learned-only" else "on"
+
+
+def model_spans_of(text: str) -> list[Span]:
+    """The HanLP model's raw spans of a paragraph (cached from the document's batch), or none."""
+    model = getattr(MODEL_RECOGNIZER, "model", None)
+    return model(text) if model is not None and getattr(model, "enabled", False) else []
+
+
+def base_recognize_document(texts: list[str], known: KnownEntities | None = None) -> list[list[Span]]:
+    """The base recognizers over all paragraphs of one document (two passes).
 
     The first pass finds names paragraph by paragraph; the second finds them again everywhere,
     together with the short forms they license in this document (see ``doc_known_from``).

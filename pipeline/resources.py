@@ -21,7 +21,7 @@ class ResourceMissing(FileNotFoundError):
 # Every data file the runtime reads; :func:`check` looks for all of them at start.
 RUNTIME_FILES = (("lexicons", "ent_regions.txt"), ("lexicons", "ent_jieba_user.txt"), ("lexicons", "ent_surnames.txt"),
                  ("lexicons", "met_units.txt"), ("lexicons", "rel_admin_levels.txt"), ("ner", "config.json"),
-                 ("ner", "vocabs.json"), ("ner", "model.pt"))
+                 ("ner", "vocabs.json"), ("ner", "model.pt"), ("entity_crf", "model.crfsuite"))
 
 
 def models_dir() -> Path:
