@@ -164,7 +164,8 @@ def _place_names() -> tuple[dict[str, str], dict[str, tuple[int, ...]]]:
     return names, {ch: tuple(sorted(ls, reverse=True)) for ch, ls in lengths.items()}
 
 
-@lru_cache(maxsize=65536)
+# The caches below hold a text per entry; they are bounded so that a long ingest's memory stays flat.
+@lru_cache(maxsize=8192)
 def comparable_text(text: str) -> str:
     """The fingerprint text with the Chinese digits of its numbers written as digits (二〇二一 ->
     2021, 三家 -> 3家, 十二 -> 十2; 统一 stays)."""
@@ -174,14 +175,13 @@ def comparable_text(text: str) -> str:
 _TOKEN = re.compile(r"[0-9]+|.", re.DOTALL)
 
 
-@lru_cache(maxsize=65536)
 def _tokens(text: str) -> tuple[str, ...]:
     # A number is one token, so that 4.5 and 5.1 (45 / 51) align as one figure put for another,
     # not as a 4 dropped and a 1 added.
     return tuple(_TOKEN.findall(comparable_text(text)))
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=8192)
 def places(text: str) -> frozenset[str]:
     """The places a text names: admin divisions (as their short form) and countries, longest first."""
     core = fingerprint_text(text)
