@@ -259,7 +259,10 @@ def facts_agree(a: str, b: str) -> bool:
     """
     if not (places(a) <= places(b) or places(b) <= places(a)):
         return False
-    return not _replaced(_tokens(a), _tokens(b))
+    # Symmetric by construction: the alignment may differ with the order, and the store's
+    # order-independent dedup (``assign``) needs a pair to be, or not be, an edge both ways.
+    first, second = sorted((a, b))
+    return not _replaced(_tokens(first), _tokens(second))
 
 
 @dataclass

@@ -135,6 +135,14 @@ def test_what_the_agreement_check_compares():
                        "座谈会上，陈海峰同志代表集群企业发言，介绍了党建联建的做法。")
 
 
+def test_agreement_is_the_same_both_ways():
+    # The store's order-independent dedup needs an edge to exist both ways or neither.
+    rng = random.Random(11)
+    texts = [p.text for d in _dedup_corpus() for p in d.paragraphs if len(p.text) > 40][:60]
+    pairs = [(t, damage(t, 0.1, rng)) for t in texts] + list(zip(texts, texts[1:])) + [(HAIMEN, KEQIAO)]
+    assert all(facts_agree(a, b) == facts_agree(b, a) for a, b in pairs)
+
+
 def test_in_document_dedup_keeps_templated_paragraphs_apart(tmp_path):
     (tmp_path / "two.txt").write_text(HAIMEN + "\n\n" + KEQIAO + "\n\n" + HAIMEN_OCR + "\n", encoding="utf-8")
     doc = dedup(prepare(tmp_path / "two.txt"), DedupIndex())
