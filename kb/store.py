@@ -184,8 +184,9 @@ class Store:
     def _add_nodes(self, doc: Document, doc_id: int, paragraph_ids: dict[int, int]) -> list[Node]:
         """Put the document and its comparable paragraphs in the LSH index; return them as nodes."""
         nodes = []
+        texts = {p.idx: p.text for p in doc.paragraphs}
         for idx, exact, signature in global_candidates(doc):
-            node = Node(f"{doc.sha256}:{idx}", rank_key(doc.date, doc.sha256, idx), exact, signature)
+            node = Node(f"{doc.sha256}:{idx}", rank_key(doc.date, doc.sha256, idx), exact, signature, texts[idx])
             self._insert_node(node, "paragraph", doc_id, paragraph_ids[idx])
             nodes.append(node)
         text = doc.body_text
@@ -202,9 +203,11 @@ class Store:
                                  [(kind, bucket, node.key) for bucket in band_buckets(node.signature, _THRESHOLD[kind])])
 
     def _node(self, key: str) -> Node | None:
-        row = self.db.execute("select s.exact, s.hashvalues, k.rank from signatures s join lsh_keys k on k.key = s.key "
+        # A paragraph's text comes along: a near match must also state the same facts (dedup.similarity).
+        row = self.db.execute("select s.exact, s.hashvalues, k.rank, p.text from signatures s join lsh_keys k on k.key = s.key "
+                              "left join paragraphs p on k.kind = 'paragraph' and p.id = k.row_id "
                               "where s.key = ?", [key]).fetchone()
-        return Node(key, row[2], row[0], signature_from_bytes(row[1])) if row else None
+        return Node(key, row[2], row[0], signature_from_bytes(row[1]), row[3]) if row else None
 
     def _neighbours(self, node: Node) -> list[tuple[Node, float]]:
         """Stored nodes of the same kind at or above the threshold: LSH candidates, confirmed."""

@@ -5,6 +5,12 @@ spaces, broken lines and stray symbols OCR adds do not hide a repeat. A duplicat
 pointer to the paragraph (or document) it repeats. The index covers everything already stored:
 the store hands it the signatures it keeps.
 
+Similar is not the same: templated news about two districts shares most of its shingles. A
+paragraph is a repeat only when, besides the similarity, what it says agrees with the candidate
+(``facts_agree``: its places, and no figure or name put in the place of another), checked only on
+the pairs the LSH found. ``python -m pipeline.dedup calibrate-pool`` measures it on labelled pairs
+of real news.
+
 Calibration (``python -m pipeline.dedup calibrate corpus/``) measures, on the seeds, the highest
 similarity between two *different* paragraphs and the lowest similarity between a paragraph and an
 OCR-damaged copy of it; the threshold sits between the two.
@@ -18,6 +24,7 @@ import re
 import sys
 from dataclasses import dataclass, field
 from functools import lru_cache
+from pathlib import Path
 
 from datasketch import MinHash, MinHashLSH
 
@@ -84,15 +91,198 @@ def exact_key(text: str) -> str:
     return hashlib.sha1(fingerprint_text(text).encode("utf-8")).hexdigest()
 
 
+# --- does a similar paragraph say the same thing? ---------------------------------------------
+#
+# Two paragraphs that share a template (a report per district, a daily figure, a state visit) are
+# near-identical text but different facts. The check below runs on every candidate pair the LSH
+# finds, so it is cheap, and it must let OCR damage through. OCR changes a text a character at a
+# time: a misread character, a dropped one, spaces. A different text puts one figure, place or
+# name in the place of another. So two paragraphs disagree when, aligned, one has a figure where
+# the other has another figure, or a two-or-more-character stretch where the other has another,
+# or when each names a place the other does not (南通 / 南京 differ by one character).
+
+FACT_WORDS = Path(__file__).resolve().parent.parent / "models" / "lexicons" / "dedup_facts.txt"
+COUNTRIES = FACT_WORDS.with_name("dedup_countries.txt")
+DIGITS = frozenset("0123456789")
+REPLACED_RUN = 2  # characters on each side that make a replacement another name or phrase...
+OCR_EDITS = 2  # ...unless the copy has this many single-character edits besides: then it is OCR damage
+
+
+@lru_cache(maxsize=1)
+def _fact_words() -> dict[str, list[str]]:
+    table: dict[str, list[str]] = {}
+    for line in FACT_WORDS.read_text(encoding="utf-8").splitlines():
+        if line.strip() and not line.startswith("#"):
+            key, _, values = line.partition("\t")
+            table[key.strip()] = values.split()
+    for key in ("digits", "units", "counters"):
+        if not table.get(key):
+            raise RuntimeError(f"{FACT_WORDS}: no '{key}' line")
+    return table
+
+
+@lru_cache(maxsize=1)
+def _digit_table() -> dict[int, str]:
+    return str.maketrans({pair[0]: pair[1:] for pair in _fact_words()["digits"]})
+
+
+@lru_cache(maxsize=1)
+def _chinese_numbers() -> re.Pattern:
+    # Chinese numerals that are a number: a run of two or more, or one after 第 or before a counter.
+    words = _fact_words()
+    numerals = "".join(pair[0] for pair in words["digits"]) + "".join(words["units"])
+    counters = "".join(words["counters"])
+    return re.compile(f"(?<=第)[{numerals}]+|[{numerals}]{{2,}}|[{numerals}](?=[{counters}])")
+
+
+@lru_cache(maxsize=1)
+def _place_names() -> tuple[dict[str, str], dict[str, tuple[int, ...]]]:
+    """Surface form -> place token, and first character -> name lengths (longest first).
+
+    A lexicon name counts as its short form (江苏省 and 江苏 are one place; a copy whose 区 was
+    misread still names 海门). Short forms are looked for on their own only for provinces and
+    cities: county and town short forms are too often ordinary words (合作, 资源, 上党课).
+    Countries (dedup_countries.txt) come along: CCTV's templated reports differ by country.
+    """
+    from .entities import region_lexicon
+
+    names: dict[str, str] = {}
+    for entry in region_lexicon().values():
+        token = entry.short or entry.name
+        names[entry.name] = token
+        if entry.short and entry.level in ("province", "city") and len(entry.short) >= 2:
+            names.setdefault(entry.short, token)
+    for line in COUNTRIES.read_text(encoding="utf-8").splitlines():
+        if line.strip() and not line.startswith("#"):
+            country, _, short = line.partition("\t")
+            names.setdefault(country.strip(), country.strip())
+            if short.strip():
+                names.setdefault(short.strip(), country.strip())
+    lengths: dict[str, set[int]] = {}
+    for name in names:
+        lengths.setdefault(name[0], set()).add(len(name))
+    return names, {ch: tuple(sorted(ls, reverse=True)) for ch, ls in lengths.items()}
+
+
+# The caches below hold a text per entry; they are bounded so that a long ingest's memory stays flat.
+@lru_cache(maxsize=8192)
+def comparable_text(text: str) -> str:
+    """The fingerprint text with the Chinese digits of its numbers written as digits (二〇二一 ->
+    2021, 三家 -> 3家, 十二 -> 十2; 统一 stays)."""
+    return _chinese_numbers().sub(lambda m: m.group().translate(_digit_table()), fingerprint_text(text))
+
+
+_TOKEN = re.compile(r"[0-9]+|.", re.DOTALL)
+
+
+def _tokens(text: str) -> tuple[str, ...]:
+    # A number is one token, so that 4.5 and 5.1 (45 / 51) align as one figure put for another,
+    # not as a 4 dropped and a 1 added.
+    return tuple(_TOKEN.findall(comparable_text(text)))
+
+
+@lru_cache(maxsize=8192)
+def places(text: str) -> frozenset[str]:
+    """The places a text names: admin divisions (as their short form) and countries, longest first."""
+    core = fingerprint_text(text)
+    names, lengths = _place_names()
+    found: set[str] = set()
+    i = 0
+    while i < len(core):
+        for length in lengths.get(core[i], ()):
+            token = names.get(core[i:i + length])
+            if token:
+                found.add(token)
+                i += length
+                break
+        else:
+            i += 1
+    return frozenset(found)
+
+
+def _only_dropped(a: str, b: str) -> bool:
+    """Is one text the other with characters dropped (326 / 36, g60 / 6), as OCR does?"""
+    short, long = (a, b) if len(a) < len(b) else (b, a)
+    rest = iter(long)
+    return all(ch in rest for ch in short)  # short is a subsequence of long
+
+
+def _joined(edits: list[tuple[int, int, int, int]]) -> list[tuple[int, int, int, int]]:
+    """Edits one token apart joined into one, so that 马杜罗 / 哈马德 (马 in common) is one
+    replacement, not an insertion and a replacement."""
+    out: list[list[int]] = []
+    for i1, i2, j1, j2 in edits:
+        if out and i1 - out[-1][1] <= 1 and j1 - out[-1][3] <= 1:
+            out[-1][1], out[-1][3] = i2, j2
+        else:
+            out.append([i1, i2, j1, j2])
+    return [(i1, i2, j1, j2) for i1, i2, j1, j2 in out]
+
+
+def _replaced(a: tuple[str, ...], b: tuple[str, ...]) -> bool:
+    """True when, aligned, one text has a figure where the other has another figure (12 / 15,
+    4.5 / 5.1, 第三 / 第七: Chinese digits are compared as digits), or a name or phrase where the
+    other has another (马杜罗 / 哈马德, 宣传 / 组织).
+
+    Where one side is the other with characters dropped (326 / 36), it is OCR damage. A name or
+    phrase is ``REPLACED_RUN`` or more characters on both sides; it counts only in a copy with
+    fewer than ``OCR_EDITS`` single-character edits besides. An OCR copy is strewn with those (a
+    misread character, a dropped one), and two misread neighbours look like a replaced word; a
+    text filled in from a template differs in its slots alone (on the labelled CCTV pairs, at most
+    one single-character edit in 40 of 41 such pairs; on the seeds' damaged copies, one or none in
+    1 of 134). Insertions and deletions alone never count: OCR drops characters and a repeat may
+    add a word (习近平总书记).
+    """
+    from difflib import SequenceMatcher
+
+    edits = [(i1, i2, j1, j2) for tag, i1, i2, j1, j2 in SequenceMatcher(None, a, b, autojunk=False).get_opcodes()
+             if tag != "equal"]
+    for i1, i2, j1, j2 in edits:
+        left = "".join(t for t in a[i1:i2] if t[0] in DIGITS)
+        right = "".join(t for t in b[j1:j2] if t[0] in DIGITS)
+        if left and right and not _only_dropped(left, right):
+            return True  # OCR drops digits; it seldom reads one as another (none in the confusion set)
+    single = sum(1 for i1, i2, j1, j2 in edits if i2 - i1 <= 1 and j2 - j1 <= 1)
+    if single >= OCR_EDITS:
+        return False
+    return any(i2 - i1 >= REPLACED_RUN and j2 - j1 >= REPLACED_RUN and not _only_dropped("".join(a[i1:i2]), "".join(b[j1:j2]))
+               for i1, i2, j1, j2 in _joined(edits))
+
+
+def facts_agree(a: str, b: str) -> bool:
+    """Do two similar texts say the same thing?
+
+    False when each names a place the other does not, or when one has a figure, or a name or
+    phrase, where the other has another (``_replaced``, on the texts with numbers as digits). A
+    place, number or phrase on one side only is tolerated: OCR damage loses characters (a dropped
+    digit, a misread character that unmakes a name), and a repeat may add a word (总书记).
+    """
+    # Symmetric by construction: the alignment may differ with the order, and the store's
+    # order-independent dedup (``assign``) needs a pair to be, or not be, an edge both ways.
+    first, second = sorted((a, b))
+    return _agree(first, second)
+
+
+@lru_cache(maxsize=4096)
+def _agree(a: str, b: str) -> bool:
+    # Cached: the store asks about the same pair again each time a change reaches one of them
+    # (four times per pair on the bench corpus, where every paragraph has hundreds of copies).
+    if not (places(a) <= places(b) or places(b) <= places(a)):
+        return False
+    return not _replaced(_tokens(a), _tokens(b))
+
+
 @dataclass
 class DedupIndex:
-    """Signatures of everything seen so far, queried by LSH and confirmed by estimated Jaccard."""
+    """Signatures of everything seen so far, queried by LSH and confirmed by estimated Jaccard and
+    by what the texts say (``facts_agree``), when the texts were given."""
 
     threshold: float = PARAGRAPH_THRESHOLD
     lsh: MinHashLSH = field(init=False)
     signatures: dict[str, MinHash] = field(default_factory=dict)
     exact: dict[str, str] = field(default_factory=dict)
     order: dict[str, int] = field(default_factory=dict)
+    texts: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         # The band shape is computed once per threshold (datasketch integrates for it on every build).
@@ -101,18 +291,24 @@ class DedupIndex:
     def __len__(self) -> int:
         return len(self.order)
 
-    def add(self, key: str, signature: MinHash, exact: str) -> None:
-        """Remember a text under ``key`` (a string the store can resolve)."""
+    def add(self, key: str, signature: MinHash, exact: str, text: str | None = None) -> None:
+        """Remember a text under ``key`` (a string the store can resolve); with ``text``, near
+        matches against it must also agree in what they say."""
         if key in self.order:
             return
         self.order[key] = len(self.order)
+        if text is not None:
+            self.texts[key] = text
         self.exact.setdefault(exact, key)
         if len(signature.hashvalues) and key not in self.signatures:
             self.signatures[key] = signature
             self.lsh.insert(key, signature)
 
-    def find(self, signature: MinHash | None, exact: str) -> tuple[str, float] | None:
-        """The earliest-seen text this one repeats, with the estimated similarity, or None."""
+    def find(self, signature: MinHash | None, exact: str, text: str | None = None) -> tuple[str, float] | None:
+        """The earliest-seen text this one repeats, with the estimated similarity, or None.
+
+        An exact repeat always is one; a near one must also say the same thing (``facts_agree``)
+        when both texts are known."""
         if exact in self.exact:
             return self.exact[exact], 1.0
         if signature is None:
@@ -120,8 +316,11 @@ class DedupIndex:
         best: tuple[str, float] | None = None
         for key in self.lsh.query(signature):
             similarity = signature.jaccard(self.signatures[key])
-            if similarity >= self.threshold and (best is None or (similarity, -self.order[key]) > (best[1], -self.order[best[0]])):
-                best = (key, similarity)
+            if similarity < self.threshold or (best is not None and (similarity, -self.order[key]) <= (best[1], -self.order[best[0]])):
+                continue
+            if text is not None and key in self.texts and not facts_agree(text, self.texts[key]):
+                continue
+            best = (key, similarity)
         return best
 
 
@@ -142,11 +341,11 @@ def dedup(doc: Document, paragraphs: DedupIndex, documents: DedupIndex | None = 
                 local_exact[exact] = para.idx
             continue
         signature = minhash(para.text)
-        match = paragraphs.find(signature, exact)
+        match = paragraphs.find(signature, exact, para.text)
         if match:
             para.duplicate_of, para.similarity = match
         else:
-            paragraphs.add(paragraph_key(doc, para.idx), signature, exact)
+            paragraphs.add(paragraph_key(doc, para.idx), signature, exact, para.text)
     if documents is not None:
         text = "\n".join(p.text for p in doc.paragraphs)
         signature, exact = minhash(text), exact_key(text)
@@ -170,12 +369,14 @@ def dedup(doc: Document, paragraphs: DedupIndex, documents: DedupIndex | None = 
 
 @dataclass(frozen=True)
 class Node:
-    """One text in the corpus-wide index: ``key`` (sha256 or sha256:idx), its rank, exact key, signature."""
+    """One text in the corpus-wide index: ``key`` (sha256 or sha256:idx), its rank, exact key,
+    signature, and for a paragraph its text (for ``facts_agree``)."""
 
     key: str
     rank: str
     exact: str
     signature: MinHash = field(compare=False, hash=False, repr=False)
+    text: str | None = field(default=None, compare=False, hash=False, repr=False)
 
 
 def rank_key(date: str | None, sha256: str, idx: int = -1) -> str:
@@ -184,8 +385,18 @@ def rank_key(date: str | None, sha256: str, idx: int = -1) -> str:
 
 
 def similarity(a: Node, b: Node) -> float:
-    """1.0 for texts equal up to spacing and punctuation, else the MinHash estimate of Jaccard."""
-    return 1.0 if a.exact == b.exact else float(a.signature.jaccard(b.signature))
+    """The similarity the duplicate decision sees: 1.0 for texts equal up to spacing and
+    punctuation; else the MinHash estimate of Jaccard, or 0.0 when both texts are known and do not
+    say the same thing (``facts_agree``: other places, figures or names): such paragraphs are not
+    repeats however alike."""
+    if a.exact == b.exact:
+        return 1.0
+    estimate = float(a.signature.jaccard(b.signature))
+    # The check is only worth its cost where the estimate alone would call it a repeat.
+    if estimate >= PARAGRAPH_THRESHOLD and a.text is not None and b.text is not None \
+            and not facts_agree(a.text, b.text):
+        return 0.0
+    return estimate
 
 
 @lru_cache(maxsize=None)
@@ -300,9 +511,14 @@ def calibrate(paragraph_texts: list[str], confusions: dict[str, str] | None = No
     rng = random.Random(seed)
     result = {"paragraphs": float(len(texts)), "max_distinct": worst_distinct}
     for rate in rates:
-        similarities = sorted(jaccard(t, damage(t, rate, rng, confusions)) for t in texts)
-        result[f"min_damaged@{rate}"] = similarities[0]
-        result[f"found_damaged@{rate}"] = sum(s >= PARAGRAPH_THRESHOLD for s in similarities) / len(similarities)
+        copies = [(t, damage(t, rate, rng, confusions)) for t in texts]
+        similarities = [jaccard(t, copy) for t, copy in copies]
+        result[f"min_damaged@{rate}"] = min(similarities)
+        # Found means what dedup decides: similar enough, and the facts still agree.
+        result[f"found_damaged@{rate}"] = sum(s >= PARAGRAPH_THRESHOLD and facts_agree(t, copy)
+                                              for s, (t, copy) in zip(similarities, copies)) / len(copies)
+        result[f"facts_lost@{rate}"] = sum(s >= PARAGRAPH_THRESHOLD and not facts_agree(t, copy)
+                                           for s, (t, copy) in zip(similarities, copies)) / len(copies)
     return result
 
 
@@ -317,9 +533,176 @@ def load_confusions(path: str) -> dict[str, str]:
     return table
 
 
+# --- calibration on real text: pairs from the CCTV pool, labelled by reading ---------------------
+#
+# The seeds hold no templated text, so what the facts check costs and gains is measured on pairs of
+# paragraphs from ../shared/data/cctv_pool (research use only: the repository keeps item ids,
+# paragraph indexes, a hash of each paragraph and the label, never the text).
+
+POOL_BANDS = ((0.35, 0.45), (0.45, 0.55), (0.55, 0.65), (0.65, 0.75), (0.75, 0.9))
+
+
+class PoolMissing(Exception):
+    """The CCTV pool (../shared/data/cctv_pool/pool.jsonl.gz) is not on this machine."""
+
+
+def paragraph_hash(text: str) -> str:
+    """Short hash of a paragraph's fingerprint text, to check a labelled pair still names the same text."""
+    return exact_key(text)[:12]
+
+
+def pool_paragraphs(path: str, ids: set[str] | None = None) -> dict[str, tuple[str, list[str]]]:
+    """``{item id: (date, paragraph texts)}`` of the pool's items (or of ``ids``), cleaned by the
+    pipeline's own stages; an item is ``title + blank line + text``, as the pool's README says."""
+    import gzip
+    import json
+    import os
+
+    from .stages import prepare_text
+
+    if not os.path.exists(path):
+        raise PoolMissing(f"no CCTV pool at {path} (it lives in ../shared/data/cctv_pool/pool.jsonl.gz)")
+    out: dict[str, tuple[str, list[str]]] = {}
+    with gzip.open(path, "rt", encoding="utf-8") as handle:
+        for line in handle:
+            item = json.loads(line)
+            if ids is not None and item["id"] not in ids:
+                continue
+            doc = prepare_text(item["title"] + "\n\n" + item["text"], source=item["id"])
+            if doc.ok:
+                out[item["id"]] = (item["date"], [p.text for p in doc.paragraphs])
+    return out
+
+
+def sample_pool_pairs(items: dict[str, tuple[str, list[str]]], per_band: int = 40, seed: int = 16,
+                      bands: tuple[tuple[float, float], ...] = POOL_BANDS) -> tuple[list[dict], dict[str, int]]:
+    """Pairs of different paragraphs whose MinHash similarity falls in ``bands``, ``per_band`` of each.
+
+    Every comparable paragraph of the pool is indexed; a pair is (earlier, later) in the pipeline's
+    rank order (date, then id), exact repeats are left out (they are duplicates by definition), and a
+    paragraph takes part in at most one sampled pair. Returns the pairs and how many pairs each band
+    holds in the whole pool (to weight the per-band precision).
+    """
+    from datasketch import LeanMinHash
+
+    lsh = MinHashLSH(threshold=bands[0][0] - 0.05, num_perm=NUM_PERM)
+    signatures: dict[tuple[str, int], LeanMinHash] = {}
+    exact: dict[tuple[str, int], str] = {}
+    rank = {item_id: (date, item_id) for item_id, (date, _) in items.items()}
+    for item_id in sorted(items, key=rank.get):
+        for idx, text in enumerate(items[item_id][1]):
+            if len(fingerprint_text(text)) < MIN_NEAR_CHARS:
+                continue
+            key = (item_id, idx)
+            signatures[key] = LeanMinHash(minhash(text))
+            exact[key] = exact_key(text)
+            lsh.insert(f"{item_id}:{idx}", signatures[key])
+    in_band: list[list[tuple[tuple[str, int], tuple[str, int], float]]] = [[] for _ in bands]
+    for key, signature in signatures.items():
+        for other_name in lsh.query(signature):
+            item_id, _, idx = other_name.rpartition(":")
+            other = (item_id, int(idx))
+            if (rank[other[0]], other[1]) >= (rank[key[0]], key[1]) or exact[other] == exact[key]:
+                continue  # each pair once, earlier first; exact repeats are not in question
+            sim = float(signature.jaccard(signatures[other]))
+            for band, (low, high) in enumerate(bands):
+                if low <= sim < high:
+                    in_band[band].append((other, key, sim))
+    rng = random.Random(seed)
+    pairs: list[dict] = []
+    used: set[tuple[str, int]] = set()
+    for band, candidates in enumerate(in_band):
+        candidates.sort()
+        rng.shuffle(candidates)
+        taken = 0
+        for a, b, sim in candidates:
+            if taken == per_band:
+                break
+            if a in used or b in used:
+                continue
+            used.update((a, b))
+            taken += 1
+            pairs.append({"a": a[0], "a_idx": a[1], "a_hash": paragraph_hash(items[a[0]][1][a[1]]),
+                          "b": b[0], "b_idx": b[1], "b_hash": paragraph_hash(items[b[0]][1][b[1]]),
+                          "similarity": round(sim, 3)})
+    population = {f"{low:.2f}-{high:.2f}": len(c) for (low, high), c in zip(bands, in_band)}
+    return pairs, population
+
+
+def pair_texts(pair: dict, items: dict[str, tuple[str, list[str]]]) -> tuple[str, str]:
+    """The two paragraph texts of a labelled pair, found by index and checked by hash (by hash alone
+    if cleaning now splits the item differently)."""
+    texts = []
+    for side in ("a", "b"):
+        paragraphs = items[pair[side]][1]
+        idx = pair[f"{side}_idx"]
+        if idx >= len(paragraphs) or paragraph_hash(paragraphs[idx]) != pair[f"{side}_hash"]:
+            idx = next((i for i, t in enumerate(paragraphs) if paragraph_hash(t) == pair[f"{side}_hash"]), None)
+            if idx is None:
+                raise KeyError(f"{pair[side]}: no paragraph with hash {pair[side + '_hash']}")
+        texts.append(paragraphs[idx])
+    return texts[0], texts[1]
+
+
+def score_pairs(labelled: list[tuple[str, str, float, bool]], threshold: float = PARAGRAPH_THRESHOLD) -> dict:
+    """Precision and recall of "duplicate" on labelled pairs ``(a, b, similarity, same)``, by the
+    similarity alone and by the similarity plus ``facts_agree``."""
+    out = {}
+    for name, decide in (("similarity", lambda a, b, s: s >= threshold),
+                         ("similarity+facts", lambda a, b, s: s >= threshold and facts_agree(a, b))):
+        said = [(decide(a, b, sim), same) for a, b, sim, same in labelled]
+        true_pos = sum(d and same for d, same in said)
+        predicted = sum(d for d, _ in said)
+        actual = sum(same for _, same in said)
+        out[name] = {"predicted": predicted, "correct": true_pos, "labelled_same": actual,
+                     "precision": true_pos / predicted if predicted else 1.0,
+                     "recall": true_pos / actual if actual else 1.0}
+    return out
+
+
+def _calibrate_pool(argv: list[str]) -> int:
+    """``calibrate-pool POOL --sample OUT`` writes pairs (with their text) to read and label;
+    ``calibrate-pool POOL --labels FILE`` scores the labelled pairs."""
+    import json
+
+    pool, options = argv[0], dict(zip(argv[1::2], argv[2::2]))
+    try:
+        if "--sample" in options:
+            items = pool_paragraphs(pool)
+            pairs, population = sample_pool_pairs(items, per_band=int(options.get("--per-band", 40)),
+                                                  seed=int(options.get("--seed", 16)))
+            with open(options["--sample"], "w", encoding="utf-8") as out:
+                for pair in pairs:
+                    a, b = pair_texts(pair, items)
+                    out.write(json.dumps({**pair, "text_a": a, "text_b": b}, ensure_ascii=False) + "\n")
+            print(f"{len(pairs)} pairs from {len(items)} items written to {options['--sample']} "
+                  f"(pairs in the pool by similarity band: {population})")
+            return 0
+        if "--labels" in options:
+            with open(options["--labels"], encoding="utf-8") as handle:
+                pairs = [json.loads(line) for line in handle if line.strip()]
+            items = pool_paragraphs(pool, {p[side] for p in pairs for side in ("a", "b")})
+            labelled = [(*pair_texts(p, items), p["similarity"], p["label"] == "same") for p in pairs]
+            threshold = float(options.get("--threshold", PARAGRAPH_THRESHOLD))
+            print(f"{len(labelled)} labelled pairs, {sum(s for *_, s in labelled)} the same text; threshold {threshold}")
+            for name, row in score_pairs(labelled, threshold).items():
+                print(f"{name:>17}: precision {row['precision']:.3f} ({row['correct']}/{row['predicted']}), "
+                      f"recall {row['recall']:.3f} ({row['correct']}/{row['labelled_same']})")
+            return 0
+    except PoolMissing as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    print("usage: python -m pipeline.dedup calibrate-pool POOL (--sample OUT | --labels FILE [--threshold T])",
+          file=sys.stderr)
+    return 2
+
+
 def _main(argv: list[str]) -> int:
+    if len(argv) >= 2 and argv[0] == "calibrate-pool":
+        return _calibrate_pool(argv[1:])
     if len(argv) < 2 or argv[0] != "calibrate":
-        print("usage: python -m pipeline.dedup calibrate PATH... [--confusions FILE]", file=sys.stderr)
+        print("usage: python -m pipeline.dedup calibrate PATH... [--confusions FILE]\n"
+              "       python -m pipeline.dedup calibrate-pool POOL (--sample OUT | --labels FILE)", file=sys.stderr)
         return 2
     from .stages import prepare_all
 
