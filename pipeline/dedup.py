@@ -29,6 +29,7 @@ from pathlib import Path
 from datasketch import MinHash, MinHashLSH
 
 from .document import Document
+from .resources import resource
 
 SHINGLE_SIZE = 3
 NUM_PERM = 256  # estimation error ~0.03, well inside the gap the calibration shows
@@ -101,8 +102,8 @@ def exact_key(text: str) -> str:
 # the other has another figure, or a two-or-more-character stretch where the other has another,
 # or when each names a place the other does not (南通 / 南京 differ by one character).
 
-FACT_WORDS = Path(__file__).resolve().parent.parent / "models" / "lexicons" / "dedup_facts.txt"
-COUNTRIES = FACT_WORDS.with_name("dedup_countries.txt")
+FACT_WORDS = ("lexicons", "dedup_facts.txt")
+COUNTRIES = ("lexicons", "dedup_countries.txt")
 DIGITS = frozenset("0123456789")
 REPLACED_RUN = 2  # characters on each side that make a replacement another name or phrase...
 OCR_EDITS = 2  # ...unless the copy has this many single-character edits besides: then it is OCR damage
@@ -111,13 +112,13 @@ OCR_EDITS = 2  # ...unless the copy has this many single-character edits besides
 @lru_cache(maxsize=1)
 def _fact_words() -> dict[str, list[str]]:
     table: dict[str, list[str]] = {}
-    for line in FACT_WORDS.read_text(encoding="utf-8").splitlines():
+    for line in resource(*FACT_WORDS).read_text(encoding="utf-8").splitlines():
         if line.strip() and not line.startswith("#"):
             key, _, values = line.partition("\t")
             table[key.strip()] = values.split()
     for key in ("digits", "units", "counters"):
         if not table.get(key):
-            raise RuntimeError(f"{FACT_WORDS}: no '{key}' line")
+            raise RuntimeError(f"{resource(*FACT_WORDS)}: no '{key}' line")
     return table
 
 
@@ -152,7 +153,7 @@ def _place_names() -> tuple[dict[str, str], dict[str, tuple[int, ...]]]:
         names[entry.name] = token
         if entry.short and entry.level in ("province", "city") and len(entry.short) >= 2:
             names.setdefault(entry.short, token)
-    for line in COUNTRIES.read_text(encoding="utf-8").splitlines():
+    for line in resource(*COUNTRIES).read_text(encoding="utf-8").splitlines():
         if line.strip() and not line.startswith("#"):
             country, _, short = line.partition("\t")
             names.setdefault(country.strip(), country.strip())
