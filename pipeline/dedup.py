@@ -24,7 +24,6 @@ import re
 import sys
 from dataclasses import dataclass, field
 from functools import lru_cache
-from pathlib import Path
 
 from datasketch import MinHash, MinHashLSH
 
