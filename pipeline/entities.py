@@ -1591,7 +1591,7 @@ def combine_with_rules(crf: list[Span], base: list[Span]) -> list[Span]:
     return merge_spans(out)
 
 
-TRUSTED_RULE_SOURCES = {"suffix", "known", "list"}
+TRUSTED_RULE_SOURCES = set(os.environ.get("KB_TRUSTED", "suffix,known,list").split(","))
 
 
 def entity_crf_mode() -> str:
