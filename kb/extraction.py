@@ -83,3 +83,26 @@ def report_dict(report) -> dict[str, Any]:
             "metrics": score(report.metrics),
             "entity_types": {k: score(v) for k, v in sorted(report.entity_types.items())},
             "predicates": {k: score(v) for k, v in sorted(report.predicates.items())}}
+
+
+def evaluate_annotated(split: str, pool: Path | None = None, limit: int = 0) -> tuple[dict[str, Any], str]:
+    """Score the pipeline on one split of the project's annotated CCTV items (models/annotations).
+
+    Each item (title + text, from the pool in ../shared/data) is ingested as its own document into
+    a fresh database, as ``kb eval`` does with the seeds, and scored with the same matching.
+    Raises :class:`pipeline.annotations.PoolMissing` when the pool is not there.
+    """
+    from pipeline import annotations
+
+    gold = sorted(annotations.split_records(split).values(), key=lambda r: r["doc"])
+    if limit:
+        gold = gold[:limit]
+    texts = annotations.pool_texts([r["doc"] for r in gold], **({"pool": pool} if pool else {}))
+    with tempfile.TemporaryDirectory() as tmp:
+        for doc_id, text in texts.items():
+            (Path(tmp) / f"{doc_id}.txt").write_text(text, encoding="utf-8")
+        predicted = _predict_corpus(tmp)
+    for record in predicted:
+        record["doc"] = Path(record["doc"]).stem
+    report = evaluate(predicted, gold)
+    return report_dict(report), format_report(report)
