@@ -188,8 +188,10 @@ def _masked(text: str, lo: int, hi: int, ms: list[Mention]) -> str:
     return "".join(out)
 
 
-def _cues(fragment: str) -> set[str]:
-    return {k for k, rx in _cue_regexes().items() if rx.search(fragment)}
+@lru_cache(maxsize=4096)
+def _cues(fragment: str) -> frozenset[str]:
+    """The cue groups with a word in ``fragment`` (cached: a sentence is asked about once per pair)."""
+    return frozenset(k for k, rx in _cue_regexes().items() if rx.search(fragment))
 
 
 def accompany_roles(text: str, sent: tuple[int, int], m: Mention) -> list[str]:
@@ -273,6 +275,9 @@ def pair_features(text: str, sent: tuple[int, int], ms: list[Mention], i: int, j
         for where in accompany_roles(text, sent, m):
             f.append(f"accompany:{role}:{where}|{m.type}")
             f.append(f"accompany:{role}:{where}|{tpo}")
+    if any({"zai", "after"} & set(accompany_roles(text, sent, m))
+           for m in ms if m.start >= first.end and m.end <= second.start):
+        f.append(f"companion_between|{tpo}")  # 甲在乙陪同下来到丙: the pair skips over the one who accompanies
     if a.type == "REGION" and b.type == "REGION":
         la, lb = rules.admin_level(a.name), rules.admin_level(b.name)
         f.append("lvl:" + ("?" if la is None or lb is None else "<" if la < lb else ">" if la > lb else "="))
@@ -542,7 +547,8 @@ def train(data_dir: Path | None = None, out_dir: Path | None = None, C: float = 
     model.thresholds, dev_scores = choose_thresholds(model, Xd, yd, kd)
     from collections import Counter
 
-    model.info = {"trained_on": {"documents": len(train_rec), "pairs": len(y),
+    batches = sorted(p.name for p in annotations.RECORDS_DIR.glob("*.jsonl"))
+    model.info = {"trained_on": {"documents": len(train_rec), "pairs": len(y), "batch_files": batches,
                                  "positives": dict(sorted(Counter(l for l in y if l != NONE).items()))},
                   "dev": {"documents": len(dev_rec), "pairs": len(yd), "scores_gold_spans": dev_scores},
                   "hyperparameters": {"C": C, "class_weight": class_weight, "min_count": 2, "max_gap": MAX_GAP,
@@ -581,7 +587,9 @@ Written by `python -m pipeline.relation_model train` (do not edit above the mark
   (classes: NONE and the predicates), applied in plain Python from `model.json`
   (`pipeline/relation_model.py`); combined with the rules per `combine.tsv` in `pipeline/extract.py`.
 - **Data**: the project's annotated CCTV items (`models/annotations/cctv`, split in `selection.tsv`):
-  {info['trained_on']['documents']} train documents, {info['trained_on']['pairs']} candidate pairs; positives: {positives}.
+  {info['trained_on']['documents']} train documents ({len(info['trained_on']['batch_files'])} batch files,
+  {info['trained_on']['batch_files'][0]} to {info['trained_on']['batch_files'][-1]}), {info['trained_on']['pairs']} candidate pairs;
+  positives: {positives}.
   Mentions are the gold names and aliases matched in the text (`pipeline.annotations.entity_spans`);
   a pair is positive when the record has the relation and the pair's sentence is its evidence.
   The test split is never read.
