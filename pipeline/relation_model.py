@@ -360,30 +360,32 @@ def predict_relations(text: str, spans: Iterable, paragraph_idx: int = -1, doc_d
 
 
 @lru_cache(maxsize=1)
-def combine_policy() -> dict[str, str]:
-    """Predicate → ``rules``, ``model`` or ``union`` (``models/relations/combine.tsv``; chosen on dev)."""
+def combine_policy() -> dict[str, tuple[str, float]]:
+    """Predicate → (``rules``, ``model`` or ``union``; the least confidence of the classifier's
+    relations in the pipeline, 0 when not given) from ``models/relations/combine.tsv`` (chosen on dev)."""
     policy = {}
     with open(resource("relations", "combine.tsv"), encoding="utf-8") as handle:
         for line in handle:
-            if line.startswith("#") or "\t" not in line:
+            cols = line.split("#")[0].split()
+            if not cols:
                 continue
-            predicate, source = line.split("#")[0].strip().split("\t")
-            if source not in ("rules", "model", "union"):
-                raise ValueError(f"combine.tsv: {predicate} has an unknown source {source!r}")
-            policy[predicate] = source
+            if len(cols) not in (2, 3) or cols[1] not in ("rules", "model", "union"):
+                raise ValueError(f"combine.tsv: cannot read {line.strip()!r} (predicate, rules|model|union, [least confidence])")
+            policy[cols[0]] = (cols[1], float(cols[2]) if len(cols) == 3 else 0.0)
     return policy
 
 
-def combine(by_rules: list[Relation], by_model: list[Relation], policy: dict[str, str] | None = None
+def combine(by_rules: list[Relation], by_model: list[Relation], policy: dict[str, tuple[str, float]] | None = None
             ) -> list[Relation]:
     """The relations of one paragraph from both extractors, per predicate as ``policy`` says
     (default: ``combine.tsv``; a predicate not listed takes the union). A relation both give is kept
-    once, the rules' copy first (its evidence and attributes), with the higher confidence."""
+    once, the rules' copy (its evidence and attributes), with the higher confidence."""
     policy = combine_policy() if policy is None else policy
     out: dict[tuple, Relation] = {}
     for source, rels in (("rules", by_rules), ("model", by_model)):
         for r in rels:
-            if policy.get(r.predicate, "union") not in (source, "union"):
+            use, least = policy.get(r.predicate, ("union", 0.0))
+            if use not in (source, "union") or (source == "model" and r.confidence < least):
                 continue
             key = (frozenset((r.subject, r.object)), r.predicate) if r.predicate in SYMMETRIC \
                 else (r.subject, r.predicate, r.object)

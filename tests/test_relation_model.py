@@ -144,15 +144,19 @@ def test_combine_follows_the_policy_and_keeps_one_copy():
     post = Relation("张三", "HOLDS_POSITION", "甲公司", "ev", confidence=0.8)
     both = rm.combine([rule], [learned, post], {})
     assert len(both) == 2 and both[0] is rule and rule.confidence == 0.9
-    only_rules = rm.combine([rule], [learned, post], {"COOPERATES_WITH": "rules", "HOLDS_POSITION": "rules"})
+    only_rules = rm.combine([rule], [learned, post], {"COOPERATES_WITH": ("rules", 0.0),
+                                                      "HOLDS_POSITION": ("rules", 0.0)})
     assert only_rules == [rule]
-    only_model = rm.combine([rule], [learned, post], {"COOPERATES_WITH": "model"})
+    only_model = rm.combine([rule], [learned, post], {"COOPERATES_WITH": ("model", 0.0)})
     assert learned in only_model and rule not in only_model
+    confident = rm.combine([], [learned, post], {"HOLDS_POSITION": ("union", 0.85)})
+    assert confident == [learned]
 
 
 def test_the_shipped_policy_reads():
     policy = rm.combine_policy()
-    assert set(policy.values()) <= {"rules", "model", "union"}
+    assert {use for use, _ in policy.values()} <= {"rules", "model", "union"}
+    assert all(0.0 <= least <= 1.0 for _, least in policy.values())
     assert "COOPERATES_WITH" in policy
 
 
