@@ -13,7 +13,7 @@ DATA        = $(SHARED)/data
 # CPU wheel locally). Elsewhere on Linux: make setup TORCH_INDEX=https://download.pytorch.org/whl/cpu
 TORCH_INDEX ?=
 
-.PHONY: setup run test eval train calibrate bench bench-ner bench-ingest bench-ocr serve map system-deps clean-db clean
+.PHONY: setup run test eval train train-relations calibrate bench bench-ner bench-ingest bench-ocr serve map system-deps clean-db clean
 
 setup: $(VENV)/.installed
 
@@ -41,10 +41,14 @@ eval: setup
 		$(BIN)/kb eval $(GOLD_COPY) --corpus corpus/ --layers --compare $(DATA); \
 	fi
 
-# Reproduce models/ner (the HanLP BiLSTM-CRF) from the public corpora in $(DATA).
-train: setup
+# Reproduce models/ner (the HanLP BiLSTM-CRF) from the public corpora in $(DATA), and models/relations.
+train: setup train-relations
 	$(BIN)/python -m pip install --quiet -e '.[train]'
 	$(BIN)/python -m pipeline.ner_train --data $(DATA) --out models/ner
+
+# The relation classifier from the annotated CCTV items (texts from $(DATA)/cctv_pool): a few minutes.
+train-relations: setup
+	$(BIN)/python -m pipeline.relation_model train --data $(DATA) --out models/relations
 
 calibrate: setup
 	@if [ -f $(CONFUSIONS) ]; then \
