@@ -14,7 +14,7 @@ POOL        = $(DATA)/cctv_pool/pool.jsonl.gz
 # CPU wheel locally). Elsewhere on Linux: make setup TORCH_INDEX=https://download.pytorch.org/whl/cpu
 TORCH_INDEX ?=
 
-.PHONY: setup run test eval train train-crf calibrate bench bench-ner bench-ingest bench-ocr serve map system-deps clean-db clean
+.PHONY: setup run test eval train train-crf train-relations calibrate bench bench-ner bench-ingest bench-ocr serve map system-deps clean-db clean
 
 setup: $(VENV)/.installed
 
@@ -50,15 +50,21 @@ eval: setup
 
 # Reproduce the models: models/ner (the HanLP BiLSTM-CRF, from the public corpora in $(DATA)), then
 # models/entity_crf (the learned CRF over all nine types, from the annotated CCTV items in
-# models/annotations; it reads the HanLP model's output as features, so it comes second).
+# models/annotations; it reads the HanLP model's output as features, so it comes second), then
+# models/relations (the relation classifier, from the same annotations).
 # One torch thread: on a busy machine torch's thread pool spins (10x slower measured).
 train: setup
 	$(BIN)/python -m pip install --quiet -e '.[train]'
 	OMP_NUM_THREADS=1 $(BIN)/python -m pipeline.ner_train --data $(DATA) --out models/ner
-	$(MAKE) train-crf
+	$(MAKE) train-crf train-relations
 
 train-crf: setup
 	OMP_NUM_THREADS=1 $(BIN)/python -m pipeline.entity_crf train
+
+# The relation classifier from the annotated CCTV items (texts from $(DATA)/cctv_pool): a few minutes.
+train-relations: setup
+	$(BIN)/python -m pip install --quiet -e '.[train]'
+	$(BIN)/python -m pipeline.relation_model train --data $(DATA) --out models/relations
 
 calibrate: setup
 	@if [ -f $(CONFUSIONS) ]; then \

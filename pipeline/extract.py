@@ -1,7 +1,8 @@
 """Stage 5, extract: entities, resolution, relations and metrics for one cleaned, deduplicated Document.
 
     recognize (all paragraphs, two passes) → resolve (canonical names, relative names) →
-    relations (per paragraph, with earlier mentions as context) → metrics (per paragraph)
+    relations (per paragraph, with earlier mentions as context: the rules and the learned
+    classifier, combined per predicate as ``models/relations/combine.tsv`` says) → metrics (per paragraph)
 
 Duplicate paragraphs are skipped: what they say is already counted where it was first printed.
 Credit, photo-credit and sponsor lines set aside by the clean stage are searched for names too
@@ -12,6 +13,7 @@ from __future__ import annotations
 from .document import Document, Span
 from .entities import KnownEntities, recognize_document
 from .metrics import drop_heading_repeats, extract_metrics
+from .relation_model import combine, predict_relations
 from .relations import extract_relations
 from .resolve import resolve
 
@@ -32,7 +34,9 @@ def extract(doc: Document, known: KnownEntities | None = None) -> Document:
         for span in spans:
             span.paragraph_idx = para.idx
         doc.entities.extend(spans)
-        doc.relations.extend(extract_relations(para.text, spans, para.idx, doc.date, prev_sentence_spans=earlier))
+        by_rules = extract_relations(para.text, spans, para.idx, doc.date, prev_sentence_spans=earlier)
+        by_model = predict_relations(para.text, spans, para.idx, doc.date)
+        doc.relations.extend(combine(by_rules, by_model))
         doc.metrics.extend(extract_metrics(para.text, spans, para.idx, doc.date))
         earlier = earlier + spans
     doc.metrics = drop_heading_repeats(doc.metrics, doc.paragraphs)  # a headline figure the body repeats

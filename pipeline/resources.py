@@ -1,4 +1,4 @@
-"""Where the runtime's data files are: word lists, patterns and the entity model.
+"""Where the runtime's data files are: word lists, patterns, the entity model and the relation model.
 
 They live in the repository's ``models/`` folder and ship in the wheel as package data
 (``pipeline/models/``, see pyproject.toml). :func:`resource` finds a file in either place and raises
@@ -20,8 +20,9 @@ class ResourceMissing(FileNotFoundError):
 
 # Every data file the runtime reads; :func:`check` looks for all of them at start.
 RUNTIME_FILES = (("lexicons", "ent_regions.txt"), ("lexicons", "ent_jieba_user.txt"), ("lexicons", "ent_surnames.txt"),
-                 ("lexicons", "met_units.txt"), ("lexicons", "rel_admin_levels.txt"), ("ner", "config.json"),
-                 ("ner", "vocabs.json"), ("ner", "model.pt"), ("entity_crf", "model.crfsuite"))
+                 ("lexicons", "met_units.txt"), ("lexicons", "rel_admin_levels.txt"), ("lexicons", "rel_cues.txt"),
+                 ("ner", "config.json"), ("ner", "vocabs.json"), ("ner", "model.pt"),
+                 ("entity_crf", "model.crfsuite"), ("relations", "model.json"), ("relations", "combine.tsv"))
 
 
 def models_dir() -> Path:

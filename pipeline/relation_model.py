@@ -1,0 +1,651 @@
+"""A learned relation classifier over candidate entity pairs of a sentence.
+
+Every ordered pair of entity mentions in one sentence (split at 。！？ and line ends, as the
+annotations' evidence is) is a candidate. A pair is described by sparse, readable features: the two
+types and their order, the distance, the characters between (bigrams, with other mentions replaced
+by their type), trigger words of each predicate (the rules' vocabularies in :mod:`pipeline.relations`,
+plus the cue lists in ``models/lexicons/rel_cues.txt``), a 陪同 role around the subject, negation,
+list structure (A、B和C), a title between a person and an organisation, administrative levels.
+A multinomial logistic regression (scikit-learn, at training time only) gives a probability for
+``NONE`` and for each predicate; a pair becomes a relation when a predicate's probability passes
+that predicate's threshold, chosen on the dev split. The probability is the relation's confidence.
+
+The model ships as ``models/relations/model.json`` (feature weights, classes, thresholds, allowed
+type pairs) and is applied here in plain Python, so the runtime does not need scikit-learn.
+
+    python -m pipeline.relation_model train [--data ../shared/data] [--out models/relations]
+"""
+from __future__ import annotations
+
+import json
+import math
+import os
+import re
+import sys
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Iterable
+
+from . import relations as rules
+from .document import Relation, Span
+from .resources import resource
+
+NONE = "NONE"
+#: Predicates whose subject and object may be swapped (kb.evaluate scores them that way too).
+SYMMETRIC = frozenset({"COOPERATES_WITH"})
+PREDICATES = ("COOPERATES_WITH", "SUPPLIES", "MEMBER_OF", "LEADS", "ESTABLISHED", "SUBORDINATE_TO", "LOCATED_IN",
+              "HOLDS_POSITION", "VISITED", "SUPPORTS")
+SENTENCE_END = "。！？!?"
+CLOSING = "”\"’）)」』"
+#: Candidate pairs farther apart than this (characters between) are not considered.
+MAX_GAP = 150
+#: Trigger vocabularies by feature name: the rules' lists (reused, not copied).
+RULE_TRIGGERS = {
+    "COOP": rules.COOPERATION_TRIGGERS, "BUY": rules.SUPPLY_BUY, "SELL": rules.SUPPLY_SELL, "GOODS": rules.GOODS,
+    "SUPPORT": rules.SUPPORT_TRIGGERS + rules.SUPPORT_NOUNS, "ESTABLISH": rules.ESTABLISH_TRIGGERS,
+    "LEAD": rules.LEAD_ROLES, "VISIT": rules.VISIT_VERBS, "MOVE": rules.VISIT_MOVES,
+}
+TITLE_SEARCH = re.compile(rules.TITLE_RE)
+LIST_GAP = re.compile(r"^(?:、|和|及|以及|与|同|或|，|,)$")
+#: The pair are members of one list (A、B和C): only separators and other mentions between.
+IN_LIST = re.compile(r"(?:、|和|及|以及|与|同|或|等|\[[A-Z]\])+")
+
+
+# ---------------------------------------------------------------------------------------------
+# Data: cue words, the model
+# ---------------------------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=1)
+def cue_words() -> dict[str, tuple[str, ...]]:
+    """Trigger groups: the rules' vocabularies plus ``rel_cues.txt`` (NEG, ACCOMPANY, MEMBER, …)."""
+    groups: dict[str, list[str]] = {k: list(v) for k, v in RULE_TRIGGERS.items()}
+    with open(resource("lexicons", "rel_cues.txt"), encoding="utf-8") as handle:
+        for line in handle:
+            if line.startswith("#") or "\t" not in line:
+                continue
+            group, word = line.rstrip("\n").split("\t")
+            groups.setdefault(group, []).append(word)
+    return {k: tuple(sorted(set(v), key=len, reverse=True)) for k, v in groups.items()}
+
+
+@lru_cache(maxsize=1)
+def _cue_regexes() -> dict[str, re.Pattern]:
+    return {k: re.compile("|".join(map(re.escape, words))) for k, words in cue_words().items()}
+
+
+@dataclass
+class Model:
+    """Weights of a multinomial logistic regression over named binary features."""
+
+    classes: list[str]
+    weights: dict[str, list[float]]  # feature → one weight per class
+    bias: list[float]
+    thresholds: dict[str, float]  # predicate → minimal probability
+    allowed: dict[str, list[list[str]]]  # predicate → [subject type, object type] seen in training
+    info: dict
+
+    def probabilities(self, features: Iterable[str]) -> list[float]:
+        """Softmax over the classes for one candidate's features."""
+        scores = list(self.bias)
+        for f in features:
+            w = self.weights.get(f)
+            if w is not None:
+                for k, x in enumerate(w):
+                    scores[k] += x
+        top = max(scores)
+        exps = [math.exp(s - top) for s in scores]
+        total = sum(exps)
+        return [e / total for e in exps]
+
+    def to_json(self) -> dict:
+        return {"classes": self.classes, "bias": self.bias, "thresholds": self.thresholds,
+                "allowed": self.allowed, "info": self.info, "weights": self.weights}
+
+    @classmethod
+    def from_json(cls, data: dict) -> "Model":
+        return cls(classes=data["classes"], weights=data["weights"], bias=data["bias"],
+                   thresholds=data["thresholds"], allowed=data["allowed"], info=data.get("info", {}))
+
+    def save(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(self.to_json(), ensure_ascii=False, separators=(",", ":"), sort_keys=True),
+                        encoding="utf-8")
+
+    @classmethod
+    def load(cls, path: Path) -> "Model":
+        return cls.from_json(json.loads(Path(path).read_text(encoding="utf-8")))
+
+
+@lru_cache(maxsize=1)
+def shipped_model() -> Model:
+    """The committed model (``models/relations/model.json``); a missing file is an error."""
+    return Model.load(resource("relations", "model.json"))
+
+
+# ---------------------------------------------------------------------------------------------
+# Sentences, mentions, candidate pairs, features
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Mention:
+    start: int
+    end: int
+    type: str
+    name: str
+
+
+def sentences(text: str) -> list[tuple[int, int]]:
+    """``(start, end)`` of each sentence: up to 。！？ (with a closing quote) or a line end."""
+    out, start, i = [], 0, 0
+    while i < len(text):
+        if text[i] in SENTENCE_END or text[i] == "\n":
+            j = i + 1
+            while j < len(text) and text[j] in CLOSING:
+                j += 1
+            if text[start:j].strip():
+                out.append((start, j))
+            start = i = j
+            continue
+        i += 1
+    if text[start:].strip():
+        out.append((start, len(text)))
+    return out
+
+
+def mentions_of(spans: Iterable) -> list[Mention]:
+    """Mentions from spans (``Span`` objects or ``(start, end, type, name)``), nested ones dropped."""
+    items = []
+    for s in spans:
+        if isinstance(s, Span):
+            items.append(Mention(s.start, s.end, s.type, s.name or s.text))
+        else:
+            items.append(Mention(*s))
+    items.sort(key=lambda m: (m.start, -m.end))
+    kept: list[Mention] = []
+    for m in items:
+        if kept and m.start < kept[-1].end:
+            continue
+        kept.append(m)
+    return kept
+
+
+def _bucket(n: int, edges=(0, 1, 2, 4, 8, 16, 32, 64)) -> str:
+    for e in edges:
+        if n <= e:
+            return str(e)
+    return "more"
+
+
+def _masked(text: str, lo: int, hi: int, ms: list[Mention]) -> str:
+    """``text[lo:hi]`` with each mention inside replaced by a one-character type mark."""
+    out, pos = [], lo
+    for m in ms:
+        if m.start >= lo and m.end <= hi:
+            out.append(text[pos:m.start])
+            out.append("[" + m.type[0] + "]")
+            pos = m.end
+    out.append(text[pos:hi])
+    return "".join(out)
+
+
+@lru_cache(maxsize=4096)
+def _cues(fragment: str) -> frozenset[str]:
+    """The cue groups with a word in ``fragment`` (cached: a sentence is asked about once per pair)."""
+    return frozenset(k for k, rx in _cue_regexes().items() if rx.search(fragment))
+
+
+def accompany_roles(text: str, sent: tuple[int, int], m: Mention) -> list[str]:
+    """Where a 陪同-like word stands around ``m`` in its clause: ``after`` (X陪同), ``zai`` (在X陪同下)
+    or ``before`` (陪同X). The model learns what each means: people who accompany visit nothing."""
+    rx = _cue_regexes().get("ACCOMPANY")
+    if rx is None:
+        return []
+    lo = sent[0]
+    for k in range(m.start - 1, sent[0] - 1, -1):
+        if text[k] in "，,：:；;":
+            lo = k + 1
+            break
+    hi = sent[1]
+    for k in range(m.end, sent[1]):
+        if text[k] in "，,：:；;。":
+            hi = k
+            break
+    before, after = text[lo:m.start], text[m.end:hi]
+    roles = []
+    hit = rx.search(after)
+    if hit:
+        if "在" in before and "在" not in after[:hit.start()]:
+            roles.append("zai")
+        elif "在" not in after[:hit.start()]:
+            roles.append("after")
+    if rx.search(before):
+        roles.append("before")
+    return roles
+
+
+def pair_features(text: str, sent: tuple[int, int], ms: list[Mention], i: int, j: int) -> list[str]:
+    """Features of the candidate (subject ``ms[i]``, object ``ms[j]``) of one sentence."""
+    a, b = ms[i], ms[j]
+    first, second = (a, b) if a.start < b.start else (b, a)
+    order = "sf" if a.start < b.start else "of"  # subject first / object first
+    types = f"{a.type}>{b.type}"
+    tpo = f"{types}|{order}"
+    between = text[first.end:second.start]
+    masked_between = _masked(text, first.end, second.start, ms)
+    n_between = sum(1 for m in ms if m.start >= first.end and m.end <= second.start)
+    f = [f"t:{types}", f"to:{tpo}", f"ts:{a.type}", f"tob:{b.type}", f"o:{order}",
+         f"d:{_bucket(len(between))}", f"d|{tpo}:{_bucket(len(between))}", f"nb:{_bucket(n_between)}",
+         f"nb|{tpo}:{_bucket(n_between)}"]
+    if len(masked_between) <= 6:
+        f.append(f"gap|{tpo}:{masked_between}")
+    padded = "<" + masked_between + ">"
+    for k in range(len(padded) - 1):
+        f.append(f"bg:{padded[k:k + 2]}")
+        f.append(f"bg|{order}:{padded[k:k + 2]}")
+    left = _masked(text, max(sent[0], first.start - 4), first.start, ms)
+    right = _masked(text, second.end, min(sent[1], second.end + 4), ms)
+    f += [f"l1:{left[-1:]}", f"l2:{left[-2:]}", f"r1:{right[:1]}", f"r2:{right[:2]}",
+          f"l2|{tpo}:{left[-2:]}", f"r2|{tpo}:{right[:2]}"]
+    clause_sep = sum(between.count(c) for c in "，,：:；;")
+    f.append(f"cs:{_bucket(clause_sep, (0, 1, 2, 3))}")
+    f.append(f"cs|{tpo}:{_bucket(clause_sep, (0, 1, 2, 3))}")
+    before = text[sent[0]:first.start]
+    after = text[second.end:sent[1]]
+    for zone, frag in (("btw", between), ("pre", before), ("post", after)):
+        for cue in _cues(frag):
+            f.append(f"cue:{zone}:{cue}")
+            f.append(f"cue|{types}:{zone}:{cue}")
+    tm = rules.TITLE_GAP.match(between)
+    if tm:
+        f.append(f"titlegap|{tpo}")
+    elif TITLE_SEARCH.search(between):
+        f.append(f"titlein|{tpo}")
+    if TITLE_SEARCH.match(text, second.end):
+        f.append(f"titleafter|{tpo}")
+    if LIST_GAP.match(between):
+        f.append(f"listgap|{types}:{between}")
+    in_list = bool(between) and bool(IN_LIST.fullmatch(masked_between))
+    sentence_cues = _cues(text[sent[0]:sent[1]])
+    structure = "list" if in_list else "adjacent" if not between else "clause" if clause_sep == 0 else "far"
+    for cue in sentence_cues:  # what the sentence is about × how the pair stands in it
+        f.append(f"cue&{structure}|{order}:{cue}")
+    if between == "":
+        f.append(f"adjacent|{tpo}")
+    for role, m in (("s", a), ("o", b)):
+        for where in accompany_roles(text, sent, m):
+            f.append(f"accompany:{role}:{where}|{m.type}")
+            f.append(f"accompany:{role}:{where}|{tpo}")
+    if any({"zai", "after"} & set(accompany_roles(text, sent, m))
+           for m in ms if m.start >= first.end and m.end <= second.start):
+        f.append(f"companion_between|{tpo}")  # 甲在乙陪同下来到丙: the pair skips over the one who accompanies
+    if a.type == "REGION" and b.type == "REGION":
+        la, lb = rules.admin_level(a.name), rules.admin_level(b.name)
+        f.append("lvl:" + ("?" if la is None or lb is None else "<" if la < lb else ">" if la > lb else "="))
+    pos = [k for k, m in enumerate(ms) if sent[0] <= m.start < sent[1]]
+    if pos and i == pos[0]:
+        f.append(f"sfirst|{a.type}")
+    return f
+
+
+def candidates(text: str, mentions: list[Mention]) -> Iterable[tuple[tuple[int, int], int, int]]:
+    """``(sentence, i, j)`` for every ordered pair of distinct-named mentions of one sentence."""
+    for sent in sentences(text):
+        idx = [k for k, m in enumerate(mentions) if sent[0] <= m.start and m.end <= sent[1]]
+        for i in idx:
+            for j in idx:
+                if i == j or mentions[i].name == mentions[j].name:
+                    continue
+                lo, hi = sorted((i, j))
+                if mentions[hi].start - mentions[lo].end > MAX_GAP:
+                    continue
+                yield sent, i, j
+
+
+# ---------------------------------------------------------------------------------------------
+# Prediction
+# ---------------------------------------------------------------------------------------------
+
+
+def _title(text: str, sent: tuple[int, int], person: Mention, org: Mention) -> str:
+    """The title of a HOLDS_POSITION: right after the organisation (X公司党委书记张三, 张三任X书记)."""
+    tm = TITLE_SEARCH.match(text, org.end)
+    if tm:
+        return tm.group(0)
+    lo, hi = sorted((person.end, org.start)) if person.start < org.start else sorted((org.end, person.start))
+    found = TITLE_SEARCH.findall(text, lo, hi)
+    return found[-1] if found else ""
+
+
+def _date(text: str, sent: tuple[int, int], doc_date: str | None) -> str:
+    dm = rules.DATE_RE.search(text, sent[0], sent[1])
+    return rules._date_attr(dm.groups(), doc_date) if dm else ""
+
+
+def predict_relations(text: str, spans: Iterable, paragraph_idx: int = -1, doc_date: str | None = None,
+                      model: Model | None = None, thresholds: dict[str, float] | None = None) -> list[Relation]:
+    """Relations the classifier finds in one paragraph (``spans``: its entity mentions).
+
+    ``thresholds`` overrides the model's per-predicate thresholds (for tuning). Each relation has
+    the sentence as evidence, the predicate's probability as confidence, ``title`` for
+    HOLDS_POSITION and ``date`` for VISITED when the sentence gives them.
+    """
+    model = model or shipped_model()
+    limits = model.thresholds if thresholds is None else thresholds
+    ms = mentions_of(spans)
+    best: dict[tuple, Relation] = {}
+    for sent, i, j in candidates(text, ms):
+        a, b = ms[i], ms[j]
+        probs = model.probabilities(pair_features(text, sent, ms, i, j))
+        for k, cls in enumerate(model.classes):
+            if cls == NONE or probs[k] < limits.get(cls, 1.1):
+                continue
+            if [a.type, b.type] not in model.allowed.get(cls, []):
+                continue
+            if cls == "VISITED" and {"zai", "after"} & set(accompany_roles(text, sent, a)):
+                continue  # the guide: people who accompany (陪同) visit nothing
+            attrs = {}
+            if cls == "HOLDS_POSITION":
+                title = _title(text, sent, a, b)
+                attrs = {"title": title} if title else {}
+            elif cls == "VISITED":
+                date = _date(text, sent, doc_date)
+                attrs = {"date": date} if date else {}
+            rel = Relation(subject=a.name, predicate=cls, object=b.name, evidence=text[sent[0]:sent[1]].strip(),
+                           confidence=round(probs[k], 4), paragraph_idx=paragraph_idx, subject_type=a.type,
+                           object_type=b.type, attrs=attrs)
+            key = (frozenset((a.name, b.name)), cls) if cls in SYMMETRIC else (a.name, cls, b.name)
+            if key not in best or rel.confidence > best[key].confidence:
+                best[key] = rel
+    return list(best.values())
+
+
+@lru_cache(maxsize=1)
+def combine_policy() -> dict[str, tuple[str, float]]:
+    """Predicate → (``rules``, ``model`` or ``union``; the least confidence of the classifier's
+    relations in the pipeline, 0 when not given) from ``models/relations/combine.tsv`` (chosen on dev)."""
+    policy = {}
+    with open(resource("relations", "combine.tsv"), encoding="utf-8") as handle:
+        for line in handle:
+            cols = line.split("#")[0].split()
+            if not cols:
+                continue
+            if len(cols) not in (2, 3) or cols[1] not in ("rules", "model", "union"):
+                raise ValueError(f"combine.tsv: cannot read {line.strip()!r} (predicate, rules|model|union, [least confidence])")
+            policy[cols[0]] = (cols[1], float(cols[2]) if len(cols) == 3 else 0.0)
+    return policy
+
+
+def combine(by_rules: list[Relation], by_model: list[Relation], policy: dict[str, tuple[str, float]] | None = None
+            ) -> list[Relation]:
+    """The relations of one paragraph from both extractors, per predicate as ``policy`` says
+    (default: ``combine.tsv``; a predicate not listed takes the union). A relation both give is kept
+    once, the rules' copy (its evidence and attributes), with the higher confidence."""
+    if policy is None:
+        # KB_RELATIONS=rules|model: one extractor alone, for side-by-side scores (make eval).
+        alone = os.environ.get("KB_RELATIONS", "").strip().lower()
+        policy = {p: (alone, 0.0) for p in PREDICATES} if alone in ("rules", "model") else combine_policy()
+    out: dict[tuple, Relation] = {}
+    for source, rels in (("rules", by_rules), ("model", by_model)):
+        for r in rels:
+            use, least = policy.get(r.predicate, ("union", 0.0))
+            if use not in (source, "union") or (source == "model" and r.confidence < least):
+                continue
+            key = (frozenset((r.subject, r.object)), r.predicate) if r.predicate in SYMMETRIC \
+                else (r.subject, r.predicate, r.object)
+            if key in out:
+                out[key].confidence = max(out[key].confidence, r.confidence)
+            else:
+                out[key] = r
+    return list(out.values())
+
+
+# ---------------------------------------------------------------------------------------------
+# Training data and training
+# ---------------------------------------------------------------------------------------------
+
+
+def labelled_pairs(text: str, record: dict) -> Iterable[tuple[list[str], str, tuple[str, str, str, str]]]:
+    """``(features, label, (subject, object, subject type, object type))`` for every candidate pair
+    of an annotated document.
+
+    A pair is labelled with predicate p when the record has (subject, p, object) and the pair's
+    sentence lies inside that relation's evidence (or holds it); COOPERATES_WITH both ways.
+    Everything else is ``NONE``.
+    """
+    from .annotations import entity_spans
+
+    ms = mentions_of(entity_spans(text, record.get("entities", [])))
+    gold: dict[tuple[str, str], list[tuple[str, list[tuple[int, int]]]]] = {}
+    for r in record.get("relations", []):
+        ev = (r.get("evidence") or "").strip()
+        places, at = [], text.find(ev) if ev else -1
+        while at != -1:
+            places.append((at, at + len(ev)))
+            at = text.find(ev, at + 1)
+        gold.setdefault((r["s"], r["o"]), []).append((r["p"], places))
+        if r["p"] in SYMMETRIC:
+            gold.setdefault((r["o"], r["s"]), []).append((r["p"], places))
+    for sent, i, j in candidates(text, ms):
+        a, b = ms[i], ms[j]
+        label = NONE
+        for p, places in gold.get((a.name, b.name), []):
+            if any((lo <= sent[0] and sent[1] <= hi + 1) or (sent[0] <= lo and hi <= sent[1]) for lo, hi in places):
+                label = p
+                break
+        yield pair_features(text, sent, ms, i, j), label, (a.name, b.name, a.type, b.type)
+
+
+def build_dataset(records: dict[str, dict], texts: dict[str, str]):
+    """Features, labels and pair keys of every candidate pair of the records' documents."""
+    X, y, keys = [], [], []
+    for doc_id in sorted(records):
+        if doc_id not in texts:
+            continue
+        for feats, label, key in labelled_pairs(texts[doc_id], records[doc_id]):
+            X.append(feats)
+            y.append(label)
+            keys.append((doc_id, *key))
+    return X, y, keys
+
+
+def fit(X: list[list[str]], y: list[str], C: float = 1.0, min_count: int = 2, class_weight=None,
+        seed: int = 13, prune: float = 0.02) -> Model:
+    """Fit the logistic regression (scikit-learn) and return it as a :class:`Model`.
+
+    Features seen in fewer than ``min_count`` pairs are dropped before fitting; features whose
+    weights are all below ``prune`` in size are dropped after (a smaller file, the same decisions).
+    """
+    from collections import Counter
+
+    from sklearn.feature_extraction import DictVectorizer
+    from sklearn.linear_model import LogisticRegression
+
+    counts = Counter(f for feats in X for f in set(feats))
+    rows = [{f: 1 for f in feats if counts[f] >= min_count} for feats in X]
+    vec = DictVectorizer()
+    matrix = vec.fit_transform(rows)
+    clf = LogisticRegression(C=C, max_iter=2000, class_weight=class_weight, random_state=seed)
+    clf.fit(matrix, y)
+    classes = [str(c) for c in clf.classes_]
+    coef = clf.coef_
+    bias = [float(b) for b in clf.intercept_]
+    if len(classes) == 2:  # binary: sklearn keeps one row; expand to a softmax over two classes
+        coef = [[-x / 2 for x in coef[0]], [x / 2 for x in coef[0]]]
+        bias = [-bias[0] / 2, bias[0] / 2]
+        weights_by_class = coef
+    else:
+        weights_by_class = coef.tolist()
+    names = vec.get_feature_names_out()
+    weights = {}
+    for col, name in enumerate(names):
+        w = [round(float(weights_by_class[k][col]), 4) for k in range(len(classes))]
+        if any(abs(x) >= prune for x in w):
+            weights[str(name)] = w
+    return Model(classes=classes, weights=weights, bias=[round(b, 4) for b in bias],
+                 thresholds={c: 0.5 for c in classes if c != NONE}, allowed={}, info={})
+
+
+def allowed_types(y: list[str], keys: list[tuple], min_count: int = 1) -> dict[str, list[list[str]]]:
+    """Predicate → the (subject type, object type) pairs its training examples have."""
+    from collections import Counter
+
+    seen = Counter((label, key[3], key[4]) for label, key in zip(y, keys) if label != NONE)
+    out: dict[str, list[list[str]]] = {}
+    for (label, ts, to), n in sorted(seen.items()):
+        if n >= min_count:
+            out.setdefault(label, []).append([ts, to])
+    return out
+
+
+def choose_thresholds(model: Model, X: list[list[str]], y: list[str], keys: list[tuple],
+                      grid=(0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6, 0.7, 0.8), min_gold: int = 3
+                      ) -> tuple[dict[str, float], dict[str, dict]]:
+    """Per predicate, the threshold with the best F1 on (deduplicated) pairs of held-out data.
+
+    A predicate with fewer than ``min_gold`` held-out relations keeps 0.5. Returns the thresholds
+    and the scores at them.
+    """
+    probs = [model.probabilities(f) for f in X]
+    thresholds, scores = {}, {}
+    for k, cls in enumerate(model.classes):
+        if cls == NONE:
+            continue
+        gold = {_key(cls, key) for label, key in zip(y, keys) if label == cls}
+        best = (-1.0, 0.5, {})
+        for t in grid:
+            pred = {_key(cls, key) for p, key in zip(probs, keys)
+                    if p[k] >= t and [key[3], key[4]] in model.allowed.get(cls, [])}
+            tp = len(pred & gold)
+            prec = tp / len(pred) if pred else 0.0
+            rec = tp / len(gold) if gold else 0.0
+            f1 = 2 * prec * rec / (prec + rec) if prec + rec else 0.0
+            if f1 > best[0]:
+                best = (f1, t, {"gold": len(gold), "predicted": len(pred), "correct": tp,
+                                "precision": round(prec, 3), "recall": round(rec, 3), "f1": round(f1, 3)})
+        thresholds[cls] = best[1] if len(gold) >= min_gold else 0.5
+        scores[cls] = best[2] if len(gold) >= min_gold else {"gold": len(gold)}
+    return thresholds, scores
+
+
+def _key(cls: str, key: tuple) -> tuple:
+    doc, s, o = key[0], key[1], key[2]
+    return (doc, frozenset((s, o))) if cls in SYMMETRIC else (doc, s, o)
+
+
+def train(data_dir: Path | None = None, out_dir: Path | None = None, C: float = 1.0,
+          class_weight: str | None = None) -> Model:
+    """Train on the annotated ``train`` split, choose thresholds on ``dev``, write the model and its card."""
+    import time
+
+    from . import annotations
+
+    started = time.time()
+    pool = (Path(data_dir) / "cctv_pool" / "pool.jsonl.gz") if data_dir else annotations.DEFAULT_POOL
+    records = annotations.load_records()
+    train_rec = annotations.split_records("train", records)
+    dev_rec = annotations.split_records("dev", records)
+    texts = annotations.pool_texts(list(train_rec) + list(dev_rec), pool=pool)
+    X, y, keys = build_dataset(train_rec, texts)
+    model = fit(X, y, C=C, class_weight=class_weight)
+    model.allowed = allowed_types(y, keys)
+    Xd, yd, kd = build_dataset(dev_rec, texts)
+    model.thresholds, dev_scores = choose_thresholds(model, Xd, yd, kd)
+    from collections import Counter
+
+    batches = sorted(p.name for p in annotations.RECORDS_DIR.glob("*.jsonl"))
+    model.info = {"trained_on": {"documents": len(train_rec), "pairs": len(y), "batch_files": batches,
+                                 "positives": dict(sorted(Counter(l for l in y if l != NONE).items()))},
+                  "dev": {"documents": len(dev_rec), "pairs": len(yd), "scores_gold_spans": dev_scores},
+                  "hyperparameters": {"C": C, "class_weight": class_weight, "min_count": 2, "max_gap": MAX_GAP,
+                                      "solver": "lbfgs", "seed": 13},
+                  "features": len(model.weights), "seconds": round(time.time() - started, 1)}
+    out_dir = Path(out_dir) if out_dir else Path(resource("lexicons", "rel_cues.txt")).parent.parent / "relations"
+    model.save(out_dir / "model.json")
+    write_card(model, out_dir / "MODEL_CARD.md")
+    return model
+
+
+#: In MODEL_CARD.md, what follows this line is written by hand (end-to-end scores) and kept on retraining.
+CARD_KEEP = "<!-- written by hand below: kept when the model is retrained -->"
+
+
+def write_card(model: Model, path: Path) -> None:
+    """MODEL_CARD.md: data, features, hyperparameters, thresholds and dev scores of ``model``."""
+    kept = ""
+    if path.is_file() and CARD_KEEP in path.read_text(encoding="utf-8"):
+        kept = path.read_text(encoding="utf-8").split(CARD_KEEP, 1)[1]
+    info = model.info
+    rows = []
+    for cls, sc in sorted(info["dev"]["scores_gold_spans"].items()):
+        if "f1" in sc:
+            rows.append(f"| {cls} | {sc['gold']} | {sc['predicted']} | {sc['correct']} | {sc['precision']:.3f} | "
+                        f"{sc['recall']:.3f} | {sc['f1']:.3f} | {model.thresholds[cls]} |")
+        else:
+            rows.append(f"| {cls} | {sc['gold']} | | | | | (too few to tune) | {model.thresholds[cls]} |")
+    positives = ", ".join(f"{k} {v}" for k, v in info["trained_on"]["positives"].items())
+    hp = info["hyperparameters"]
+    text = f"""# Relation classifier (models/relations)
+
+Written by `python -m pipeline.relation_model train` (do not edit above the marker at the end).
+
+- **What**: a multinomial logistic regression over ordered pairs of entity mentions of one sentence
+  (classes: NONE and the predicates), applied in plain Python from `model.json`
+  (`pipeline/relation_model.py`); combined with the rules per `combine.tsv` in `pipeline/extract.py`.
+- **Data**: the project's annotated CCTV items (`models/annotations/cctv`, split in `selection.tsv`):
+  {info['trained_on']['documents']} train documents ({len(info['trained_on']['batch_files'])} batch files,
+  {info['trained_on']['batch_files'][0]} to {info['trained_on']['batch_files'][-1]}), {info['trained_on']['pairs']} candidate pairs;
+  positives: {positives}.
+  Mentions are the gold names and aliases matched in the text (`pipeline.annotations.entity_spans`);
+  a pair is positive when the record has the relation and the pair's sentence is its evidence.
+  The test split is never read.
+- **Features** ({info['features']} kept): types and order of the pair, distance and mentions between (bucketed),
+  character bigrams between (other mentions masked to their type), two characters either side, the
+  gap itself when short, clause breaks between, trigger words between/before/after (the rules'
+  vocabularies in `pipeline/relations.py` and `models/lexicons/rel_cues.txt`: negation, 陪同 roles,
+  membership, subordination, location), a title between or after, list gaps (、和及), adjacency,
+  administrative levels of two regions, the subject opening the sentence.
+- **Hyperparameters**: C={hp['C']}, class_weight={hp['class_weight']}, lbfgs, features seen in ≥ {hp['min_count']} pairs,
+  weights under 0.02 pruned, pairs at most {hp['max_gap']} characters apart, seed {hp['seed']}.
+  Training took {info['seconds']} s on this machine (2 shared cores).
+- **Thresholds** per predicate: the best pair-level F1 on dev ({info['dev']['documents']} documents, gold mentions);
+  predicates with fewer than 3 dev relations keep 0.5.
+- **Confidence**: the class probability (no class weights, so it stays close to calibrated).
+
+## Dev scores on gold mentions (pair level, de-duplicated per document)
+
+| predicate | gold | predicted | correct | P | R | F1 | threshold |
+|---|---|---|---|---|---|---|---|
+{chr(10).join(rows)}
+
+{CARD_KEEP}"""
+    path.write_text(text + kept, encoding="utf-8")
+
+
+def main(argv: list[str] | None = None) -> int:
+    import argparse
+
+    from .annotations import PoolMissing
+
+    parser = argparse.ArgumentParser(prog="python -m pipeline.relation_model", description=__doc__.split("\n")[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    t = sub.add_parser("train", help="train on the annotated train split, thresholds on dev")
+    t.add_argument("--data", type=Path, default=None, help="the shared data folder (holds cctv_pool/)")
+    t.add_argument("--out", type=Path, default=None, help="output folder (default models/relations)")
+    t.add_argument("--C", type=float, default=1.0)
+    t.add_argument("--class-weight", default=None, choices=[None, "balanced"])
+    args = parser.parse_args(argv)
+    try:
+        model = train(args.data, args.out, C=args.C, class_weight=args.class_weight)
+    except PoolMissing as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(json.dumps({k: v for k, v in model.info.items()}, ensure_ascii=False, indent=1))
+    print("thresholds:", model.thresholds)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
