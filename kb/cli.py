@@ -59,8 +59,11 @@ def main() -> None:
                    "default: start a local one with --workers workers.")
 @click.option("--ocr-lang", default=None, envvar="KB_OCR_LANG",
               help="Tesseract language for scans (chi_sim, chi_tra, chi_sim+chi_tra); default: detected.")
+@click.option("--doc-timeout", type=click.FloatRange(min=0, min_open=True), default=120, show_default=True,
+              help="Seconds one document may take; one that takes longer is recorded failed and the run "
+                   "goes on (local engine).")
 def ingest(paths: tuple[str, ...], db_path: str, quiet: bool, workers: int | None, engine: str,
-           address: str | None, ocr_lang: str | None) -> None:
+           address: str | None, ocr_lang: str | None, doc_timeout: float) -> None:
     """Ingest files and folders (.txt .md .html .pdf .png .jpg .tif, recursively) into the knowledge base.
 
     Content already stored (same sha256) is skipped; a file whose content changed replaces what
@@ -87,7 +90,7 @@ def ingest(paths: tuple[str, ...], db_path: str, quiet: bool, workers: int | Non
     with tqdm(total=total, unit="doc", disable=quiet, file=sys.stderr, smoothing=0.1) as bar:
         try:
             report = run_ingest(store, paths, progress=lambda _path: bar.update(1), workers=workers,
-                                engine=engine, address=address,
+                                engine=engine, address=address, doc_timeout=doc_timeout,
                                 on_wait=lambda message: click.echo(message, err=True))
         except EngineMissing as exc:
             raise click.ClickException(str(exc)) from exc

@@ -8,16 +8,21 @@ from typing import Any
 
 from pipeline.dedup import DedupIndex, dedup
 from pipeline.extract import extract
-from pipeline.stages import prepare_text
+from pipeline.stages import run_stages
 
 from .evaluate import evaluate, format_report, load_gold
-from .ingest import ingest
+from .ingest import ingest, read_guarded
 from .store import Store
 
 
 def extract_text(text: str, source: str = "<text>") -> dict[str, Any]:
-    """Run every stage on one raw text and return what was found, with offsets into the cleaned text."""
-    doc = prepare_text(text, source=source)
+    """Run every stage on one raw text and return what was found, with offsets into the cleaned text.
+
+    The text goes through the checks ``kb ingest`` makes (``read_guarded``: size, HTML nesting,
+    length), so an input that ingest refuses at once is refused here at once too, for the same
+    reason; ``source`` names it (a ``.html`` name makes it HTML, as in ingest).
+    """
+    doc = run_stages(read_guarded(source, raw=text.encode("utf-8")))
     if not doc.ok:
         return {"text": "", "error": doc.error, "entities": [], "relations": [], "metrics": []}
     doc = extract(dedup(doc, DedupIndex()))

@@ -1074,6 +1074,14 @@ GENERIC_INDUSTRY = set("配套 一流 重点 主导 新兴 传统 相关 特色 
 NON_FIELD_HEADS = set("政府 全球 模式 制约 百强 基金 项目 平台 企业 公司 机构 部门 市场 经济体 体系 规模 龙头".split())
 
 
+# A list of fields closed by 等 … 产业. An item never contains a separator (和 及 与 、): were it
+# allowed to, a run of 和 could be cut into items in exponentially many ways, each tried in turn
+# (60 和 in a row never finished). Items are split at every separator afterwards anyway.
+_FIELD_ITEM = r"[^，。、；：！？“”\s等和及与]"
+FIELD_LIST = re.compile(rf"((?:{_FIELD_ITEM}{{2,8}}[、和及与]){{1,8}}{_FIELD_ITEM}{{2,8}}?)(?:等)?(?:[“\"][^”\"]{{1,8}}[”\"])?"
+                        rf"(?:[{CN_NUM}0-9]+大)?(?:重点|主导|新兴|特色|优势)?(?:产业集群|产业链|产业|行业|相关企业|相关产业)")
+
+
 class IndustryRecognizer:
     """Fields named as industries: 高端智能装备产业, 纺织印染产业链; list items before 等…产业."""
 
@@ -1109,8 +1117,7 @@ class IndustryRecognizer:
                 continue
             spans.append(_span(text, b, he, "INDUSTRY", self.name, 0.6))
         # A list before 等 … 产业: 聚焦人工智能、集成电路、生物医药等“6+X”重点产业.
-        for m in re.finditer(r"((?:[^，。、；：！？“”\s等]{2,8}[、和及与]){1,8}[^，。、；：！？“”\s等]{2,8}?)(?:等)?(?:[“\"][^”\"]{1,8}[”\"])?"
-                             rf"(?:[{CN_NUM}0-9]+大)?(?:重点|主导|新兴|特色|优势)?(?:产业集群|产业链|产业|行业|相关企业|相关产业)", text):
+        for m in FIELD_LIST.finditer(text):
             closer = m.group(0)[len(m.group(1)):]
             if not re.search(rf"等|相关|[{CN_NUM}0-9]+大", closer):
                 continue

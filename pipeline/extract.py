@@ -19,29 +19,64 @@ from .resolve import resolve
 
 ASIDES_WITH_NAMES = ("photo_credit", "credit", "sponsor")
 
+#: A paragraph longer than this is processed in pieces, cut after a sentence end (else after clause
+#: punctuation, else anywhere). Recognition walks the tokens around every head word and relations
+#: compare mentions pairwise, so their time grows with the square of a paragraph's length (one line
+#: of 40,000 characters took 52 s, of 100 KB 23 s and up); real paragraphs are far shorter (the
+#: longest of the seeds has 722 characters, of the 134,271 in the CCTV pool 1,978), so on them
+#: nothing changes.
+MAX_PIECE = 2000
+SENTENCE_ENDS = "。！？；!?;"
+CLAUSE_ENDS = "，、：,:"
+
 
 def extract(doc: Document, known: KnownEntities | None = None) -> Document:
     """Fill ``doc.entities``, ``doc.relations`` and ``doc.metrics``; ``known`` are names already stored."""
-    paragraphs = [p for p in doc.paragraphs if not p.duplicate_of]
+    pieces = [(para, at, piece) for para in doc.paragraphs if not para.duplicate_of
+              for at, piece in split_long(para.text)]
     asides = [a.text for a in doc.asides if a.kind in ASIDES_WITH_NAMES]
-    texts = [p.text for p in paragraphs] + asides
+    texts = [piece for _, _, piece in pieces] + asides
     spans_per_text = recognize_document(texts, known)
     resolve(spans_per_text, texts, title=doc.title)
 
     doc.entities, doc.relations, doc.metrics = [], [], []
     earlier: list[Span] = []
-    for para, spans in zip(paragraphs, spans_per_text):
+    for (para, at, piece), spans in zip(pieces, spans_per_text):
         for span in spans:
             span.paragraph_idx = para.idx
-        doc.entities.extend(spans)
-        by_rules = extract_relations(para.text, spans, para.idx, doc.date, prev_sentence_spans=earlier)
-        by_model = predict_relations(para.text, spans, para.idx, doc.date)
+        by_rules = extract_relations(piece, spans, para.idx, doc.date, prev_sentence_spans=earlier)
+        by_model = predict_relations(piece, spans, para.idx, doc.date)
         doc.relations.extend(combine(by_rules, by_model))
-        doc.metrics.extend(extract_metrics(para.text, spans, para.idx, doc.date))
+        metrics = extract_metrics(piece, spans, para.idx, doc.date)
+        for span in spans:  # offsets into the paragraph, not the piece
+            span.start, span.end = span.start + at, span.end + at
+        for metric in metrics:
+            if metric.start >= 0:
+                metric.start, metric.end = metric.start + at, metric.end + at
+        doc.entities.extend(spans)
+        doc.metrics.extend(metrics)
         earlier = earlier + spans
     doc.metrics = drop_heading_repeats(doc.metrics, doc.paragraphs)  # a headline figure the body repeats
-    for spans in spans_per_text[len(paragraphs):]:
+    for spans in spans_per_text[len(pieces):]:
         for span in spans:
             span.paragraph_idx = -1
         doc.entities.extend(spans)
     return doc
+
+
+def split_long(text: str, limit: int = MAX_PIECE) -> list[tuple[int, str]]:
+    """``(offset, piece)`` for the pieces of ``text``: the text itself when it has at most ``limit``
+    characters, else pieces of at most ``limit`` cut after the last sentence end that fits (else
+    the last clause punctuation, else at the limit)."""
+    out, start = [], 0
+    while len(text) - start > limit:
+        window = text[start:start + limit]
+        cut = max(window.rfind(ch) for ch in SENTENCE_ENDS) + 1
+        if cut < limit // 4:  # no sentence end, or only one near the start: a clause, then anything
+            cut = max(cut, max(window.rfind(ch) for ch in CLAUSE_ENDS) + 1)
+        if cut < limit // 4:
+            cut = limit
+        out.append((start, window[:cut]))
+        start += cut
+    out.append((start, text[start:]))
+    return out

@@ -34,6 +34,10 @@ MIN_TEXT_CHARS = 8
 OCR_DPI, MIN_OCR_DPI, MAX_OCR_DPI = 300, 150, 400
 #: Share of the page height at the top and at the bottom where running headers and footers live.
 EDGE = 0.15
+#: A newsletter issue has a few dozen pages. A PDF with more is a book or an archive in one file:
+#: read as one document it took over 600 s and 2.75 GB (2,000 text pages), so it is refused with
+#: the reason (counted by pdfium, which reads the page tree without laying out any page).
+MAX_PAGES = 500
 
 #: A line starting with one of these continues the line before (its ink sits right of its box,
 #: so it looks indented).
@@ -395,6 +399,9 @@ def read_pdf(raw: bytes, source: str = "<pdf>", doc: Document | None = None,
 
     doc = doc or Document(source=source)
     logging.getLogger("pdfminer").setLevel(logging.ERROR)
+    n_pages = _page_count(raw)
+    if n_pages is not None and n_pages > MAX_PAGES:
+        return doc.fail(_too_many_pages(n_pages))
     try:
         pdf = pdfplumber.open(io.BytesIO(raw))
         n_pages = len(pdf.pages)
@@ -402,6 +409,9 @@ def read_pdf(raw: bytes, source: str = "<pdf>", doc: Document | None = None,
         return doc.fail(f"damaged or unreadable PDF: {_reason(exc)}")
     if n_pages == 0:
         return doc.fail("PDF has no pages")
+    if n_pages > MAX_PAGES:  # pdfium could not count them
+        pdf.close()
+        return doc.fail(_too_many_pages(n_pages))
     pages: list[Page] = []
     needs_ocr: dict[int, float] = {}  # page number -> resolution to render it at
     with pdf:
@@ -418,6 +428,7 @@ def read_pdf(raw: bytes, source: str = "<pdf>", doc: Document | None = None,
                 pages.append(Page([], height, number, ocr=True))
             else:
                 pages.append(Page(lines_from_chars(chars), height, number))
+            page.close()  # pdfplumber keeps every page's objects otherwise: memory grows with the pages
     doc.encoding = "pdf"
     if needs_ocr:
         from . import ocr
@@ -443,6 +454,25 @@ def read_pdf(raw: bytes, source: str = "<pdf>", doc: Document | None = None,
     if not doc.text.strip():
         return doc.fail("no text in this PDF: the text layer is empty and OCR found no text")
     return doc
+
+
+def _page_count(raw: bytes) -> int | None:
+    """The number of pages, from the page tree alone (None if pdfium cannot open the file)."""
+    import pypdfium2 as pdfium
+
+    try:
+        pdf = pdfium.PdfDocument(raw)
+    except Exception:  # noqa: BLE001 - damaged or encrypted: pdfplumber says why below
+        return None
+    try:
+        return len(pdf)
+    finally:
+        pdf.close()
+
+
+def _too_many_pages(n_pages: int) -> str:
+    return (f"PDF too long for one document: {n_pages} pages (limit {MAX_PAGES}); "
+            "split it into issues")
 
 
 def _scan_dpi(page) -> float:
