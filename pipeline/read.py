@@ -21,6 +21,8 @@ HTML_SUFFIXES = {".html", ".htm"}
 PDF_SUFFIXES = {".pdf"}
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".tif", ".tiff"}
 INPUT_SUFFIXES = TEXT_SUFFIXES | PDF_SUFFIXES | IMAGE_SUFFIXES
+# Files of records (one document each): recognised so that they are refused clearly, not read as text.
+RECORD_SUFFIXES = {".jsonl", ".ndjson", ".json", ".csv", ".tsv"}
 # File signatures: a PDF or an image is recognised by its first bytes whatever its name.
 IMAGE_MAGIC = (b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff", b"II*\x00", b"MM\x00*")
 # Encodings we accept: what Chinese newsletters actually come in. charset-normalizer picks among them.
@@ -115,6 +117,10 @@ def read(path: str | os.PathLike[str], ocr_lang: str | None = None) -> Document:
     """
     path = Path(path)
     doc = Document(source=str(path))
+    if path.suffix.lower() in RECORD_SUFFIXES:
+        # Read as one text, a file of records would become one document of JSON or CSV syntax.
+        return doc.fail(f"a file of records ({path.suffix}) is not read as one document: one document per "
+                        "record is not supported yet; write each record's text to its own .txt file")
     try:
         size = path.stat().st_size
         if not path.is_file():

@@ -74,7 +74,7 @@ def test_two_ingests_at_once_one_waits_and_both_succeed(tmp_path):
     # it, so they start on a new database at the same moment and then take turns.
     corpus, db = small_corpus(tmp_path / "in", 4), tmp_path / "kb.sqlite"
     with open(f"{db}.ingest.lock", "a+") as held:
-        fcntl.flock(held, fcntl.LOCK_EX)
+        fcntl.lockf(held, fcntl.LOCK_EX)  # the same kind of lock kb ingest takes (POSIX)
         logs = [tmp_path / f"err{i}.txt" for i in range(2)]
         runs = [subprocess.Popen(KB + [str(corpus), "--db", str(db), "-q", "--workers", "1"], cwd=ROOT,
                                  stdout=subprocess.PIPE, stderr=log.open("w"), text=True) for log in logs]
@@ -83,7 +83,7 @@ def test_two_ingests_at_once_one_waits_and_both_succeed(tmp_path):
             assert time.time() < deadline and all(run.poll() is None for run in runs), \
                 [log.read_text() for log in logs]
             time.sleep(0.1)
-        fcntl.flock(held, fcntl.LOCK_UN)
+        fcntl.lockf(held, fcntl.LOCK_UN)
     outputs = [run.communicate(timeout=300)[0] for run in runs]
     assert [run.returncode for run in runs] == [0, 0], [log.read_text() for log in logs]
     summaries = sorted(out.splitlines()[0] for out in outputs)

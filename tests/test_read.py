@@ -88,3 +88,11 @@ def test_html_keeps_blocks_as_paragraphs_and_drops_scripts(tmp_path):
     blocks = [b.strip() for b in doc.original.split("\n\n") if b.strip()]
     assert blocks == ["集群党建", "产业集群党委成立", "第一段加粗文字。", "第二段。"]
     assert "var x" not in doc.original
+
+
+@pytest.mark.parametrize("name", ["items.jsonl", "items.csv"])
+def test_a_file_of_records_is_refused_with_the_reason_not_read_as_one_text(tmp_path, name):
+    path = tmp_path / name
+    path.write_text('{"id": "1", "text": "产业集群党委成立。"}\n{"id": "2", "text": "企业党建联盟成立。"}\n', encoding="utf-8")
+    doc = read(path)
+    assert not doc.ok and "file of records" in doc.error and not doc.original
