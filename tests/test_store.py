@@ -130,3 +130,11 @@ def test_many_processes_creating_one_new_database_at_once_all_succeed(tmp_path):
     assert store.stats()["documents_failed"] == n
     views = {name for (name,) in store.db.execute("select name from sqlite_master where type = 'view'")}
     assert {"collaborations", "memberships", "entity_summary", "metrics_with_dates"} <= views
+
+
+def test_sqlite_errors_are_said_in_the_users_words():
+    from kb.connection import describe_sqlite_error
+
+    assert "the disk is full" in describe_sqlite_error(sqlite3.OperationalError("database or disk is full"))
+    assert "another program" in describe_sqlite_error(sqlite3.OperationalError("database is locked"))
+    assert "read-only" in describe_sqlite_error(sqlite3.OperationalError("attempt to write a readonly database"))
