@@ -200,3 +200,65 @@ def test_anything_read_raises_becomes_a_failed_document(tmp_path, monkeypatch):
         doc = ingest_module.process_path(path)
         assert not doc.ok and doc.error.startswith("read stage crashed: " + words)
         assert len(doc.sha256) == 64  # still keyed by content
+
+
+def test_a_document_over_the_time_budget_is_recorded_failed_and_the_run_goes_on(tmp_path):
+    corpus, db = small_corpus(tmp_path / "in", 2), tmp_path / "kb.sqlite"
+    run = subprocess.run(KB + [str(corpus), "--db", str(db), "-q", "--workers", "1", "--doc-timeout", "0.001"],
+                         cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert run.returncode == 1 and "Traceback" not in run.stderr, run.stderr
+    conn = sqlite3.connect(db)
+    errors = [error for (error,) in conn.execute("select error from documents where status = 'failed'")]
+    assert len(errors) == 2 and all("processing took longer than" in e for e in errors), errors
+
+
+def _processes_with(marker: str) -> list[int]:
+    """Pids of live processes whose command line contains ``marker`` (a unique database path)."""
+    pids = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode("utf-8", "replace")
+                state = (entry / "stat").read_text().split()[2]
+            except OSError:
+                continue
+            if marker in cmdline and state != "Z":
+                pids.append(int(entry.name))
+    return pids
+
+
+@pytest.mark.skipif(not Path("/proc").is_dir(), reason="needs /proc (Linux)")
+def test_kill_9_of_an_ingest_leaves_no_worker_and_no_lock(tmp_path):
+    corpus, db = small_corpus(tmp_path / "in", 14), tmp_path / "kb-killed.sqlite"
+    run = subprocess.Popen(KB + [str(corpus), "--db", str(db), "-q", "--workers", "2"], cwd=ROOT,
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.time() + 120
+    while len(_processes_with(str(db))) < 3 and time.time() < deadline and run.poll() is None:
+        time.sleep(0.05)  # the writer and its two workers are up
+    assert run.poll() is None, "the ingest ended before it could be killed"
+    run.send_signal(signal.SIGKILL)
+    run.wait()
+    deadline = time.time() + 15
+    while _processes_with(str(db)) and time.time() < deadline:
+        time.sleep(0.1)
+    assert _processes_with(str(db)) == [], "workers outlived their killed writer"
+    again = subprocess.run(KB + [str(corpus), "--db", str(db), "-q", "--workers", "2"], cwd=ROOT,
+                           capture_output=True, text=True, timeout=300)
+    assert again.returncode == 0, again.stderr
+    check_consistent(db, 14)
+
+
+def test_kb_extract_and_kb_ingest_refuse_deep_html_the_same_way(tmp_path):
+    from click.testing import CliRunner
+
+    from kb.cli import main
+
+    page = tmp_path / "deep.html"
+    page.write_text("<div>" * 100_000 + "党建联盟" + "</div>" * 100_000, encoding="utf-8")
+    started = time.time()
+    extracted = CliRunner().invoke(main, ["extract", str(page)])
+    assert "nested too deeply" in extracted.output and extracted.exit_code == 1
+    store = Store(tmp_path / "kb.sqlite")
+    assert ingest(store, [page]).failed == 1
+    assert "nested too deeply" in store.failures()[0]["error"]
+    assert time.time() - started < 60

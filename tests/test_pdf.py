@@ -129,3 +129,22 @@ def test_folders_are_walked_for_pdfs_and_images(tmp_path):
         (tmp_path / name).write_bytes(b"x")
     assert sorted(p.name for p in iter_paths([tmp_path])) == [
         "a.pdf", "b.PNG", "c.jpg", "d.jpeg", "e.tif", "f.tiff", "g.txt"]
+
+
+def test_a_pdf_over_the_page_limit_is_refused_quickly_with_the_reason(tmp_path):
+    import time
+
+    from reportlab.pdfgen import canvas
+
+    from pipeline.pdf import MAX_PAGES
+
+    path = tmp_path / "long.pdf"
+    pdf = canvas.Canvas(str(path))
+    for n in range(MAX_PAGES + 1):
+        pdf.drawString(72, 720, f"page {n}")
+        pdf.showPage()
+    pdf.save()
+    started = time.time()
+    doc = read(path)
+    assert not doc.ok and f"{MAX_PAGES + 1} pages (limit {MAX_PAGES})" in doc.error, doc.error
+    assert time.time() - started < 30
