@@ -9,21 +9,10 @@ the per-type rows show where annotators differ most.
 from __future__ import annotations
 
 import argparse
-import json
 from pathlib import Path
 
 from kb.evaluate import evaluate, format_report
-
-
-def load_records(folder: Path) -> dict[str, dict]:
-    """Every record of the folder's ``*.jsonl`` files, by document id."""
-    records: dict[str, dict] = {}
-    for path in sorted(folder.glob("*.jsonl")):
-        for line in path.read_text(encoding="utf-8").splitlines():
-            if line.strip():
-                record = json.loads(line)
-                records[record["doc"]] = record
-    return records
+from pipeline.annotations import load_records
 
 
 def main() -> None:
