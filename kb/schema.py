@@ -105,11 +105,6 @@ where :q <> '' and length(:q) <= {MAX_QUERY_CHARS}
 order by p.document_id, p.idx"""
 
 
-def _table_sql(db: sqlite_utils.Database, name: str, spec: dict) -> str:
-    sql = db.create_table_sql(name, **spec)
-    return sql.replace("CREATE TABLE ", "CREATE TABLE IF NOT EXISTS ", 1)
-
-
 def statements(db: sqlite_utils.Database) -> Iterator[str]:
     """Every statement of the schema, each safe to run again (IF NOT EXISTS), in dependency order.
 

@@ -30,7 +30,7 @@ from pipeline.entities import KnownEntities
 from pipeline.resolve import is_relative_name
 
 from . import schema
-from .connection import KnowledgeBaseMissing, connect_readonly, describe_sqlite_error
+from .connection import connect_readonly, describe_sqlite_error
 
 
 class StoreError(Exception):
