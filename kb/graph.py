@@ -18,7 +18,6 @@ from __future__ import annotations
 import sqlite3
 from collections import defaultdict
 from itertools import combinations
-from pathlib import Path
 from typing import Any
 
 import networkx as nx
