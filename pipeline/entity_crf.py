@@ -16,6 +16,7 @@ one type (the most frequent), as an annotator writes each entity once.
 from __future__ import annotations
 
 import argparse
+import atexit
 import hashlib
 import json
 import random
@@ -201,7 +202,9 @@ def _base_cache():
         digest.update(path.read_bytes())
     folder = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "cluster-kb"
     folder.mkdir(parents=True, exist_ok=True)
-    return shelve.open(str(folder / f"crf-base-{digest.hexdigest()[:16]}"))
+    cache = shelve.open(str(folder / f"crf-base-{digest.hexdigest()[:16]}"))
+    atexit.register(cache.close)  # the portable dbm backend writes its index on close
+    return cache
 
 
 def build_examples(split: str, pool: Path | None = None, limit: int = 0) -> list[tuple[list[list[str]], list[str], str]]:
