@@ -11,6 +11,9 @@ How items are chosen (the pool's README asks for items rich in entity cues, samp
 - every item of the ``party_building`` and ``regional_industry`` buckets, then the best-scoring
   ``other`` items month by month (round robin over the months), so that all dates are covered.
 Split by item (a stable hash of the id): 20% test, 10% dev, 70% train. Batches of 25 items, in order.
+
+``--extend`` keeps every row already in the selection (its batch and split) and appends the newly
+chosen items after them, in new batches: annotated batches never change when the selection grows.
 """
 from __future__ import annotations
 
@@ -69,11 +72,23 @@ def main() -> None:
     parser.add_argument("--pool", type=Path, default=DEFAULT_POOL)
     parser.add_argument("--count", type=int, default=1000)
     parser.add_argument("--out", type=Path, default=HERE / "selection.tsv")
+    parser.add_argument("--extend", action="store_true",
+                        help="keep the rows of --out and append the new items in new batches")
     args = parser.parse_args()
     if not args.pool.exists():
         raise SystemExit(f"the CCTV pool is missing: {args.pool} (it comes with ../shared/data)")
     rows = ["id\tdate\tn_chars\tbucket\tscore\tbatch\tsplit"]
-    for n, item in enumerate(select(args.pool, args.count)):
+    chosen = select(args.pool, args.count)
+    if args.extend and args.out.exists():
+        rows = args.out.read_text(encoding="utf-8").splitlines()
+        kept = {row.split("\t")[0] for row in rows[1:]}
+        chosen = [item for item in chosen if item["id"] not in kept]
+        # continue from the next whole batch
+        first = -(-(len(rows) - 1) // BATCH_SIZE) * BATCH_SIZE
+        chosen = [None] * first + chosen
+    for n, item in enumerate(chosen):
+        if item is None:
+            continue
         rows.append(f"{item['id']}\t{item['date']}\t{item['n_chars']}\t{item['bucket']}\t{item['score']}"
                     f"\t{n // BATCH_SIZE + 1:03d}\t{split_of(item['id'])}")
     args.out.write_text("\n".join(rows) + "\n", encoding="utf-8")
