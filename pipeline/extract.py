@@ -3,6 +3,7 @@
     recognize (all paragraphs, two passes) → resolve (canonical names, relative names) →
     relations (per paragraph, with earlier mentions as context: the rules and the learned
     classifier, combined per predicate as ``models/relations/combine.tsv`` says) → metrics (per paragraph)
+    → prefix regions (the regions printed in front of a longer name, ``pipeline.prefix_regions``)
 
 Duplicate paragraphs are skipped: what they say is already counted where it was first printed.
 Credit, photo-credit and sponsor lines set aside by the clean stage are searched for names too
@@ -13,6 +14,7 @@ from __future__ import annotations
 from .document import Document, Span
 from .entities import KnownEntities, recognize_document
 from .metrics import drop_heading_repeats, extract_metrics
+from .prefix_regions import prefix_regions
 from .relation_model import combine, predict_relations
 from .relations import extract_relations
 from .resolve import resolve
@@ -40,6 +42,7 @@ def extract(doc: Document, known: KnownEntities | None = None) -> Document:
     resolve(spans_per_text, texts, title=doc.title)
 
     doc.entities, doc.relations, doc.metrics = [], [], []
+    region_names = {sp.name for spans in spans_per_text for sp in spans if sp.type == "REGION"}
     earlier: list[Span] = []
     for (para, at, piece), spans in zip(pieces, spans_per_text):
         for span in spans:
@@ -48,6 +51,11 @@ def extract(doc: Document, known: KnownEntities | None = None) -> Document:
         by_model = predict_relations(piece, spans, para.idx, doc.date)
         doc.relations.extend(combine(by_rules, by_model))
         metrics = extract_metrics(piece, spans, para.idx, doc.date)
+        # nested mentions, after the stages that expect mentions not to overlap
+        nested, replaced, located = prefix_regions(piece, spans, region_names)
+        doc.relations.extend(located)
+        earlier = earlier + spans
+        spans = [s for s in spans if not any(s is r for r in replaced)] + nested
         for span in spans:  # offsets into the paragraph, not the piece
             span.start, span.end = span.start + at, span.end + at
         for metric in metrics:
@@ -55,7 +63,6 @@ def extract(doc: Document, known: KnownEntities | None = None) -> Document:
                 metric.start, metric.end = metric.start + at, metric.end + at
         doc.entities.extend(spans)
         doc.metrics.extend(metrics)
-        earlier = earlier + spans
     doc.metrics = drop_heading_repeats(doc.metrics, doc.paragraphs)  # a headline figure the body repeats
     for spans in spans_per_text[len(pieces):]:
         for span in spans:
