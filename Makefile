@@ -14,7 +14,7 @@ POOL        = $(DATA)/cctv_pool/pool.jsonl.gz
 # CPU wheel locally). Elsewhere on Linux: make setup TORCH_INDEX=https://download.pytorch.org/whl/cpu
 TORCH_INDEX ?=
 
-.PHONY: setup run test eval train train-crf train-relations calibrate bench bench-ner bench-ingest bench-ocr serve map system-deps clean-db clean
+.PHONY: setup run test eval train train-clusters train-crf train-relations calibrate bench bench-ner bench-ingest bench-ocr serve map system-deps clean-db clean
 
 setup: $(VENV)/.installed
 
@@ -49,15 +49,20 @@ eval: setup
 	fi
 
 # Reproduce the models: models/ner (the HanLP BiLSTM-CRF, from the public corpora in $(DATA)), then
-# models/entity_crf (the learned CRF over all nine types, from the annotated CCTV items in
-# models/annotations; it reads the HanLP model's output as features, so it comes second), then
-# models/relations (the relation classifier, from the same annotations).
+# models/entity_crf/clusters.tsv (word2vec clusters of characters, bigrams and words of the unlabelled
+# CCTV pool), then models/entity_crf (the learned CRF over all nine types, from the annotated CCTV items
+# in models/annotations; it reads the HanLP model's output and the clusters as features, so it comes
+# after both), then models/relations (the relation classifier, from the same annotations).
 # The CRF and the evaluation run with one torch thread: on a busy machine torch's pool spins
 # (10x slower measured on the HanLP model's inference); the HanLP training keeps both cores.
 train: setup
 	$(BIN)/python -m pip install --quiet -e '.[train]'
 	$(BIN)/python -m pipeline.ner_train --data $(DATA) --out models/ner
-	$(MAKE) train-crf train-relations
+	$(MAKE) train-clusters train-crf train-relations
+
+train-clusters: setup
+	$(BIN)/python -m pip install --quiet -e '.[train]'
+	$(BIN)/python -m pipeline.clusters train --pool $(POOL)
 
 train-crf: setup
 	OMP_NUM_THREADS=1 $(BIN)/python -m pipeline.entity_crf train

@@ -14,7 +14,7 @@ from __future__ import annotations
 import gzip
 import json
 from pathlib import Path
-from typing import Iterable
+from typing import Iterable, Iterator
 
 from .resources import models_dir
 
@@ -56,18 +56,21 @@ def split_records(split: str, records: dict[str, dict] | None = None) -> dict[st
     return {doc: record for doc, record in records.items() if splits.get(doc) == split}
 
 
-def pool_texts(ids: Iterable[str], pool: Path = DEFAULT_POOL) -> dict[str, str]:
-    """``{id: title + "\\n\\n" + text}`` for the wanted items (the pool README's document rule)."""
+def iter_pool(pool: Path = DEFAULT_POOL) -> Iterator[tuple[str, str]]:
+    """``(id, title + "\\n\\n" + text)`` for every item of the pool (the pool README's document rule)."""
     if not pool.is_file():
         raise PoolMissing(f"the CCTV pool is missing: {pool} (it comes with ../shared/data; "
                           "the annotations' texts are not in the repository)")
-    wanted, found = set(ids), {}
     with gzip.open(pool, "rt", encoding="utf-8") as handle:
         for line in handle:
             item = json.loads(line)
-            if item["id"] in wanted:
-                found[item["id"]] = item["title"] + "\n\n" + item["text"]
-    return found
+            yield item["id"], item["title"] + "\n\n" + item["text"]
+
+
+def pool_texts(ids: Iterable[str], pool: Path = DEFAULT_POOL) -> dict[str, str]:
+    """``{id: title + "\\n\\n" + text}`` for the wanted items."""
+    wanted = set(ids)
+    return {item_id: text for item_id, text in iter_pool(pool) if item_id in wanted}
 
 
 def entity_spans(text: str, entities: Iterable[dict]) -> list[tuple[int, int, str, str]]:

@@ -1563,45 +1563,12 @@ def recognize_document(texts: list[str], known: KnownEntities | None = None) -> 
     base = base_recognize_document(texts, known)
     if mode == "off":
         return base
-    from .entity_crf import shipped_model
+    from .entity_crf import combine_with_rules, shipped_model
 
     with jieba_scope():
         learned = [shipped_model().tag(text, spans, model_spans_of(text)) for text, spans in zip(texts, base)]
     one_type_per_surface(learned)
     return [combine_with_rules(crf, rules) for crf, rules in zip(learned, base)]
-
-
-def combine_with_rules(crf: list[Span], base: list[Span]) -> list[Span]:
-    """The CRF's spans combined with the rules' (``KB_ENTITY_COMBINE``: ``trusted``, the default, or
-    ``crf`` for the CRF's spans alone).
-
-    ``trusted``: a rule span of a trusted kind (``TRUSTED_RULE_SOURCES``: names found by their
-    organisation head, names confirmed in the document, members of a list of them) wins over the
-    CRF spans it overlaps unless one of them is longer; and a CRF span the rules did not also find
-    (same boundaries and type) needs ``CRF_MIN_CONFIDENCE``. Chosen on the dev split and the seeds
-    (see README, "The annotated in-domain corpus"): the CRF, trained on news, has seen little of the
-    newsletters' long committee names and short company names, which the rules were written for.
-    """
-    if os.environ.get("KB_ENTITY_COMBINE", "trusted") == "crf":
-        return crf
-    floor = float(os.environ.get("KB_CRF_MIN_CONFIDENCE", CRF_MIN_CONFIDENCE))
-    same = {(r.start, r.end, r.type) for r in base}
-    crf = [c for c in crf if c.confidence >= floor or (c.start, c.end, c.type) in same]
-    keep = [s for s in base if s.source.split(":")[0] in TRUSTED_RULE_SOURCES]  # suffix:bare too (区委)
-    out = []
-    for span in crf:
-        covering = [r for r in keep if r.start < span.end and span.start < r.end]
-        if not covering or all(r.end - r.start < span.end - span.start for r in covering):
-            out.append(span)
-    out += [r for r in keep if not any(c.start < r.end and r.start < c.end and c.end - c.start > r.end - r.start
-                                           for c in out)]
-    return merge_spans(out)
-
-
-TRUSTED_RULE_SOURCES = frozenset({"suffix", "known", "list"})
-# The least marginal probability of a CRF span the rules did not find (dev split and seeds: 0.95 keeps
-# the seeds' entity F1 at 0.860 and gives 0.772 on dev, against 0.599 for the rules alone).
-CRF_MIN_CONFIDENCE = 0.95
 
 
 def entity_crf_mode() -> str:
