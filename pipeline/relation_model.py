@@ -384,9 +384,10 @@ def combine(by_rules: list[Relation], by_model: list[Relation], policy: dict[str
     (default: ``combine.tsv``; a predicate not listed takes the union). A relation both give is kept
     once, the rules' copy (its evidence and attributes), with the higher confidence."""
     if policy is None:
-        # KB_RELATIONS=rules|model: one extractor alone, for side-by-side scores (make eval).
+        # KB_RELATIONS=rules|model|union: one extractor alone or both for every predicate, for
+        # side-by-side scores (make eval) and for choosing combine.tsv on dev.
         alone = os.environ.get("KB_RELATIONS", "").strip().lower()
-        policy = {p: (alone, 0.0) for p in PREDICATES} if alone in ("rules", "model") else combine_policy()
+        policy = {p: (alone, 0.0) for p in PREDICATES} if alone in ("rules", "model", "union") else combine_policy()
     out: dict[tuple, Relation] = {}
     for source, rels in (("rules", by_rules), ("model", by_model)):
         for r in rels:
