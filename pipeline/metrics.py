@@ -13,15 +13,20 @@ What is left out, and why (these are the things annotators do not count in this 
 - Chinese-numeral counts with a classifier this genre uses rhetorically (十二项主题, 五张清单, 三大,
   一条主线): Chinese numerals are only taken with the units flagged ``cn`` in met_units.txt,
   and 一 only where it is a real count (after 每/a frequency word, or inside a list of counts);
-- appositive counts that only count the list just before them (远航、华变两家公司; A、B、C三个党小组);
+- appositive counts that only count the list just before them (远航、华变两家公司; A、B、C三个党小组),
+  unless the list ends with 等 (A、B等5家: the list is a sample, the count is news);
+- counts that name a slogan: a Chinese-numeral count before a quote (五方面的"规定动作"), or a count
+  restating the number of the quote just before it (“五个我来”5个方面);
 - thresholds that name a class of things (产值超10亿元28家 → the 10亿元 is a class, 28家 the metric;
-  超千万企业, 百人以上企业);
-- "N个方面/层面" and other rhetorical heads.
+  超千万企业, 百人以上企业), and sizes listed before a product (300毫米、450毫米晶圆).
+
+Units are as printed (CONVENTIONS.md case 25: 个百分点, 个月, 公斤); a 万/亿 multiplier is multiplied out
+into the value and the unit after it kept (8.5亿元 → 850000000 元).
 
 Approximate quantities keep their lower bound as the value: 280多家 → 280, 1000余家 → 1000,
 近百家 → 100, 逾200人次 → 200, 30%以上 → 30; the qualifier stays in ``raw``.
-A bare 万/亿 amount with no unit ("税收跨上400亿") is taken as 元 when the sentence talks about
-money (税收, 产值, 营业额, ...), otherwise dropped. 百亿 normalizes to 1e10 (normalize_number("百亿")),
+A bare 万/亿 amount with no unit keeps an empty unit (465万 → 4650000, ""; case 20: a unit is never
+guessed), except a sum collected or paid (税收跨上400亿, 利润, 善款, 贷款: _MONEY_WORDS), taken as 元. 百亿 normalizes to 1e10 (normalize_number("百亿")),
 but 超百亿 before a count is a threshold and is not a metric.
 """
 from __future__ import annotations
@@ -63,27 +68,16 @@ _QUOTES = {"“": "”", "「": "」", "『": "』", "《": "》", "‘": "’",
 _QUOTE_MARKS = {"“", "”", '"', "「", "」"}
 
 # Words that make a bare 万/亿 amount a sum of money.
-_MONEY_WORDS = ("税收", "收入", "产值", "营业额", "销售额", "营收", "利润", "资金", "投资", "金额",
-                "善款", "经费", "总额", "GDP", "财政", "贷款", "融资", "补贴", "奖励", "成交",
-                "生产总值", "经济总量", "经济规模", "总规模", "增加值", "贸易额", "交易额", "出口", "进口")
-# Heads after "N个" that make the count rhetorical, not a measurement.
-_RHETORICAL_HEADS = ("方面", "层面", "维度", "角度", "环节", "步骤", "阶段")
+_MONEY_WORDS = ("税收", "财政收入", "利润", "善款", "经费", "贷款", "融资", "补贴", "奖金")
 # A threshold names a class of things: 超10亿元企业, 百人以上企业.
 _THRESHOLD_NEXT = ("企业", "公司", "单位", "项目", "的企业", "的公司", "的单位", "的项目")
 # Two-character words whose second character looks like a prefix qualifier (近 超 上 约 逾).
 _WORDS_ENDING_IN_QUALIFIER = {"附近", "最近", "临近", "靠近", "邻近", "就近", "贴近", "亲近", "走近", "新近",
                               "赶超", "跨上", "走上", "迈上", "登上", "晚上", "早上", "马上", "以上", "线上",
                               "网上", "加上", "大约", "相约", "签约", "节约", "制约", "特约", "履约"}
-# A duration followed by these is a point in time or an age, not a measured quantity.
-_TIME_UNITS = {"小时", "分钟", "天", "月", "工作日"}
-_TIME_AFTER = ("后", "前", "内", "以内", "之内", "以来", "来", "大", "之后", "以后", "之前", "以前", "里")
 # Words that begin with a unit character but are not a unit (jieba's segmentation is no help here:
 # it glues 家规 out of 280多家规上企业 as readily as 台阶 out of 500亿台阶).
-_NOT_UNIT_WORDS = ("台阶", "台上", "家人", "家长", "家乡", "次性", "个性", "个体", "名称", "名单", "名义",
-                   "名片", "人民", "人类", "条件", "条例", "场所", "场景", "场地", "位于", "位置", "组织",
-                   "组成", "支持", "起来", "起步", "起点", "本地", "本身", "本部", "份额", "户籍", "台风",
-                   "期间", "部门", "部署", "部分", "门户", "类型", "种类", "处理", "张贴", "间隔", "所有",
-                   "所在", "座谈", "套餐")
+# Words that begin with a unit but are a longer word (台阶, 家人, 升级): models/lexicons/met_not_units.txt.
 # Characters before a Chinese numeral that make it part of a word (第三, 之一, 统一, 唯一, 初三 ...).
 _CN_BLOCK_PREV = set("第之统唯同单专初周某几每万星礼")
 # Frequency words that make 一次/一个 a real count (每年开展一次, 双月召开一次, 每季度一次).
@@ -118,6 +112,7 @@ class Unit:
     canonical: str
     scale: float
     cn: bool
+    size: bool = False  # a dimension: in a list before a noun it names a product class (300毫米、450毫米晶圆)
 
 
 @dataclass
@@ -138,6 +133,13 @@ class Quantity:
 
 
 @lru_cache(maxsize=1)
+def not_unit_words() -> tuple[str, ...]:
+    """Words that start with a unit but are a longer word (met_not_units.txt): 台阶, 一家人, 升级."""
+    lines = resource("lexicons", "met_not_units.txt").read_text(encoding="utf-8").splitlines()
+    return tuple(w.strip() for w in lines if w.strip() and not w.startswith("#"))
+
+
+@lru_cache(maxsize=1)
 def load_units(path: str | None = None) -> tuple[Unit, ...]:
     """Read met_units.txt; longest surfaces first, so that 人次 wins over 人 and 万元 over 元."""
     units = []
@@ -149,8 +151,8 @@ def load_units(path: str | None = None) -> tuple[Unit, ...]:
         surface = cols[0]
         canonical = cols[1] if len(cols) > 1 else surface
         scale = float(cols[2]) if len(cols) > 2 else 1.0
-        cn = len(cols) > 3 and "cn" in cols[3].split(",")
-        units.append(Unit(surface, canonical, scale, cn))
+        flags = cols[3].split(",") if len(cols) > 3 else []
+        units.append(Unit(surface, canonical, scale, "cn" in flags, "size" in flags))
     units.sort(key=lambda u: -len(u.surface))
     return tuple(units)
 
@@ -271,6 +273,10 @@ def find_quantities(text: str) -> list[Quantity]:
         start = m.start()
         if pre and (_pre_is_word(text, m.start(), pre) or (pre == "上" and num[0] not in "百千万亿")):
             pre, start = "", m.start("num")  # 附近30户, 最近3年, 跨上400亿: not a qualifier
+        if num[-1] == "千" and len(num) > 1:
+            whole = _match_unit(text, m.start("num") + len(num) - 1)
+            if whole is not None and whole.canonical.startswith("千"):
+                num = num[:-1]  # 86.5千米, 120千瓦: the 千 belongs to the unit
         num_end = m.start("num") + len(num)
         pos = num_end
         while pos < len(text) and text[pos] in " \t":
@@ -281,7 +287,7 @@ def find_quantities(text: str) -> list[Quantity]:
             # 1个多小时, 3个半月: the measure word is 小时/月, not 个
             unit = _match_unit(text, pos + hm.start(1))
             pos += hm.start(1)
-        if unit is not None and text.startswith(_NOT_UNIT_WORDS, pos):
+        if unit is not None and any(len(w) > len(unit.surface) and text.startswith(w, pos) for w in not_unit_words()):
             unit = None  # the "unit" starts a longer word: 500亿台阶, 一家人
         money_guess = False
         if unit is None:
@@ -289,7 +295,7 @@ def find_quantities(text: str) -> list[Quantity]:
             if not re.search("[万亿]", num):
                 continue
             end = num_end
-            canonical, surface, scale, money_guess = "元", "", 1.0, True
+            canonical, surface, scale, money_guess = "", "", 1.0, True
         else:
             end = pos + len(unit.surface)
             canonical, surface, scale = unit.canonical, unit.surface, unit.scale
@@ -360,6 +366,18 @@ def _jieba_aligned(text: str, q: Quantity) -> bool:
     return False
 
 
+def _restates_quote(text: str, q: Quantity) -> bool:
+    """The quote right before q opens with the same number (“五个我来”5个方面)."""
+    close = text[:q.start].rstrip(" \t")
+    head = re.search(r"[“\"「]([零〇一二两三四五六七八九十百千]+|\d+)[^“”\"「」]{0,20}[”\"」]$", close)
+    if not head:
+        return False
+    try:
+        return abs(normalize_number(head.group(1)) - q.value) < 1e-9
+    except ValueError:
+        return False
+
+
 def _reject_reason(text: str, q: Quantity, quotes, prev_ok: Quantity | None) -> str:
     """Why q is not a metric ('' when it is one)."""
     # neighbours, looking past spaces the cleaning left between digits and words ("第 3 批")
@@ -376,20 +394,18 @@ def _reject_reason(text: str, q: Quantity, quotes, prev_ok: Quantity | None) -> 
         return "range"
     if before == "第":
         return "ordinal"
-    if before == "前" and q.unit in ("月", "天", "小时", "年", "个", "名", "位", "家"):
+    if before == "前" and text[q.start - 2:q.start] != "提前" and q.unit in ("个月", "月", "天", "小时", "年", "个", "名", "位", "家"):
         return "period"  # 今年前10个月; 排名前5家
     if _in_short_quote(quotes, q.start, q.end):
         return "quoted"
-    if after and after in "一百千万" and q.unit_surface and q.unit_surface[-1] in "个项条家次" \
-            and not re.match(r"[ \t]*[百千万亿]+级", text[q.end:]):
-        return "slogan"  # 八个百分百, 五个一工程, 四个一批 (3个万亿级产业集群 is a count)
-    if q.unit in _TIME_UNITS and (text.startswith(_TIME_AFTER, q.end) or before == "的" and
-                                  text[max(0, q.start - 2):q.start] in ("前的", "后的")):
-        return "time-point"  # 3个小时后, 十多分钟后, 10个月大的婴儿, 险情发生前的三个小时
-    if q.unit_surface == "个" and text.startswith(_RHETORICAL_HEADS, q.end):
-        return "rhetorical"
-    if q.money_guess and not any(w in sentence for w in _MONEY_WORDS):
-        return "bare-amount"
+    if q.cn and q.value > 1 and re.match(r"[ \t]*的?[“\"「]", text[q.end:]):
+        return "slogan"  # 五方面的"规定动作", 两个“确立”: a count that names a slogan
+    if before in "”\"」" and _restates_quote(text, q):
+        return "slogan"  # “五个我来”5个方面: the number the slogan already states
+    if q.unit_surface and q.unit_surface[-1] in "个项条家次" and re.match(r"[ \t]*(一|百分百)", text[q.end:]):
+        return "slogan"  # 八个百分百, 五个一工程, 四个一批 (3个万亿级产业集群, 5个千亿产业集群 are counts)
+    if q.money_guess and any(w in sentence for w in _MONEY_WORDS):
+        q.unit = "元"  # 税收跨上400亿: a sum of money (the seed gold's reading)
     # a threshold naming a class: 超10亿元28家, 超千万企业, 百人以上企业
     rest = text[q.end:q.end + 4].lstrip()
     money = q.unit in ("元", "美元", "欧元") or q.money_guess
@@ -399,11 +415,15 @@ def _reject_reason(text: str, q: Quantity, quotes, prev_ok: Quantity | None) -> 
         return "threshold"  # 超千万企业, 超10亿元企业 (超1万家企业 stays: that counts enterprises)
     if q.post in ("以上", "以下") and (rest.startswith(_THRESHOLD_NEXT) or rest[:1] == "的"):
         return "threshold"  # 百人以上企业, 6000元以下的手机
+    unit = next((u for u in load_units() if u.surface == q.unit_surface), None)
+    if unit and unit.size:
+        other = rf"\d+(?:\.\d+)?[ \t]*{re.escape(unit.surface)}"
+        if re.match(rf"[ \t]*、[ \t]*{other}", text[q.end:]) or re.search(rf"{other}[ \t]*、[ \t]*$", text[:q.start]):
+            return "size-class"  # 300毫米、450毫米集成电路用晶体: sizes that name kinds of a product
     n_items = _list_items_before(text, q.start)
-    if n_items and abs(n_items - q.value) < 1e-9:
+    if n_items and abs(n_items - q.value) < 1e-9 and text[:q.start].rstrip(" \t")[-1:] != "等":
         return "appositive"
     if q.cn:
-        unit = next((u for u in load_units() if u.surface == q.unit_surface), None)
         if q.unit_surface and not (unit and unit.cn) and not re.search("[百千万亿]", q.num):
             return "cn-unit"  # 十二项主题, 五张清单, 一条主线; 上千间, 近百万亩 are fine
         if before in _CN_BLOCK_PREV:

@@ -61,10 +61,11 @@ def test_normalize_number_rejects_non_numbers(bad):
     ("每年开展两次走访调研活动；每年推动一个项目", [(2, "次"), (1, "个")]),
     ("2017年，公司完成产值8.5亿元，实现税收5189万元。", [(850_000_000, "元"), (51_890_000, "元")]),
     ("税收总量连续跨上400亿、500亿台阶", [(4e10, "元"), (5e10, "元")]),
-    ("经济规模连续跨越5万亿、6万亿台阶", [(5e12, "元"), (6e12, "元")]),
+    # a bare amount keeps an empty unit (case 20: never guessed), but a sum collected or paid is 元
+    ("经济规模连续跨越5万亿、6万亿台阶", [(5e12, ""), (6e12, "")]),
     ("实现增加值约1.14万亿元", [(1.14e12, "元")]),
     ("形成3个万亿级产业集群和5个国家级集群", [(3, "个"), (5, "个")]),
-    ("对4.2万居民开展服务", []),  # a bare 万 count without a measure word or money context
+    ("对4.2万居民开展服务", [(42000, "居民")]),  # the noun printed after the number is the unit (case 25)
     # thresholds name classes; only the counts are metrics
     ("企业预计全年产值超10亿元28家，其中超百亿1家、20亿元10家。", [(28, "家"), (1, "家"), (10, "家")]),
     ("新增税收超千万企业 224 家", [(224, "家")]),
@@ -198,10 +199,11 @@ def test_metric_f1_on_all_seeds():
 
 
 @pytest.mark.parametrize("text, expected", [
-    ("3个小时后，官兵们行进到村口", []),
-    ("十多分钟后，镇村两级党员干部赶到", []),
-    ("安置点里这户人家10个月大的婴儿", []),
-    ("就在险情发生前的三个小时，干部提前预警", []),
+    # durations are metrics even when they place an event in time (case 20; 48小时后, 8天后 in the items)
+    ("3个小时后，官兵们行进到村口", [(3, "小时")]),
+    ("十多分钟后，镇村两级党员干部赶到", [(10, "分钟")]),
+    ("安置点里这户人家10个月大的婴儿", [(10, "个月")]),  # an age
+    ("就在险情发生前的三个小时，干部提前预警", [(3, "小时")]),
     ("经过1个多小时的机动，到达受灾最严重地区", [(1, "小时")]),
     ("将传输效率提升到传统天线的两倍以上", [(2, "倍")]),
     ("有上千间房屋受损，整个县近百万亩的毛竹林", [(1000, "间"), (1_000_000, "亩")]),
@@ -229,3 +231,43 @@ def test_offsets_and_raw_agree_on_arbitrary_text():
             assert m.value >= 0
 
     check()
+
+
+# ---------------------------------------------------------------- the annotated items' conventions
+
+@pytest.mark.parametrize("text, expected", [
+    # units as printed (case 25)
+    ("全省规上工业增加值同比增长0.8个百分点", [(0.8, "个百分点")]),
+    ("项目建设周期缩短了3个月", [(3, "个月")]),
+    ("每亩增产120公斤", [(120, "公斤")]),
+    ("新建高速公路86.5千米", [(86.5, "千米")]),
+    ("一份盒饭只要10块钱", [(10, "块钱")]),
+    ("商务部等八部门联合印发通知", [(8, "部门")]),
+    ("覆盖11省市的协作网络", [(11, "省市")]),
+    ("今年港口完成集装箱吞吐量34.5万标箱", [(345_000, "标箱")]),
+    ("全年开行中欧班列1.2万列", [(12_000, "列")]),
+    ("这位老党员今年已经82岁", [(82, "岁")]),
+    # a bare 万/亿 amount keeps an empty unit; a sum collected or paid is 元
+    ("全市常住人口达到465万", [(4_650_000, "")]),
+    ("全年实现利润3.2亿", [(320_000_000, "元")]),
+])
+def test_units_as_printed(text, expected):
+    assert values(text) == [(pytest.approx(v), u) for v, u in expected]
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("设立甲、乙等5个示范区", [(5, "个")]),  # a list ending with 等 is a sample: the count is news
+    ("甲社区、乙社区两个党支部开展联建", []),  # the count only repeats the list
+    ("从7个方面提出具体措施", [(7, "个")]),
+    ("部署六方面重点任务", [(6, "方面")]),
+    ("明确了四方面的“必答题”", []),  # a count naming a slogan
+    ("开展“三个到位”3个方面活动", []),  # the count restates the slogan's number
+    ("培育10个千亿级产业集群", [(10, "个")]),
+    ("建成5个千兆城市", [(5, "个")]),
+    ("推出智慧工厂3.0升级版", []),
+    ("研发8英寸、12英寸晶圆", []),
+    ("200毫米、300毫米晶圆生产线投产", []),
+    ("新电池的隔膜只有3.5微米", [(3.5, "微米")]),
+])
+def test_counts_the_items_keep_and_leave(text, expected):
+    assert values(text) == [(pytest.approx(v), u) for v, u in expected]
