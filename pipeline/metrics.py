@@ -113,6 +113,7 @@ class Unit:
     scale: float
     cn: bool
     size: bool = False  # a dimension: in a list before a noun it names a product class (300毫米、450毫米晶圆)
+    calendar: bool = False  # a duration unit that also writes dates (年): 2021年 is a date, 33年 a duration
 
 
 @dataclass
@@ -152,7 +153,7 @@ def load_units(path: str | None = None) -> tuple[Unit, ...]:
         canonical = cols[1] if len(cols) > 1 else surface
         scale = float(cols[2]) if len(cols) > 2 else 1.0
         flags = cols[3].split(",") if len(cols) > 3 else []
-        units.append(Unit(surface, canonical, scale, "cn" in flags, "size" in flags))
+        units.append(Unit(surface, canonical, scale, "cn" in flags, "size" in flags, "calendar" in flags))
     units.sort(key=lambda u: -len(u.surface))
     return tuple(units)
 
@@ -366,6 +367,39 @@ def _jieba_aligned(text: str, q: Quantity) -> bool:
     return False
 
 
+_DATE_AFTER = ("代", "级", "月", "初", "底", "末", "中", "度", "份", "龄", "轻", "纪", "检", "会", "报", "鉴", "票")
+
+
+def _is_date(text: str, q: Quantity) -> bool:
+    """A year number or a word made on it (2021年, 二〇二一年, 80年代, 三年级), not a duration."""
+    num = q.num.rstrip("余多几")
+    if text.startswith(_DATE_AFTER, q.end) or text[q.end:q.end + 1] in "前" and not q.post:
+        return not (text.startswith("前", q.end) and q.num[-1:] in "余多")
+    if re.search("[〇零]", num) and not re.search("[十百千万亿]", num):
+        return True  # 二〇二一年, 一九九八年
+    if re.fullmatch(r"[一二三四五六七八九]{4}", num):
+        return True
+    return bool(re.fullmatch(r"\d{4}", num)) and num == q.num and not q.pre
+ 
+
+_FRAME_BEFORE = ("这", "那", "的", "个", "比", "凡", "未来", "过去", "头", "每", "分", "短短")
+_FRAME_AFTER = ("规划", "行动", "计划", "期", "】", "增长", "比", "内")
+
+
+def _is_time_frame(text: str, q: Quantity) -> bool:
+    """Years that frame a sentence or name a plan, not a measured duration: 十年来，… / 这十年 /
+    未来五年 / 五年规划 / 三年行动 / 一年比一年. 连续33年, 成立8年来, 5年时间 are durations."""
+    if q.num == "一":
+        return True
+    head = text[:q.start].rstrip(" \t")
+    if head.endswith(_FRAME_BEFORE) or text.startswith(_FRAME_AFTER, q.end):
+        return True
+    clause_start = not head or head[-1] in _CLAUSE_END + "】"
+    if clause_start and re.match(r"[ \t]*[，,]", text[q.end:]):
+        return True  # 近两年，… / 过去五年，…
+    return text.startswith(("来", "间", "里", "以来"), q.end) and clause_start
+ 
+
 def _restates_quote(text: str, q: Quantity) -> bool:
     """The quote right before q opens with the same number (“五个我来”5个方面)."""
     close = text[:q.start].rstrip(" \t")
@@ -416,10 +450,16 @@ def _reject_reason(text: str, q: Quantity, quotes, prev_ok: Quantity | None) -> 
     if q.post in ("以上", "以下") and (rest.startswith(_THRESHOLD_NEXT) or rest[:1] == "的"):
         return "threshold"  # 百人以上企业, 6000元以下的手机
     unit = next((u for u in load_units() if u.surface == q.unit_surface), None)
+    if unit and unit.calendar and _is_date(text, q):
+        return "date"
+    if unit and unit.calendar and _is_time_frame(text, q):
+        return "time-frame"
     if unit and unit.size:
         other = rf"\d+(?:\.\d+)?[ \t]*{re.escape(unit.surface)}"
         if re.match(rf"[ \t]*、[ \t]*{other}", text[q.end:]) or re.search(rf"{other}[ \t]*、[ \t]*$", text[:q.start]):
             return "size-class"  # 300毫米、450毫米集成电路用晶体: sizes that name kinds of a product
+    if re.match(r"[\u4e00-\u9fff]{0,8}(——|—)", text[q.end:]):
+        return "appositive"  # 三家获证民宿——A、B、C: the names follow
     n_items = _list_items_before(text, q.start)
     if n_items and abs(n_items - q.value) < 1e-9 and text[:q.start].rstrip(" \t")[-1:] != "等":
         return "appositive"

@@ -271,3 +271,22 @@ def test_units_as_printed(text, expected):
 ])
 def test_counts_the_items_keep_and_leave(text, expected):
     assert values(text) == [(pytest.approx(v), u) for v, u in expected]
+
+
+@pytest.mark.parametrize("text, expected", [
+    # durations in years are metrics (case 20); dates, plans and framing phrases are not
+    ("该县粮食产量连续12年保持稳定", [(12, "年")]),
+    ("园区成立8年来，累计引进企业300家", [(8, "年"), (300, "家")]),
+    ("这座古镇已有2000多年历史", [(2000, "年")]),
+    ("2019年，全县新建村级党群服务中心", []),
+    ("二〇二一年三月，工作队进村", []),
+    ("上世纪80年代的老厂房", []),
+    ("十年来，全省新增高新技术企业", []),
+    ("未来五年，全市将继续扩大开放", []),
+    ("实施五年规划和三年行动", []),
+    ("近两年，新发展党员的数量明显增加", []),
+    ("村民的日子一年比一年好", []),
+    ("三家获证民宿——甲园、乙舍、丙居的入住率均达到九成", [(9, "成")]),
+])
+def test_years_as_durations(text, expected):
+    assert values(text) == [(pytest.approx(v), u) for v, u in expected]
