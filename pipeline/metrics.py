@@ -50,6 +50,7 @@ jieba.setLogLevel(60)
 _FULLWIDTH = str.maketrans("０１２３４５６７８９．，％", "0123456789.,%")
 _CN_NUM_CHARS = "零〇一二两三四五六七八九十百千万亿"
 _CN_DIGIT_START = "零〇一二两三四五六七八九十"
+_CN_DIGITS = "零一二三四五六七八九"
 _MULTIPLIERS = {"十": 10, "百": 100, "千": 1000, "万": 10_000, "亿": 100_000_000}
 
 # Prefix qualifiers: approximations and bounds. They stay in the raw text, never in the value.
@@ -60,6 +61,19 @@ _CAND_RE = re.compile(
     rf"(?P<pre>{_PRE})?(?P<num>(?:{_NUM})(?:[余多几]?[ \t]*{_MULT})?[余多几]?)"
 )
 _PERCENT_WORD_RE = re.compile(r"百分之(?P<num>\d+(?:\.\d+)?|[零〇一二两三四五六七八九十百点]+)")
+# Fractions (三分之一 → 0.3333, 千分之四 → 0.004, 1/6 → 0.1667) and halves (近一半, 半数以上): a share with
+# no unit (case 20); doublings (翻了一番 → 2 倍, 翻两番 → 4 倍, 翻倍 → 2 倍).
+_CN_INT = "[零〇一二两三四五六七八九十百千万]+"
+_FRACTION_RE = re.compile(
+    rf"(?P<pre>{_PRE})?(?P<den>{_CN_INT}|\d+)分之(?P<num>[零〇一二两三四五六七八九十百千]+|\d+(?:\.\d+)?)"
+    rf"(?P<post>以上|以下|左右)?")
+_SLASH_FRACTION_RE = re.compile(rf"(?P<pre>{_PRE})?(?<![\d./])(?P<num>\d{{1,2}})/(?P<den>\d{{1,2}})(?![\d./])")
+_HALF_RE = re.compile(rf"(?<![另一])(?P<pre>{_PRE})?(?P<num>一半|半数)(?P<post>以上|左右)?")
+_DOUBLING_RE = re.compile(r"翻了?(?P<n>[一两二三四])番多?|翻番|翻倍")
+# The first figure of a range written before a quantity: 2—3个, 4至5天, 50%—60%, 2万—5万元, 12—15 ℃.
+_RANGE_BEFORE_RE = re.compile(
+    r"(?<![\d.])(?P<first>\d+(?:\.\d+)?[万亿]?|[一二两三四五六七八九十百千]+[万亿]?)(?P<unit>%|％|[^\d\s—–~～至到\-]{0,2}?)"
+    r"[ \t]*(?:—{1,2}|–|~|～|至|到)[ \t]*$")
 _POST_RE = re.compile(r"[ \t]*(以上|以下|左右|之多)")
 
 _SENT_END = "。！？；!?;\n"
@@ -189,6 +203,10 @@ def parse_number(s: str) -> tuple[float, str]:
         raise ValueError(f"not a number: {s!r}")
     if t[0] in "十百千万亿" and t[0] != "十":
         t = "一" + t  # 百亿 → 一百亿, 千万 → 一千万
+    pair = re.fullmatch(r"([一二两三四五六七八九])([二三四五六七八九])([十百千万亿]*)", t)
+    if pair and _CN_DIGITS.index(pair.group(2)) == _CN_DIGITS.index(pair.group(1).replace("两", "二")) + 1:
+        t = pair.group(1) + pair.group(3)  # 三四个, 七八斤, 五六百元: a range, the lower bound
+        qual.append(pair.group(2))
     arabic = re.fullmatch(r"(\d+(?:\.\d+)?)([十百千万亿]*)", t)
     try:
         if arabic:
@@ -256,6 +274,40 @@ def _pre_is_word(text: str, pos: int, pre: str) -> bool:
     return pos > 0 and text[pos - 1:pos + 1] in _WORDS_ENDING_IN_QUALIFIER
 
 
+def _fixed_forms(text: str) -> list[Quantity]:
+    """Fractions, halves and doublings: shares without a unit and multiples, in their set phrasing."""
+    out: list[Quantity] = []
+
+    def add(m, value: float, unit: str, num: str) -> None:
+        if any(q.start < m.end() and m.start() < q.end for q in out):
+            return
+        pre = m.groupdict().get("pre") or ""
+        if pre and _pre_is_word(text, m.start(), pre):
+            return
+        post = m.groupdict().get("post") or ""
+        out.append(Quantity(m.start(), m.end(), m.group(0), pre, num, post, value, unit, unit, cn=False))
+
+    for m in _FRACTION_RE.finditer(text):
+        if m.group("den") == "百":
+            continue  # 百分之三十 is a percentage (above)
+        try:
+            value = normalize_number(m.group("num")) / normalize_number(m.group("den"))
+        except (ValueError, ZeroDivisionError):
+            continue
+        if 0 < value <= 1:
+            add(m, round(value, 4) if value >= 1e-4 else value, "", m.group("num"))
+    for m in _SLASH_FRACTION_RE.finditer(text):
+        a, b = int(m.group("num")), int(m.group("den"))
+        if 0 < a < b:
+            add(m, round(a / b, 4), "", m.group("num"))
+    for m in _HALF_RE.finditer(text):
+        add(m, 0.5, "", m.group("num"))
+    for m in _DOUBLING_RE.finditer(text):
+        n = {"一": 1, "两": 2, "二": 2, "三": 3, "四": 4}.get(m.group("n") or "一", 1)
+        add(m, float(2 ** n), "倍", m.group(0))
+    return out
+
+
 def find_quantities(text: str) -> list[Quantity]:
     """Every number followed by a unit in text (no exclusion rules applied yet)."""
     out: list[Quantity] = []
@@ -266,6 +318,7 @@ def find_quantities(text: str) -> list[Quantity]:
             continue
         # 百分之三十 is unambiguous: not subject to the Chinese-numeral rules
         out.append(Quantity(m.start(), m.end(), m.group(0), "", m.group("num"), "", value, "%", "%", cn=False))
+    out += _fixed_forms(text)
     taken = [(q.start, q.end) for q in out]
     for m in _CAND_RE.finditer(text):
         if any(a <= m.start() < b for a, b in taken):
@@ -308,6 +361,19 @@ def find_quantities(text: str) -> list[Quantity]:
             value, _ = parse_number(num)
         except ValueError:
             continue
+        rm = None if pre else _RANGE_BEFORE_RE.search(text[:start])
+        if rm and (not rm.group("unit") or rm.group("unit") in (surface, "%", "％")) and \
+                (rm.group("first")[0].isdigit() == num[0].isdigit()):
+            first = rm.group("first")
+            if not re.search("[万亿]", first):
+                first += "".join(re.findall("[万亿]", num))  # 2—3万元: 20000 to 30000
+            try:
+                value = parse_number(first)[0]  # a range (2至3个, 50%—60%): one metric, the lower bound
+                start = rm.start()
+                out = [q for q in out if not (start <= q.start < m.start())]
+                taken = [(a, b) for a, b in taken if not (start <= a < m.start())]
+            except ValueError:
+                pass
         raw = re.sub(r"[ \t]+", "", text[start:end])
         out.append(Quantity(start, end, raw, pre, num, post, value * scale, canonical, surface,
                             cn=num[0] in _CN_NUM_CHARS, money_guess=money_guess))
@@ -424,8 +490,6 @@ def _reject_reason(text: str, q: Quantity, quotes, prev_ok: Quantity | None) -> 
         return "attached"  # S88, 1+8, 1-2户, 3.0版
     if after and (after in "+＋~～/-－" or (after.isascii() and after.isalpha())):
         return "attached"
-    if before == "至" and q.start >= 2 and text[q.start - 2].isdigit():
-        return "range"
     if before == "第":
         return "ordinal"
     if before == "前" and text[q.start - 2:q.start] != "提前" and q.unit in ("个月", "月", "天", "小时", "年", "个", "名", "位", "家"):
@@ -447,8 +511,11 @@ def _reject_reason(text: str, q: Quantity, quotes, prev_ok: Quantity | None) -> 
         return "threshold"  # 产值超10亿元28家: the amount names the class, the count is the metric
     if money and q.pre in ("超", "超过") and rest.startswith(_THRESHOLD_NEXT):
         return "threshold"  # 超千万企业, 超10亿元企业 (超1万家企业 stays: that counts enterprises)
-    if q.post in ("以上", "以下") and (rest.startswith(_THRESHOLD_NEXT) or rest[:1] == "的"):
-        return "threshold"  # 百人以上企业, 6000元以下的手机
+    share = q.unit in ("%", "成") or (q.unit == "" and not q.money_guess)
+    if q.post in ("以上", "以下") and not share and (rest.startswith(_THRESHOLD_NEXT) or rest[:1] == "的"):
+        return "threshold"  # 百人以上企业, 6000元以下的手机 (75%以上的村 is a share: it stays)
+    if q.post in ("以上", "以下") and q.unit in ("岁", "周岁"):
+        return "threshold"  # 60岁以上老人: an age bound names a group
     unit = next((u for u in load_units() if u.surface == q.unit_surface), None)
     if unit and unit.calendar and _is_date(text, q):
         return "date"
@@ -466,10 +533,13 @@ def _reject_reason(text: str, q: Quantity, quotes, prev_ok: Quantity | None) -> 
     if q.cn:
         if q.unit_surface and not (unit and unit.cn) and not re.search("[百千万亿]", q.num):
             return "cn-unit"  # 十二项主题, 五张清单, 一条主线; 上千间, 近百万亩 are fine
+        if q.num == "二" and q.unit_surface:
+            return "cn-word"  # 二次开发, 二级: a count of two is written 两
         if before in _CN_BLOCK_PREV:
             return "cn-word"
-        if q.num[0] in "百千万亿" and not q.pre:
-            return "cn-bare"  # 百强, 千村, 万企 are words; 近百家, 逾百个 are counts
+        amount = unit is not None and (not unit.cn or unit.canonical in ("元", "美元", "欧元")) and unit.surface != "级"
+        if q.num[0] in "百千万亿" and not q.pre and not amount:
+            return "cn-bare"  # 百强, 千村, 万企 are words; 近百家, 逾百个 are counts; 万亩, 千亿元 are amounts
         if not _jieba_aligned(text, q):
             return "cn-word"
         if q.value == 1 and q.num == "一":

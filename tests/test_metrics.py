@@ -290,3 +290,50 @@ def test_counts_the_items_keep_and_leave(text, expected):
 ])
 def test_years_as_durations(text, expected):
     assert values(text) == [(pytest.approx(v), u) for v, u in expected]
+
+
+@pytest.mark.parametrize("text, expected", [
+    # fractions and halves are shares with an empty unit (case 20); doublings are multiples
+    ("约三分之一的村集体经济收入超过百万元", [(0.3333, ""), (1_000_000, "元")]),
+    ("全县近一半的耕地实现了托管", [(0.5, "")]),
+    ("半数以上的企业设立了党支部", [(0.5, "")]),
+    ("事故率下降了千分之四", [(0.004, "")]),
+    ("全村1/4的劳动力在园区就业", [(0.25, "")]),
+    ("他的另一半也在村里工作", []),
+    ("村民收入翻了一番", [(2, "倍")]),
+    ("产值翻两番", [(4, "倍")]),
+    ("订单量实现翻倍", [(2, "倍")]),
+    ("三成以上的农户加入了合作社", [(3, "成")]),
+])
+def test_fractions_halves_and_doublings(text, expected):
+    assert values(text) == [(pytest.approx(v, rel=1e-4), u) for v, u in expected]
+
+
+@pytest.mark.parametrize("text, expected", [
+    # a range is one metric with the lower bound, raw as printed (case 20)
+    ("每个村培育2—3个主导产业", [(2, "个", "2—3个")]),
+    ("审批时间缩短到4至5天", [(4, "天", "4至5天")]),
+    ("覆盖率达到50%—60%", [(50, "%", "50%—60%")]),
+    ("每户补贴2万—5万元", [(20_000, "元", "2万—5万元")]),
+    ("每户补贴2—3万元", [(20_000, "元", "2—3万元")]),
+    ("最高气温12—15 ℃", [(12, "℃", "12—15℃")]),
+    ("每天工作三四个小时", [(3, "小时", "三四个小时")]),
+    ("一亩地能多收七八斤", [(7, "斤", "七八斤")]),
+    ("由5家增至20家", [(5, "家", "5家"), (20, "家", "20家")]),  # a change: two figures
+    ("每年结对1-2户困难家庭", []),  # a hyphen joins codes, not ranges
+])
+def test_ranges(text, expected):
+    assert [(m.value, m.unit, m.raw) for m in extract_metrics(text)] == \
+        [(pytest.approx(v), u, raw) for v, u, raw in expected]
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("建成高标准农田千亩以上", [(1000, "亩")]),  # 千亩, 万亿元: a bare multiplier before an amount unit
+    ("全省经济总量突破万亿元", [(1e12, "元")]),
+    ("入选全国百强县", []),  # 百强, 千村, 万企 are words
+    ("80%以上的行政村通了公交", [(80, "%")]),  # a share bound stays
+    ("为60岁以上老人提供助餐服务", []),  # an age bound names a group
+    ("企业开展二次开发", []),  # a count of two is written 两
+])
+def test_bounds_and_bare_multipliers(text, expected):
+    assert values(text) == [(pytest.approx(v), u) for v, u in expected]
