@@ -95,7 +95,7 @@ _WORDS_ENDING_IN_QUALIFIER = {"附近", "最近", "临近", "靠近", "邻近", 
 # Characters before a Chinese numeral that make it part of a word (第三, 之一, 统一, 唯一, 初三 ...).
 _CN_BLOCK_PREV = set("第之统唯同单专初周某几每万星礼")
 # Frequency words that make 一次/一个 a real count (每年开展一次, 双月召开一次, 每季度一次).
-_FREQ_RE = re.compile(r"[年月周季日天]")
+_FREQ_RE = re.compile(r"[每双单半][年月周季日天]")
 _EVERY_RE = re.compile(r"每(?!一)")  # 每年/每个网格 …一个: a count; 每一个 is not
 # Words stripped from the ends of an indicator phrase taken from before the number.
 _LEAD_STRIP = ("截至目前", "去年以来", "今年以来", "近年来", "据统计", "现有", "共有", "拥有", "已有",
@@ -439,13 +439,14 @@ _DATE_AFTER = ("代", "级", "月", "初", "底", "末", "中", "度", "份", "�
 def _is_date(text: str, q: Quantity) -> bool:
     """A year number or a word made on it (2021年, 二〇二一年, 80年代, 三年级), not a duration."""
     num = q.num.rstrip("余多几")
-    if text.startswith(_DATE_AFTER, q.end) or text[q.end:q.end + 1] in "前" and not q.post:
-        return not (text.startswith("前", q.end) and q.num[-1:] in "余多")
+    if text.startswith(_DATE_AFTER, q.end):
+        return True
     if re.search("[〇零]", num) and not re.search("[十百千万亿]", num):
         return True  # 二〇二一年, 一九九八年
     if re.fullmatch(r"[一二三四五六七八九]{4}", num):
         return True
-    return bool(re.fullmatch(r"\d{4}", num)) and num == q.num and not q.pre
+    return bool(re.fullmatch(r"(19|20)\d{2}", num)) and num == q.num or \
+        bool(re.fullmatch(r"\d{4}", num)) and num == q.num and not q.pre
  
 
 _FRAME_BEFORE = ("这", "那", "的", "个", "比", "凡", "未来", "过去", "头", "每", "分", "短短")
@@ -461,6 +462,8 @@ def _is_time_frame(text: str, q: Quantity) -> bool:
     if head.endswith(_FRAME_BEFORE) or text.startswith(_FRAME_AFTER, q.end):
         return True
     clause_start = not head or head[-1] in _CLAUSE_END + "】"
+    if text.startswith("前", q.end) or (not head or head[-1] in "，,") and not text.startswith(("时间", "多", "来", "间", "以来"), q.end):
+        return True  # 20多年前 (a point in time); ，十年巨变 (a phrase, not a measurement)
     if clause_start and re.match(r"[ \t]*[，,]", text[q.end:]):
         return True  # 近两年，… / 过去五年，…
     return text.startswith(("来", "间", "里", "以来"), q.end) and clause_start

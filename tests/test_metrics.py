@@ -337,3 +337,14 @@ def test_ranges(text, expected):
 ])
 def test_bounds_and_bare_multipliers(text, expected):
     assert values(text) == [(pytest.approx(v), u) for v, u in expected]
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("就在20多年前，这里还是一片荒滩", []),  # a point in time
+    ("产量超过2021年的水平", []),  # a year, even after 超过
+    ("砥砺奋进，十年巨变", []),
+    ("让老年人能有一个幸福的晚年", []),  # 一 is a count only with a frequency (每年, 双月) or in a list
+    ("党委每季度召开一次会议", [(1, "次")]),
+])
+def test_points_in_time_and_counts_of_one(text, expected):
+    assert values(text) == [(pytest.approx(v), u) for v, u in expected]
