@@ -93,7 +93,7 @@ _WORDS_ENDING_IN_QUALIFIER = {"附近", "最近", "临近", "靠近", "邻近", 
 # it glues 家规 out of 280多家规上企业 as readily as 台阶 out of 500亿台阶).
 # Words that begin with a unit but are a longer word (台阶, 家人, 升级): models/lexicons/met_not_units.txt.
 # Characters before a Chinese numeral that make it part of a word (第三, 之一, 统一, 唯一, 初三 ...).
-_CN_BLOCK_PREV = set("第之统唯同单专初周某几每万星礼")
+_CN_BLOCK_PREV = set("第之统唯同单专初周某几每万星礼这那")
 # Frequency words that make 一次/一个 a real count (每年开展一次, 双月召开一次, 每季度一次).
 _FREQ_RE = re.compile(r"[每双单半][年月周季日天]")
 _EVERY_RE = re.compile(r"每(?!一)")  # 每年/每个网格 …一个: a count; 每一个 is not
