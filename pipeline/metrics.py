@@ -522,6 +522,10 @@ def _reject_reason(text: str, q: Quantity, quotes, prev_ok: Quantity | None) -> 
     unit = next((u for u in load_units() if u.surface == q.unit_surface), None)
     if unit and unit.calendar and _is_date(text, q):
         return "date"
+    if re.match(r"[ \t]*级", text[q.end:]):
+        return "class"  # 万亿元级产业集群, 千万千瓦级基地: the amount names a class
+    if unit and unit.calendar and q.num == "十" and not re.search(r"(连续|经过|用了?|历时|历经|长达)$", text[:q.start]):
+        return "time-frame"  # 十年 alone is the decade of a slogan (新时代十年, 十年禁渔)
     if unit and unit.calendar and _is_time_frame(text, q):
         return "time-frame"
     if unit and unit.size:

@@ -348,3 +348,15 @@ def test_bounds_and_bare_multipliers(text, expected):
 ])
 def test_points_in_time_and_counts_of_one(text, expected):
     assert values(text) == [(pytest.approx(v), u) for v, u in expected]
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("打造千万千瓦级新能源基地", []),  # an amount before 级 names a class
+    ("培育万亿元级产业集群", []),
+    ("新时代十年，全省面貌焕然一新", []),  # 十年 alone is the slogan's decade
+    ("该村连续十年保持零发案", [(10, "年")]),
+    ("小麦播种面积达79.97万亩", [(799_700, "亩")]),
+    ("全省923万贫困人口全部脱贫", [(9_230_000, "")]),  # 人口 after a 万 amount: empty unit
+])
+def test_classes_decades_and_people(text, expected):
+    assert values(text) == [(pytest.approx(v), u) for v, u in expected]
