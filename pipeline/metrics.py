@@ -337,9 +337,11 @@ def find_quantities(text: str) -> list[Quantity]:
             pos += 1
         unit = _match_unit(text, pos)
         hm = re.match(r"个[多余半]?(小时|月|工作日)", text[pos:pos + 5])
+        half = 0.0
         if unit is not None and unit.surface == "个" and hm:
-            # 1个多小时, 3个半月: the measure word is 小时/月, not 个
-            unit = _match_unit(text, pos + hm.start(1))
+            # 1个多小时, 2个半月: the measure word is 小时/个月, not 个; 半 adds a half
+            unit = next((u for u in load_units() if u.surface == ("个月" if hm.group(1) == "月" else hm.group(1))), None)
+            half = 0.5 if "半" in hm.group(0) else 0.0
             pos += hm.start(1)
         if unit is not None and any(len(w) > len(unit.surface) and text.startswith(w, pos) for w in not_unit_words()):
             unit = None  # the "unit" starts a longer word: 500亿台阶, 一家人
@@ -359,6 +361,7 @@ def find_quantities(text: str) -> list[Quantity]:
             post, end = pm.group(1), pm.end()
         try:
             value, _ = parse_number(num)
+            value += half
         except ValueError:
             continue
         rm = None if pre else _RANGE_BEFORE_RE.search(text[:start])

@@ -360,3 +360,11 @@ def test_points_in_time_and_counts_of_one(text, expected):
 ])
 def test_classes_decades_and_people(text, expected):
     assert values(text) == [(pytest.approx(v), u) for v, u in expected]
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("工期缩短了2个半月", [(2.5, "个月")]),
+    ("全程用了一个半小时", [(1.5, "小时")]),
+])
+def test_halves_of_durations(text, expected):
+    assert values(text) == [(pytest.approx(v), u) for v, u in expected]
