@@ -6,7 +6,8 @@ sentence gives, and the raw text. Only the number span is converted (cn2an on th
 run on whole sentences it turns words such as 一体化 into 1体化).
 
 What is left out, and why (these are the things annotators do not count in this genre):
-- years, dates, ordinals (2021年, 3月7日, 第三批, 第40位) — 年/月/日 are not units and 第 blocks;
+- years, dates, ordinals (2021年, 3月7日, 第三批, 第40位, 五次全会) — 月/日 are not units, 年 is
+  one only for durations (below), and 第 blocks;
 - slogans and names: numbers inside short quotes or 《》 ("五个我来", "1+17+49", 《十四五》),
   numbers glued to + - ~ / or to Latin letters (1+8, 5+X, S88, Tp1000, 1-2 户),
   "N个" followed by another numeral (八个百分百, 五个一工程, 四个一批);
@@ -20,14 +21,24 @@ What is left out, and why (these are the things annotators do not count in this 
 - thresholds that name a class of things (产值超10亿元28家 → the 10亿元 is a class, 28家 the metric;
   超千万企业, 百人以上企业), and sizes listed before a product (300毫米、450毫米晶圆).
 
+What is counted besides plain counts (CONVENTIONS.md cases 10, 20, 25):
+- durations and ages (连续33年, 成立8年来, 12天, 3个小时后, 82岁), but not a year that frames a
+  sentence or names a plan (十年来，… / 这十年 / 未来五年 / 五年规划), nor 20多年前;
+- shares: fractions and halves with an empty unit (三分之一 → 0.3333, 1/4 → 0.25, 近一半 → 0.5),
+  成 (七成 → 7 成), doublings (翻了一番 → 2 倍, 翻两番 → 4 倍);
+- ranges, as one metric with the lower bound (2—3个 → 2, 50%—60% → 50, 三四个小时 → 3);
+- bare multipliers before an amount unit (万亩 → 10000 亩, 万亿元 → 1e12 元), not before 级
+  (万亿元级产业集群 names a class).
+
 Units are as printed (CONVENTIONS.md case 25: 个百分点, 个月, 公斤); a 万/亿 multiplier is multiplied out
 into the value and the unit after it kept (8.5亿元 → 850000000 元).
 
 Approximate quantities keep their lower bound as the value: 280多家 → 280, 1000余家 → 1000,
 近百家 → 100, 逾200人次 → 200, 30%以上 → 30; the qualifier stays in ``raw``.
 A bare 万/亿 amount with no unit keeps an empty unit (465万 → 4650000, ""; case 20: a unit is never
-guessed), except a sum collected or paid (税收跨上400亿, 利润, 善款, 贷款: _MONEY_WORDS), taken as 元. 百亿 normalizes to 1e10 (normalize_number("百亿")),
-but 超百亿 before a count is a threshold and is not a metric.
+guessed), except a sum collected or paid (税收跨上400亿, 利润, 善款, 贷款: _MONEY_WORDS), taken as 元.
+百亿 normalizes to 1e10 (normalize_number("百亿")), but 超百亿 before a count is a threshold and is
+not a metric.
 """
 from __future__ import annotations
 
