@@ -271,21 +271,38 @@ def evaluate(gold: str, corpus: str, as_json: bool, layers: bool, compare_data: 
 
 
 @main.command(name="eval-annotated")
-@click.option("--split", type=click.Choice(["dev", "test"]), default="test", show_default=True,
+@click.option("--split", type=click.Choice(["train", "dev", "test"]), default="test", show_default=True,
               help="Which split of the annotated CCTV items (models/annotations) to score.")
 @click.option("--systems", default="rules only,learned only,shipped", show_default=True,
               help="Comma-separated systems to compare (kb/extraction.py SYSTEMS).")
 @click.option("--limit", type=int, default=0, help="Score only the first N documents of the split.")
+@click.option("--only", type=click.Choice(["metrics"]), default=None,
+              help="Score one stage alone: 'metrics' runs only the metric stage (no recognizers, "
+                   "seconds instead of minutes) and lists each document's missed and wrong metrics.")
 @click.option("--json", "as_json", is_flag=True, help="Print the scores as JSON.")
-def evaluate_annotated_command(split: str, systems: str, limit: int, as_json: bool) -> None:
+def evaluate_annotated_command(split: str, systems: str, limit: int, only: str | None, as_json: bool) -> None:
     """Score the rules, the learned models and what ships on the annotated in-domain split.
 
     The texts come from ../shared/data/cctv_pool (not in the repository); each item is ingested as
     its own document and scored like ``kb eval`` (P/R/F1 per entity type, per predicate, metrics).
+    With ``--only metrics`` the metric stage alone is scored, with the errors per document.
     """
     from pipeline.annotations import PoolMissing
 
     from .extraction import SYSTEMS, evaluate_systems, format_systems
+
+    if only == "metrics":
+        from .extraction import evaluate_annotated_metrics, format_metric_errors
+
+        try:
+            score, errors = evaluate_annotated_metrics(split, limit=limit)
+        except PoolMissing as exc:
+            raise click.ClickException(str(exc)) from exc
+        if as_json:
+            click.echo(json.dumps({"metrics": score, "errors": errors}, ensure_ascii=False, indent=1))
+        else:
+            click.echo(format_metric_errors(score, errors, split))
+        return
 
     chosen = [name.strip() for name in systems.split(",") if name.strip()]
     unknown = [name for name in chosen if name not in SYSTEMS]

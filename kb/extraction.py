@@ -80,10 +80,7 @@ def _predict_corpus(corpus: str | Path) -> list[dict[str, Any]]:
 
 def report_dict(report) -> dict[str, Any]:
     """An EvalReport as plain data: counts, precision, recall and F1 for every row."""
-    def score(s) -> dict[str, float]:
-        return {"gold": s.gold, "predicted": s.predicted, "correct": s.correct,
-                "precision": round(s.precision, 4), "recall": round(s.recall, 4), "f1": round(s.f1, 4)}
-
+    score = report_dict_score
     return {"entities": score(report.entities), "relations": score(report.relations),
             "metrics": score(report.metrics),
             "entity_types": {k: score(v) for k, v in sorted(report.entity_types.items())},
@@ -111,6 +108,78 @@ def evaluate_annotated(split: str, pool: Path | None = None, limit: int = 0) -> 
         record["doc"] = Path(record["doc"]).stem
     report = evaluate(predicted, gold)
     return report_dict(report), format_report(report)
+
+
+def evaluate_annotated_metrics(split: str, pool: Path | None = None, limit: int = 0,
+                               docs: list[str] | None = None) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """Score the metric stage alone on one split of the annotated CCTV items: fast (no recognizers).
+
+    Each item goes through the stages ingest runs before extraction (read with ingest's checks,
+    normalize, clean, dedup inside the document), then :func:`pipeline.extract.extract_metrics_only`,
+    and is scored with :func:`kb.evaluate.score_metrics`. Paragraphs another item repeats are not
+    skipped, as each item is scored on its own. Returns the metric score (gold, predicted, correct,
+    P, R, F1) and one row per document with errors: ``missed`` gold and ``wrong`` predicted
+    metrics as (value, unit, raw). ``docs`` restricts the split to those ids.
+    Raises :class:`pipeline.annotations.PoolMissing` when the pool is not there.
+    """
+    from pipeline import annotations
+    from pipeline.dedup import local_dedup
+    from pipeline.extract import extract_metrics_only
+
+    from .evaluate import Score, score_metrics
+
+    gold = sorted(annotations.split_records(split).values(), key=lambda r: r["doc"])
+    if docs:
+        gold = [r for r in gold if r["doc"] in set(docs)]
+    if limit:
+        gold = gold[:limit]
+    texts = annotations.pool_texts([r["doc"] for r in gold], **({"pool": pool} if pool else {}))
+    total, errors = Score(), []
+    for record in gold:
+        doc = run_stages(read_guarded(f"{record['doc']}.txt", raw=texts.get(record["doc"], "").encode("utf-8")))
+        if doc.ok:
+            doc = run_stages(doc, [("dedup", local_dedup), ("extract", extract_metrics_only)])
+        pred = [{"value": m.value, "unit": m.unit, "raw": m.raw} for m in doc.metrics] if doc.ok else []
+        gmet = record.get("metrics") or []
+        score = score_metrics(pred, gmet)
+        total.add(score)
+        missed, wrong = _unmatched(gmet, pred), _unmatched(pred, gmet)
+        if missed or wrong:
+            errors.append({"doc": record["doc"], "missed": missed, "wrong": wrong})
+    return {"documents": len(gold), **report_dict_score(total)}, errors
+
+
+def report_dict_score(s) -> dict[str, float]:
+    """One Score as plain data (counts, precision, recall, F1)."""
+    return {"gold": s.gold, "predicted": s.predicted, "correct": s.correct,
+            "precision": round(s.precision, 4), "recall": round(s.recall, 4), "f1": round(s.f1, 4)}
+
+
+def _unmatched(these: list[dict], others: list[dict]) -> list[tuple[float, str, str]]:
+    """(value, unit, raw) of the metrics in ``these`` left over after matching ``others`` (multisets)."""
+    from .evaluate import score_metrics
+
+    left = list(others)
+    out = []
+    for m in these:
+        hit = next((i for i, o in enumerate(left) if score_metrics([m], [o]).correct), None)
+        if hit is None:
+            out.append((m.get("value"), str(m.get("unit") or ""), str(m.get("raw") or "")))
+        else:
+            left.pop(hit)
+    return out
+
+
+def format_metric_errors(score: dict[str, Any], errors: list[dict[str, Any]], split: str) -> str:
+    """The metric score and, per document, the gold metrics missed and the predicted ones wrong."""
+    lines = [(f"metrics on the {split} split ({score['documents']} documents): gold {score['gold']}, "
+              f"predicted {score['predicted']}, correct {score['correct']}; "
+              f"P {score['precision']:.3f} R {score['recall']:.3f} F1 {score['f1']:.3f}")]
+    for row in errors:
+        lines.append(f"\n{row['doc']}")
+        lines += [f"  missed {v!r:>14} {u or '-':<6} {raw}" for v, u, raw in row["missed"]]
+        lines += [f"  wrong  {v!r:>14} {u or '-':<6} {raw}" for v, u, raw in row["wrong"]]
+    return "\n".join(lines)
 
 
 # The systems make eval compares on the annotated split, as environment settings (they reach the

@@ -71,6 +71,30 @@ def extract(doc: Document, known: KnownEntities | None = None) -> Document:
     return doc
 
 
+def extract_metrics_only(doc: Document) -> Document:
+    """Fill ``doc.metrics`` alone, on the pieces :func:`extract` uses, without the recognizers.
+
+    Entity spans only choose a metric's subject, never whether a quantity is one or its value and
+    unit, so the (value, unit) pairs are those of a full extraction. jieba gets the domain user
+    dictionary the recognizers load (the metric rules segment with it). For a fast metric score
+    (``kb eval-annotated --only metrics``); subjects stay the sentence's opening phrase.
+    """
+    from .entities import jieba_posseg
+
+    jieba_posseg()
+    doc.metrics = []
+    for para in doc.paragraphs:
+        if para.duplicate_of:
+            continue
+        for at, piece in split_long(para.text):
+            for metric in extract_metrics(piece, None, para.idx, doc.date):
+                if metric.start >= 0:
+                    metric.start, metric.end = metric.start + at, metric.end + at
+                doc.metrics.append(metric)
+    doc.metrics = drop_heading_repeats(doc.metrics, doc.paragraphs)
+    return doc
+
+
 def split_long(text: str, limit: int = MAX_PIECE) -> list[tuple[int, str]]:
     """``(offset, piece)`` for the pieces of ``text``: the text itself when it has at most ``limit``
     characters, else pieces of at most ``limit`` cut after the last sentence end that fits (else

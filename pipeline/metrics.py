@@ -6,23 +6,39 @@ sentence gives, and the raw text. Only the number span is converted (cn2an on th
 run on whole sentences it turns words such as 一体化 into 1体化).
 
 What is left out, and why (these are the things annotators do not count in this genre):
-- years, dates, ordinals (2021年, 3月7日, 第三批, 第40位) — 年/月/日 are not units and 第 blocks;
+- years, dates, ordinals (2021年, 3月7日, 第三批, 第40位, 五次全会) — 月/日 are not units, 年 is
+  one only for durations (below), and 第 blocks;
 - slogans and names: numbers inside short quotes or 《》 ("五个我来", "1+17+49", 《十四五》),
   numbers glued to + - ~ / or to Latin letters (1+8, 5+X, S88, Tp1000, 1-2 户),
   "N个" followed by another numeral (八个百分百, 五个一工程, 四个一批);
 - Chinese-numeral counts with a classifier this genre uses rhetorically (十二项主题, 五张清单, 三大,
   一条主线): Chinese numerals are only taken with the units flagged ``cn`` in met_units.txt,
   and 一 only where it is a real count (after 每/a frequency word, or inside a list of counts);
-- appositive counts that only count the list just before them (远航、华变两家公司; A、B、C三个党小组);
+- appositive counts that only count the list just before them (远航、华变两家公司; A、B、C三个党小组),
+  unless the list ends with 等 (A、B等5家: the list is a sample, the count is news);
+- counts that name a slogan: a Chinese-numeral count before a quote (五方面的"规定动作"), or a count
+  restating the number of the quote just before it (“五个我来”5个方面);
 - thresholds that name a class of things (产值超10亿元28家 → the 10亿元 is a class, 28家 the metric;
-  超千万企业, 百人以上企业);
-- "N个方面/层面" and other rhetorical heads.
+  超千万企业, 百人以上企业), and sizes listed before a product (300毫米、450毫米晶圆).
+
+What is counted besides plain counts (CONVENTIONS.md cases 10, 20, 25):
+- durations and ages (连续33年, 成立8年来, 12天, 3个小时后, 82岁), but not a year that frames a
+  sentence or names a plan (十年来，… / 这十年 / 未来五年 / 五年规划), nor 20多年前;
+- shares: fractions and halves with an empty unit (三分之一 → 0.3333, 1/4 → 0.25, 近一半 → 0.5),
+  成 (七成 → 7 成), doublings (翻了一番 → 2 倍, 翻两番 → 4 倍);
+- ranges, as one metric with the lower bound (2—3个 → 2, 50%—60% → 50, 三四个小时 → 3);
+- bare multipliers before an amount unit (万亩 → 10000 亩, 万亿元 → 1e12 元), not before 级
+  (万亿元级产业集群 names a class).
+
+Units are as printed (CONVENTIONS.md case 25: 个百分点, 个月, 公斤); a 万/亿 multiplier is multiplied out
+into the value and the unit after it kept (8.5亿元 → 850000000 元).
 
 Approximate quantities keep their lower bound as the value: 280多家 → 280, 1000余家 → 1000,
 近百家 → 100, 逾200人次 → 200, 30%以上 → 30; the qualifier stays in ``raw``.
-A bare 万/亿 amount with no unit ("税收跨上400亿") is taken as 元 when the sentence talks about
-money (税收, 产值, 营业额, ...), otherwise dropped. 百亿 normalizes to 1e10 (normalize_number("百亿")),
-but 超百亿 before a count is a threshold and is not a metric.
+A bare 万/亿 amount with no unit keeps an empty unit (465万 → 4650000, ""; case 20: a unit is never
+guessed), except a sum collected or paid (税收跨上400亿, 利润, 善款, 贷款: _MONEY_WORDS), taken as 元.
+百亿 normalizes to 1e10 (normalize_number("百亿")), but 超百亿 before a count is a threshold and is
+not a metric.
 """
 from __future__ import annotations
 
@@ -45,6 +61,7 @@ jieba.setLogLevel(60)
 _FULLWIDTH = str.maketrans("０１２３４５６７８９．，％", "0123456789.,%")
 _CN_NUM_CHARS = "零〇一二两三四五六七八九十百千万亿"
 _CN_DIGIT_START = "零〇一二两三四五六七八九十"
+_CN_DIGITS = "零一二三四五六七八九"
 _MULTIPLIERS = {"十": 10, "百": 100, "千": 1000, "万": 10_000, "亿": 100_000_000}
 
 # Prefix qualifiers: approximations and bounds. They stay in the raw text, never in the value.
@@ -55,6 +72,19 @@ _CAND_RE = re.compile(
     rf"(?P<pre>{_PRE})?(?P<num>(?:{_NUM})(?:[余多几]?[ \t]*{_MULT})?[余多几]?)"
 )
 _PERCENT_WORD_RE = re.compile(r"百分之(?P<num>\d+(?:\.\d+)?|[零〇一二两三四五六七八九十百点]+)")
+# Fractions (三分之一 → 0.3333, 千分之四 → 0.004, 1/6 → 0.1667) and halves (近一半, 半数以上): a share with
+# no unit (case 20); doublings (翻了一番 → 2 倍, 翻两番 → 4 倍, 翻倍 → 2 倍).
+_CN_INT = "[零〇一二两三四五六七八九十百千万]+"
+_FRACTION_RE = re.compile(
+    rf"(?P<pre>{_PRE})?(?P<den>{_CN_INT}|\d+)分之(?P<num>[零〇一二两三四五六七八九十百千]+|\d+(?:\.\d+)?)"
+    rf"(?P<post>以上|以下|左右)?")
+_SLASH_FRACTION_RE = re.compile(rf"(?P<pre>{_PRE})?(?<![\d./])(?P<num>\d{{1,2}})/(?P<den>\d{{1,2}})(?![\d./])")
+_HALF_RE = re.compile(rf"(?<![另一])(?P<pre>{_PRE})?(?P<num>一半|半数)(?P<post>以上|左右)?")
+_DOUBLING_RE = re.compile(r"翻了?(?P<n>[一两二三四])番多?|翻番|翻倍")
+# The first figure of a range written before a quantity: 2—3个, 4至5天, 50%—60%, 2万—5万元, 12—15 ℃.
+_RANGE_BEFORE_RE = re.compile(
+    r"(?<![\d.])(?P<first>\d+(?:\.\d+)?[万亿]?|[一二两三四五六七八九十百千]+[万亿]?)(?P<unit>%|％|[^\d\s—–~～至到\-]{0,2}?)"
+    r"[ \t]*(?:—{1,2}|–|~|～|至|到)[ \t]*$")
 _POST_RE = re.compile(r"[ \t]*(以上|以下|左右|之多)")
 
 _SENT_END = "。！？；!?;\n"
@@ -63,31 +93,20 @@ _QUOTES = {"“": "”", "「": "」", "『": "』", "《": "》", "‘": "’",
 _QUOTE_MARKS = {"“", "”", '"', "「", "」"}
 
 # Words that make a bare 万/亿 amount a sum of money.
-_MONEY_WORDS = ("税收", "收入", "产值", "营业额", "销售额", "营收", "利润", "资金", "投资", "金额",
-                "善款", "经费", "总额", "GDP", "财政", "贷款", "融资", "补贴", "奖励", "成交",
-                "生产总值", "经济总量", "经济规模", "总规模", "增加值", "贸易额", "交易额", "出口", "进口")
-# Heads after "N个" that make the count rhetorical, not a measurement.
-_RHETORICAL_HEADS = ("方面", "层面", "维度", "角度", "环节", "步骤", "阶段")
+_MONEY_WORDS = ("税收", "财政收入", "利润", "善款", "经费", "贷款", "融资", "补贴", "奖金")
 # A threshold names a class of things: 超10亿元企业, 百人以上企业.
 _THRESHOLD_NEXT = ("企业", "公司", "单位", "项目", "的企业", "的公司", "的单位", "的项目")
 # Two-character words whose second character looks like a prefix qualifier (近 超 上 约 逾).
 _WORDS_ENDING_IN_QUALIFIER = {"附近", "最近", "临近", "靠近", "邻近", "就近", "贴近", "亲近", "走近", "新近",
                               "赶超", "跨上", "走上", "迈上", "登上", "晚上", "早上", "马上", "以上", "线上",
                               "网上", "加上", "大约", "相约", "签约", "节约", "制约", "特约", "履约"}
-# A duration followed by these is a point in time or an age, not a measured quantity.
-_TIME_UNITS = {"小时", "分钟", "天", "月", "工作日"}
-_TIME_AFTER = ("后", "前", "内", "以内", "之内", "以来", "来", "大", "之后", "以后", "之前", "以前", "里")
 # Words that begin with a unit character but are not a unit (jieba's segmentation is no help here:
 # it glues 家规 out of 280多家规上企业 as readily as 台阶 out of 500亿台阶).
-_NOT_UNIT_WORDS = ("台阶", "台上", "家人", "家长", "家乡", "次性", "个性", "个体", "名称", "名单", "名义",
-                   "名片", "人民", "人类", "条件", "条例", "场所", "场景", "场地", "位于", "位置", "组织",
-                   "组成", "支持", "起来", "起步", "起点", "本地", "本身", "本部", "份额", "户籍", "台风",
-                   "期间", "部门", "部署", "部分", "门户", "类型", "种类", "处理", "张贴", "间隔", "所有",
-                   "所在", "座谈", "套餐")
+# Words that begin with a unit but are a longer word (台阶, 家人, 升级): models/lexicons/met_not_units.txt.
 # Characters before a Chinese numeral that make it part of a word (第三, 之一, 统一, 唯一, 初三 ...).
-_CN_BLOCK_PREV = set("第之统唯同单专初周某几每万星礼")
+_CN_BLOCK_PREV = set("第之统唯同单专初周某几每万星礼这那")
 # Frequency words that make 一次/一个 a real count (每年开展一次, 双月召开一次, 每季度一次).
-_FREQ_RE = re.compile(r"[年月周季日天]")
+_FREQ_RE = re.compile(r"[每双单半][年月周季日天]")
 _EVERY_RE = re.compile(r"每(?!一)")  # 每年/每个网格 …一个: a count; 每一个 is not
 # Words stripped from the ends of an indicator phrase taken from before the number.
 _LEAD_STRIP = ("截至目前", "去年以来", "今年以来", "近年来", "据统计", "现有", "共有", "拥有", "已有",
@@ -118,6 +137,8 @@ class Unit:
     canonical: str
     scale: float
     cn: bool
+    size: bool = False  # a dimension: in a list before a noun it names a product class (300毫米、450毫米晶圆)
+    calendar: bool = False  # a duration unit that also writes dates (年): 2021年 is a date, 33年 a duration
 
 
 @dataclass
@@ -138,6 +159,13 @@ class Quantity:
 
 
 @lru_cache(maxsize=1)
+def not_unit_words() -> tuple[str, ...]:
+    """Words that start with a unit but are a longer word (met_not_units.txt): 台阶, 一家人, 升级."""
+    lines = resource("lexicons", "met_not_units.txt").read_text(encoding="utf-8").splitlines()
+    return tuple(w.strip() for w in lines if w.strip() and not w.startswith("#"))
+
+
+@lru_cache(maxsize=1)
 def load_units(path: str | None = None) -> tuple[Unit, ...]:
     """Read met_units.txt; longest surfaces first, so that 人次 wins over 人 and 万元 over 元."""
     units = []
@@ -149,8 +177,8 @@ def load_units(path: str | None = None) -> tuple[Unit, ...]:
         surface = cols[0]
         canonical = cols[1] if len(cols) > 1 else surface
         scale = float(cols[2]) if len(cols) > 2 else 1.0
-        cn = len(cols) > 3 and "cn" in cols[3].split(",")
-        units.append(Unit(surface, canonical, scale, cn))
+        flags = cols[3].split(",") if len(cols) > 3 else []
+        units.append(Unit(surface, canonical, scale, "cn" in flags, "size" in flags, "calendar" in flags))
     units.sort(key=lambda u: -len(u.surface))
     return tuple(units)
 
@@ -186,6 +214,10 @@ def parse_number(s: str) -> tuple[float, str]:
         raise ValueError(f"not a number: {s!r}")
     if t[0] in "十百千万亿" and t[0] != "十":
         t = "一" + t  # 百亿 → 一百亿, 千万 → 一千万
+    pair = re.fullmatch(r"([一二两三四五六七八九])([二三四五六七八九])([十百千万亿]*)", t)
+    if pair and _CN_DIGITS.index(pair.group(2)) == _CN_DIGITS.index(pair.group(1).replace("两", "二")) + 1:
+        t = pair.group(1) + pair.group(3)  # 三四个, 七八斤, 五六百元: a range, the lower bound
+        qual.append(pair.group(2))
     arabic = re.fullmatch(r"(\d+(?:\.\d+)?)([十百千万亿]*)", t)
     try:
         if arabic:
@@ -253,6 +285,40 @@ def _pre_is_word(text: str, pos: int, pre: str) -> bool:
     return pos > 0 and text[pos - 1:pos + 1] in _WORDS_ENDING_IN_QUALIFIER
 
 
+def _fixed_forms(text: str) -> list[Quantity]:
+    """Fractions, halves and doublings: shares without a unit and multiples, in their set phrasing."""
+    out: list[Quantity] = []
+
+    def add(m, value: float, unit: str, num: str) -> None:
+        if any(q.start < m.end() and m.start() < q.end for q in out):
+            return
+        pre = m.groupdict().get("pre") or ""
+        if pre and _pre_is_word(text, m.start(), pre):
+            return
+        post = m.groupdict().get("post") or ""
+        out.append(Quantity(m.start(), m.end(), m.group(0), pre, num, post, value, unit, unit, cn=False))
+
+    for m in _FRACTION_RE.finditer(text):
+        if m.group("den") == "百":
+            continue  # 百分之三十 is a percentage (above)
+        try:
+            value = normalize_number(m.group("num")) / normalize_number(m.group("den"))
+        except (ValueError, ZeroDivisionError):
+            continue
+        if 0 < value <= 1:
+            add(m, round(value, 4) if value >= 1e-4 else value, "", m.group("num"))
+    for m in _SLASH_FRACTION_RE.finditer(text):
+        a, b = int(m.group("num")), int(m.group("den"))
+        if 0 < a < b:
+            add(m, round(a / b, 4), "", m.group("num"))
+    for m in _HALF_RE.finditer(text):
+        add(m, 0.5, "", m.group("num"))
+    for m in _DOUBLING_RE.finditer(text):
+        n = {"一": 1, "两": 2, "二": 2, "三": 3, "四": 4}.get(m.group("n") or "一", 1)
+        add(m, float(2 ** n), "倍", m.group(0))
+    return out
+
+
 def find_quantities(text: str) -> list[Quantity]:
     """Every number followed by a unit in text (no exclusion rules applied yet)."""
     out: list[Quantity] = []
@@ -263,6 +329,7 @@ def find_quantities(text: str) -> list[Quantity]:
             continue
         # 百分之三十 is unambiguous: not subject to the Chinese-numeral rules
         out.append(Quantity(m.start(), m.end(), m.group(0), "", m.group("num"), "", value, "%", "%", cn=False))
+    out += _fixed_forms(text)
     taken = [(q.start, q.end) for q in out]
     for m in _CAND_RE.finditer(text):
         if any(a <= m.start() < b for a, b in taken):
@@ -271,17 +338,23 @@ def find_quantities(text: str) -> list[Quantity]:
         start = m.start()
         if pre and (_pre_is_word(text, m.start(), pre) or (pre == "上" and num[0] not in "百千万亿")):
             pre, start = "", m.start("num")  # 附近30户, 最近3年, 跨上400亿: not a qualifier
+        if num[-1] == "千" and len(num) > 1:
+            whole = _match_unit(text, m.start("num") + len(num) - 1)
+            if whole is not None and whole.canonical.startswith("千"):
+                num = num[:-1]  # 86.5千米, 120千瓦: the 千 belongs to the unit
         num_end = m.start("num") + len(num)
         pos = num_end
         while pos < len(text) and text[pos] in " \t":
             pos += 1
         unit = _match_unit(text, pos)
         hm = re.match(r"个[多余半]?(小时|月|工作日)", text[pos:pos + 5])
+        half = 0.0
         if unit is not None and unit.surface == "个" and hm:
-            # 1个多小时, 3个半月: the measure word is 小时/月, not 个
-            unit = _match_unit(text, pos + hm.start(1))
+            # 1个多小时, 2个半月: the measure word is 小时/个月, not 个; 半 adds a half
+            unit = next((u for u in load_units() if u.surface == ("个月" if hm.group(1) == "月" else hm.group(1))), None)
+            half = 0.5 if "半" in hm.group(0) else 0.0
             pos += hm.start(1)
-        if unit is not None and text.startswith(_NOT_UNIT_WORDS, pos):
+        if unit is not None and any(len(w) > len(unit.surface) and text.startswith(w, pos) for w in not_unit_words()):
             unit = None  # the "unit" starts a longer word: 500亿台阶, 一家人
         money_guess = False
         if unit is None:
@@ -289,7 +362,7 @@ def find_quantities(text: str) -> list[Quantity]:
             if not re.search("[万亿]", num):
                 continue
             end = num_end
-            canonical, surface, scale, money_guess = "元", "", 1.0, True
+            canonical, surface, scale, money_guess = "", "", 1.0, True
         else:
             end = pos + len(unit.surface)
             canonical, surface, scale = unit.canonical, unit.surface, unit.scale
@@ -299,8 +372,22 @@ def find_quantities(text: str) -> list[Quantity]:
             post, end = pm.group(1), pm.end()
         try:
             value, _ = parse_number(num)
+            value += half
         except ValueError:
             continue
+        rm = None if pre else _RANGE_BEFORE_RE.search(text[:start])
+        if rm and (not rm.group("unit") or rm.group("unit") in (surface, "%", "％")) and \
+                (rm.group("first")[0].isdigit() == num[0].isdigit()):
+            first = rm.group("first")
+            if not re.search("[万亿]", first):
+                first += "".join(re.findall("[万亿]", num))  # 2—3万元: 20000 to 30000
+            try:
+                value = parse_number(first)[0]  # a range (2至3个, 50%—60%): one metric, the lower bound
+                start = rm.start()
+                out = [q for q in out if not (start <= q.start < m.start())]
+                taken = [(a, b) for a, b in taken if not (start <= a < m.start())]
+            except ValueError:
+                pass
         raw = re.sub(r"[ \t]+", "", text[start:end])
         out.append(Quantity(start, end, raw, pre, num, post, value * scale, canonical, surface,
                             cn=num[0] in _CN_NUM_CHARS, money_guess=money_guess))
@@ -360,6 +447,54 @@ def _jieba_aligned(text: str, q: Quantity) -> bool:
     return False
 
 
+_DATE_AFTER = ("代", "级", "月", "初", "底", "末", "中", "度", "份", "龄", "轻", "纪", "检", "会", "报", "鉴", "票")
+
+
+def _is_date(text: str, q: Quantity) -> bool:
+    """A year number or a word made on it (2021年, 二〇二一年, 80年代, 三年级), not a duration."""
+    num = q.num.rstrip("余多几")
+    if text.startswith(_DATE_AFTER, q.end):
+        return True
+    if re.search("[〇零]", num) and not re.search("[十百千万亿]", num):
+        return True  # 二〇二一年, 一九九八年
+    if re.fullmatch(r"[一二三四五六七八九]{4}", num):
+        return True
+    return bool(re.fullmatch(r"(19|20)\d{2}", num)) and num == q.num or \
+        bool(re.fullmatch(r"\d{4}", num)) and num == q.num and not q.pre
+ 
+
+_FRAME_BEFORE = ("这", "那", "的", "个", "比", "凡", "未来", "过去", "头", "每", "分", "短短")
+_FRAME_AFTER = ("规划", "行动", "计划", "期", "】", "增长", "比", "内")
+
+
+def _is_time_frame(text: str, q: Quantity) -> bool:
+    """Years that frame a sentence or name a plan, not a measured duration: 十年来，… / 这十年 /
+    未来五年 / 五年规划 / 三年行动 / 一年比一年. 连续33年, 成立8年来, 5年时间 are durations."""
+    if q.num == "一":
+        return True
+    head = text[:q.start].rstrip(" \t")
+    if head.endswith(_FRAME_BEFORE) or text.startswith(_FRAME_AFTER, q.end):
+        return True
+    clause_start = not head or head[-1] in _CLAUSE_END + "】"
+    if text.startswith("前", q.end) or (not head or head[-1] in "，,") and not text.startswith(("时间", "多", "来", "间", "以来"), q.end):
+        return True  # 20多年前 (a point in time); ，十年巨变 (a phrase, not a measurement)
+    if clause_start and re.match(r"[ \t]*[，,]", text[q.end:]):
+        return True  # 近两年，… / 过去五年，…
+    return text.startswith(("来", "间", "里", "以来"), q.end) and clause_start
+ 
+
+def _restates_quote(text: str, q: Quantity) -> bool:
+    """The quote right before q opens with the same number (“五个我来”5个方面)."""
+    close = text[:q.start].rstrip(" \t")
+    head = re.search(r"[“\"「]([零〇一二两三四五六七八九十百千]+|\d+)[^“”\"「」]{0,20}[”\"」]$", close)
+    if not head:
+        return False
+    try:
+        return abs(normalize_number(head.group(1)) - q.value) < 1e-9
+    except ValueError:
+        return False
+
+
 def _reject_reason(text: str, q: Quantity, quotes, prev_ok: Quantity | None) -> str:
     """Why q is not a metric ('' when it is one)."""
     # neighbours, looking past spaces the cleaning left between digits and words ("第 3 批")
@@ -372,24 +507,20 @@ def _reject_reason(text: str, q: Quantity, quotes, prev_ok: Quantity | None) -> 
         return "attached"  # S88, 1+8, 1-2户, 3.0版
     if after and (after in "+＋~～/-－" or (after.isascii() and after.isalpha())):
         return "attached"
-    if before == "至" and q.start >= 2 and text[q.start - 2].isdigit():
-        return "range"
     if before == "第":
         return "ordinal"
-    if before == "前" and q.unit in ("月", "天", "小时", "年", "个", "名", "位", "家"):
+    if before == "前" and text[q.start - 2:q.start] != "提前" and q.unit in ("个月", "月", "天", "小时", "年", "个", "名", "位", "家"):
         return "period"  # 今年前10个月; 排名前5家
     if _in_short_quote(quotes, q.start, q.end):
         return "quoted"
-    if after and after in "一百千万" and q.unit_surface and q.unit_surface[-1] in "个项条家次" \
-            and not re.match(r"[ \t]*[百千万亿]+级", text[q.end:]):
-        return "slogan"  # 八个百分百, 五个一工程, 四个一批 (3个万亿级产业集群 is a count)
-    if q.unit in _TIME_UNITS and (text.startswith(_TIME_AFTER, q.end) or before == "的" and
-                                  text[max(0, q.start - 2):q.start] in ("前的", "后的")):
-        return "time-point"  # 3个小时后, 十多分钟后, 10个月大的婴儿, 险情发生前的三个小时
-    if q.unit_surface == "个" and text.startswith(_RHETORICAL_HEADS, q.end):
-        return "rhetorical"
-    if q.money_guess and not any(w in sentence for w in _MONEY_WORDS):
-        return "bare-amount"
+    if q.cn and q.value > 1 and re.match(r"[ \t]*的?[“\"「]", text[q.end:]):
+        return "slogan"  # 五方面的"规定动作", 两个“确立”: a count that names a slogan
+    if before in "”\"」" and _restates_quote(text, q):
+        return "slogan"  # “五个我来”5个方面: the number the slogan already states
+    if q.unit_surface and q.unit_surface[-1] in "个项条家次" and re.match(r"[ \t]*(一|百分百)", text[q.end:]):
+        return "slogan"  # 八个百分百, 五个一工程, 四个一批 (3个万亿级产业集群, 5个千亿产业集群 are counts)
+    if q.money_guess and any(w in sentence for w in _MONEY_WORDS):
+        q.unit = "元"  # 税收跨上400亿: a sum of money (the seed gold's reading)
     # a threshold naming a class: 超10亿元28家, 超千万企业, 百人以上企业
     rest = text[q.end:q.end + 4].lstrip()
     money = q.unit in ("元", "美元", "欧元") or q.money_guess
@@ -397,19 +528,39 @@ def _reject_reason(text: str, q: Quantity, quotes, prev_ok: Quantity | None) -> 
         return "threshold"  # 产值超10亿元28家: the amount names the class, the count is the metric
     if money and q.pre in ("超", "超过") and rest.startswith(_THRESHOLD_NEXT):
         return "threshold"  # 超千万企业, 超10亿元企业 (超1万家企业 stays: that counts enterprises)
-    if q.post in ("以上", "以下") and (rest.startswith(_THRESHOLD_NEXT) or rest[:1] == "的"):
-        return "threshold"  # 百人以上企业, 6000元以下的手机
+    share = q.unit in ("%", "成") or (q.unit == "" and not q.money_guess)
+    if q.post in ("以上", "以下") and not share and (rest.startswith(_THRESHOLD_NEXT) or rest[:1] == "的"):
+        return "threshold"  # 百人以上企业, 6000元以下的手机 (75%以上的村 is a share: it stays)
+    if q.post in ("以上", "以下") and q.unit in ("岁", "周岁"):
+        return "threshold"  # 60岁以上老人: an age bound names a group
+    unit = next((u for u in load_units() if u.surface == q.unit_surface), None)
+    if unit and unit.calendar and _is_date(text, q):
+        return "date"
+    if re.match(r"[ \t]*级", text[q.end:]):
+        return "class"  # 万亿元级产业集群, 千万千瓦级基地: the amount names a class
+    if unit and unit.calendar and q.num == "十" and not re.search(r"(连续|经过|用了?|历时|历经|长达)$", text[:q.start]):
+        return "time-frame"  # 十年 alone is the decade of a slogan (新时代十年, 十年禁渔)
+    if unit and unit.calendar and _is_time_frame(text, q):
+        return "time-frame"
+    if unit and unit.size:
+        other = rf"\d+(?:\.\d+)?[ \t]*{re.escape(unit.surface)}"
+        if re.match(rf"[ \t]*、[ \t]*{other}", text[q.end:]) or re.search(rf"{other}[ \t]*、[ \t]*$", text[:q.start]):
+            return "size-class"  # 300毫米、450毫米集成电路用晶体: sizes that name kinds of a product
+    if re.match(r"[\u4e00-\u9fff]{0,8}(——|—)", text[q.end:]):
+        return "appositive"  # 三家获证民宿——A、B、C: the names follow
     n_items = _list_items_before(text, q.start)
-    if n_items and abs(n_items - q.value) < 1e-9:
+    if n_items and abs(n_items - q.value) < 1e-9 and text[:q.start].rstrip(" \t")[-1:] != "等":
         return "appositive"
     if q.cn:
-        unit = next((u for u in load_units() if u.surface == q.unit_surface), None)
         if q.unit_surface and not (unit and unit.cn) and not re.search("[百千万亿]", q.num):
             return "cn-unit"  # 十二项主题, 五张清单, 一条主线; 上千间, 近百万亩 are fine
+        if q.num == "二" and q.unit_surface:
+            return "cn-word"  # 二次开发, 二级: a count of two is written 两
         if before in _CN_BLOCK_PREV:
             return "cn-word"
-        if q.num[0] in "百千万亿" and not q.pre:
-            return "cn-bare"  # 百强, 千村, 万企 are words; 近百家, 逾百个 are counts
+        amount = unit is not None and (not unit.cn or unit.canonical in ("元", "美元", "欧元")) and unit.surface != "级"
+        if q.num[0] in "百千万亿" and not q.pre and not amount:
+            return "cn-bare"  # 百强, 千村, 万企 are words; 近百家, 逾百个 are counts; 万亩, 千亿元 are amounts
         if not _jieba_aligned(text, q):
             return "cn-word"
         if q.value == 1 and q.num == "一":

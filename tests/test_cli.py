@@ -117,3 +117,27 @@ def test_a_file_that_cannot_be_read_does_not_abort_the_run(tmp_path, monkeypatch
     assert result.exit_code in (0, 1), result.output  # not click's usage error (2): the run went on
     sources = {Path(s).name for (s,) in Store(db, readonly=True).db.execute("select source from documents")}
     assert sources == {"locked.txt", "other.txt"}
+
+
+def test_eval_annotated_only_metrics_scores_the_metric_stage_and_lists_errors(tmp_path, monkeypatch):
+    import gzip
+
+    from pipeline import annotations
+
+    record = {"doc": "item-1", "metrics": [{"value": 216, "unit": "家", "raw": "216家"},
+                                           {"value": 3, "unit": "个", "raw": "3个"}]}
+    monkeypatch.setattr(annotations, "split_records", lambda split: {"item-1": record} if split == "dev" else {})
+    pool = tmp_path / "pool.jsonl.gz"
+    with gzip.open(pool, "wt", encoding="utf-8") as handle:
+        handle.write(json.dumps({"id": "item-1", "title": "园区党建",
+                                 "text": "园区现有216家企业，建成党群服务站点。"}, ensure_ascii=False) + "\n")
+    monkeypatch.setattr(annotations, "DEFAULT_POOL", pool)
+    from kb.extraction import evaluate_annotated_metrics
+
+    score, errors = evaluate_annotated_metrics("dev", pool=pool)
+    assert (score["gold"], score["predicted"], score["correct"]) == (2, 1, 1)
+    assert errors == [{"doc": "item-1", "missed": [(3, "个", "3个")], "wrong": []}]
+    monkeypatch.setattr(annotations.pool_texts, "__defaults__", (pool,))
+    result = _run("eval-annotated", "--only", "metrics", "--split", "dev")
+    assert result.exit_code == 0
+    assert "gold 2, predicted 1, correct 1" in result.output and "missed" in result.output and "3个" in result.output
