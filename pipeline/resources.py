@@ -20,10 +20,11 @@ class ResourceMissing(FileNotFoundError):
 
 # Every data file the runtime reads; :func:`check` looks for all of them at start.
 RUNTIME_FILES = (("lexicons", "ent_regions.txt"), ("lexicons", "ent_jieba_user.txt"), ("lexicons", "ent_surnames.txt"),
-                 ("lexicons", "met_units.txt"), ("lexicons", "rel_admin_levels.txt"), ("lexicons", "rel_cues.txt"),
+                 ("lexicons", "met_units.txt"), ("lexicons", "met_not_units.txt"),
+                 ("lexicons", "rel_admin_levels.txt"), ("lexicons", "rel_cues.txt"),
                  ("ner", "config.json"), ("ner", "vocabs.json"), ("ner", "model.pt"),
-                 ("entity_crf", "model.crfsuite"), ("entity_crf", "clusters.tsv"), ("relations", "model.json"),
-                 ("relations", "combine.tsv"))
+                 ("entity_crf", "model.crfsuite"), ("entity_crf", "clusters.tsv"),
+                 ("relations", "model.json"), ("relations", "combine.tsv"))
 
 
 def models_dir() -> Path:
