@@ -42,6 +42,23 @@ def main() -> None:
     """cluster-kb: a knowledge base of party building in industrial clusters, from Chinese newsletters."""
 
 
+def genre_option(command):
+    """``--genre news|newsletter``: which recognizers have the last word (see README, "Genres")."""
+    def set_genre(ctx, param, value):
+        if value:  # the worker processes read it from the environment
+            import os
+
+            os.environ["KB_GENRE"] = value
+        return value
+
+    return click.option("--genre", type=click.Choice(["news", "newsletter"]), default=None, envvar="KB_GENRE",
+                        callback=set_genre, expose_value=False,
+                        help="What the texts are. news (default): the learned recognizers decide, as "
+                             "measured on news items; newsletter: names the rules find by their "
+                             "organisation head or confirm in the document take precedence, as measured "
+                             "on party-building newsletters.")(command)
+
+
 @main.command()
 # exists: a path that is not there is a typing error, refused before anything is stored;
 # readable=False: a file that is there but cannot be read is recorded as a failed document and
@@ -62,6 +79,7 @@ def main() -> None:
 @click.option("--doc-timeout", type=click.FloatRange(min=0, min_open=True), default=120, show_default=True,
               help="Seconds one document may take; one that takes longer is recorded failed and the run "
                    "goes on (local engine).")
+@genre_option
 def ingest(paths: tuple[str, ...], db_path: str, quiet: bool, workers: int | None, engine: str,
            address: str | None, ocr_lang: str | None, doc_timeout: float) -> None:
     """Ingest files and folders (.txt .md .html .pdf .png .jpg .tif, recursively) into the knowledge base.
@@ -199,6 +217,7 @@ def failures(db_path: str, as_json: bool) -> None:
 @main.command()
 @click.argument("source", default="-", type=click.Path(allow_dash=True))
 @click.option("--lines", is_flag=True, help="Each input line is its own document.")
+@genre_option
 def extract(source: str, lines: bool) -> None:
     """Run the stages on raw text (FILE or - for standard input) without storing; print JSON lines.
 
@@ -241,6 +260,7 @@ def extract(source: str, lines: bool) -> None:
               help="Also compare rules only / model only / merged on the gold and on CLUENER2020 dev and "
                    "MSRA test found under this data folder (e.g. ../shared/data).")
 @click.option("--limit", type=int, default=0, help="With --compare: score only the first N sentences per corpus.")
+@genre_option
 def evaluate(gold: str, corpus: str, as_json: bool, layers: bool, compare_data: str | None, limit: int) -> None:
     """Ingest CORPUS into a fresh database and score entities, relations and metrics against GOLD.
 

@@ -261,7 +261,7 @@ def silver_sentences(texts: Iterable[str], source: str = "silver", layers: list 
 
     Each text is one document (cleaned, deduplicated, both passes of ``recognize_document``);
     ``layers`` replaces the rule layers (to label the same sentences with another system)."""
-    from .entities import RULE_RECOGNIZERS, recognize_document, using_layers
+    from .entities import RULE_RECOGNIZERS, base_recognize_document, using_layers
     from .stages import prepare_text
 
     out = []
@@ -269,7 +269,7 @@ def silver_sentences(texts: Iterable[str], source: str = "silver", layers: list 
         doc = prepare_text(text, source=source)
         paras = [p.text for p in doc.paragraphs if p.duplicate_of is None]
         with using_layers(RULE_RECOGNIZERS if layers is None else layers):
-            found = recognize_document(paras)
+            found = base_recognize_document(paras)  # the layers alone: not the CRF trained on top of them
         for para, spans in zip(paras, found):
             for off, sent in split_sentences(para):
                 inside = [(s.start - off, s.end - off, s.type) for s in spans

@@ -29,6 +29,7 @@ from typing import Iterable
 
 from . import relations as rules
 from .document import Relation, Span
+from .genre import genre
 from .resources import resource
 
 NONE = "NONE"
@@ -365,9 +366,11 @@ def predict_relations(text: str, spans: Iterable, paragraph_idx: int = -1, doc_d
 @lru_cache(maxsize=1)
 def combine_policy() -> dict[str, tuple[str, float]]:
     """Predicate → (``rules``, ``model`` or ``union``; the least confidence of the classifier's
-    relations in the pipeline, 0 when not given) from ``models/relations/combine.tsv`` (chosen on dev)."""
+    relations in the pipeline, 0 when not given) from ``models/relations/combine.tsv`` (chosen on dev),
+    or ``combine-newsletter.tsv`` for the newsletter genre (``pipeline.genre``)."""
     policy = {}
-    with open(resource("relations", "combine.tsv"), encoding="utf-8") as handle:
+    name = "combine-newsletter.tsv" if genre() == "newsletter" else "combine.tsv"
+    with open(resource("relations", name), encoding="utf-8") as handle:
         for line in handle:
             cols = line.split("#")[0].split()
             if not cols:

@@ -24,7 +24,7 @@ RUNTIME_FILES = (("lexicons", "ent_regions.txt"), ("lexicons", "ent_jieba_user.t
                  ("lexicons", "rel_admin_levels.txt"), ("lexicons", "rel_cues.txt"),
                  ("ner", "config.json"), ("ner", "vocabs.json"), ("ner", "model.pt"),
                  ("entity_crf", "model.crfsuite"), ("entity_crf", "clusters.tsv"),
-                 ("relations", "model.json"), ("relations", "combine.tsv"))
+                 ("relations", "model.json"), ("relations", "combine.tsv"), ("relations", "combine-newsletter.tsv"))
 
 
 def models_dir() -> Path:

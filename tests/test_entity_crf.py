@@ -68,3 +68,34 @@ def test_the_shipped_model_finds_organisations_persons_and_places():
     assert ("绿川新材料有限公司", "ENTERPRISE") in found
     assert any(t == "ZONE" and "开发区" in n for n, t in found)
     assert crf.path.name == entity_crf.MODEL_FILE
+
+
+def test_the_genre_decides_whether_trusted_rule_spans_override_the_crf(monkeypatch):
+    from pipeline.document import Span
+    from pipeline.entity_crf import combine_with_rules
+
+    text = "金山区委组织部召开会议"
+    crf = [Span(2, 7, text[2:7], "GOV_ORG", source="crf", confidence=0.99),
+           Span(7, 9, text[7:9], "ZONE", source="crf", confidence=0.5)]
+    rules = [Span(0, 7, text[0:7], "GOV_ORG", source="suffix")]
+    monkeypatch.setenv("KB_GENRE", "news")
+    assert combine_with_rules(list(crf), rules) == crf  # the CRF decides
+    monkeypatch.setenv("KB_GENRE", "newsletter")
+    combined = combine_with_rules(list(crf), rules)
+    # the longer rule name wins over the CRF span inside it; an unconfirmed unsure CRF span is dropped
+    assert [(s.text, s.type) for s in combined] == [("金山区委组织部", "GOV_ORG")]
+
+
+def test_the_learning_curve_trains_one_model_per_share(tmp_path):
+    from pipeline.entity_crf import learning_curve
+
+    texts = ["南京市委书记来到苏州工业园区", "无锡市政府与常州市政府签约", "扬州市委召开会议"] * 4
+    gold = {"南京市委": "GOV_ORG", "苏州工业园区": "ZONE", "无锡市政府": "GOV_ORG", "常州市政府": "GOV_ORG",
+            "扬州市委": "GOV_ORG"}
+    examples = []
+    for text in texts:
+        spans = [(text.index(n), text.index(n) + len(n), t) for n, t in gold.items() if n in text]
+        examples.append((features(text, None, None), labels(text, spans), text))
+    rows = learning_curve(examples, examples[:3], fractions=(0.5, 1.0))
+    assert [(share, n) for share, n, _ in rows] == [(0.5, 6), (1.0, 12)]
+    assert rows[-1][2]["f1"] > 0.5
