@@ -363,20 +363,23 @@ def predict_relations(text: str, spans: Iterable, paragraph_idx: int = -1, doc_d
     return list(best.values())
 
 
-@lru_cache(maxsize=1)
 def combine_policy() -> dict[str, tuple[str, float]]:
     """Predicate → (``rules``, ``model`` or ``union``; the least confidence of the classifier's
     relations in the pipeline, 0 when not given) from ``models/relations/combine.tsv`` (chosen on dev),
     or ``combine-newsletter.tsv`` for the newsletter genre (``pipeline.genre``)."""
+    return _read_policy("combine-newsletter.tsv" if genre() == "newsletter" else "combine.tsv")
+
+
+@lru_cache(maxsize=2)  # one per genre: the genre is read on every call, the file once
+def _read_policy(name: str) -> dict[str, tuple[str, float]]:
     policy = {}
-    name = "combine-newsletter.tsv" if genre() == "newsletter" else "combine.tsv"
     with open(resource("relations", name), encoding="utf-8") as handle:
         for line in handle:
             cols = line.split("#")[0].split()
             if not cols:
                 continue
             if len(cols) not in (2, 3) or cols[1] not in ("rules", "model", "union"):
-                raise ValueError(f"combine.tsv: cannot read {line.strip()!r} (predicate, rules|model|union, [least confidence])")
+                raise ValueError(f"{name}: cannot read {line.strip()!r} (predicate, rules|model|union, [least confidence])")
             policy[cols[0]] = (cols[1], float(cols[2]) if len(cols) == 3 else 0.0)
     return policy
 

@@ -160,6 +160,15 @@ def test_the_shipped_policy_reads():
     assert "COOPERATES_WITH" in policy
 
 
+def test_the_policy_follows_the_genre_within_one_process(monkeypatch):
+    monkeypatch.setenv("KB_GENRE", "newsletter")
+    newsletter = rm.combine_policy()
+    monkeypatch.setenv("KB_GENRE", "news")
+    news = rm.combine_policy()
+    # the two files choose differently for COOPERATES_WITH (rules for newsletters, both for news)
+    assert newsletter["COOPERATES_WITH"][0] == "rules" and news["COOPERATES_WITH"][0] == "union"
+
+
 def test_train_says_clearly_when_the_pool_is_missing(tmp_path, capsys):
     assert rm.main(["train", "--data", str(tmp_path), "--out", str(tmp_path / "out")]) != 0
     assert "pool is missing" in capsys.readouterr().err
