@@ -25,13 +25,13 @@ from functools import lru_cache
 
 from .document import Relation, Span
 from .entities import RegionEntry, region_lexicon, region_shorts
+from .relations import _sentence_of
 
 #: Entity types whose prefix is read, with the shortest rest of the name after the prefix (市委: 1).
 PREFIXED_TYPES = {"ZONE": 2, "ENTERPRISE": 2, "INSTITUTION": 2, "GOV_ORG": 1, "PARTY_ORG": 1}
 #: Types that get LOCATED_IN to the innermost region of their prefix.
 LOCATED_TYPES = frozenset({"ZONE"})
 SHORT_FORM_LEVELS = frozenset({"province", "city"})
-SENTENCE_ENDS = "。！？!?；;"
 CONFIDENCE = 0.7
 
 
@@ -70,12 +70,6 @@ def prefix_chain(name: str) -> tuple[list[tuple[int, int, RegionEntry]], str]:
     return chain, name[i:]
 
 
-def _sentence(text: str, start: int, end: int) -> str:
-    left = max(text.rfind(ch, 0, start) for ch in SENTENCE_ENDS) + 1
-    ends = [p for p in (text.find(ch, end) for ch in SENTENCE_ENDS) if p >= 0]
-    return text[left:(min(ends) + 1 if ends else len(text))].strip()
-
-
 def prefix_regions(text: str, spans: list[Span], region_names: set[str]) -> tuple[list[Span], list[Span], list[Relation]]:
     """Read the prefixes of one paragraph's mentions.
 
@@ -103,7 +97,8 @@ def prefix_regions(text: str, spans: list[Span], region_names: set[str]) -> tupl
             regions.append(Span(span.start + s, span.start + e, form, "REGION", name=name, source="prefix",
                                 confidence=CONFIDENCE, paragraph_idx=span.paragraph_idx))
         added += regions
-        evidence = _sentence(text, span.start, span.end)
+        start, end = _sentence_of(text, span.start)  # the relation rules' sentences
+        evidence = text[start:end].strip()
         links = list(zip(regions[1:], regions[:-1]))
         if span.type in LOCATED_TYPES:
             links.append((span, regions[-1]))
