@@ -30,7 +30,6 @@ from pathlib import Path
 
 from .clusters import shipped_clusters
 from .document import Span
-from .genre import genre
 from .resources import models_dir, resource
 
 MODEL_FILE = "model.crfsuite"
@@ -60,12 +59,15 @@ def _char_class(ch: str) -> str:
     return "punct" if not ch.isspace() else "space"
 
 
-def features(text: str, base: list[Span] | None, model: list[Span] | None) -> list[list[str]]:
+def features(text: str, base: list[Span] | None, model: list[Span] | None,
+             known: KnownNames | None = None, own: frozenset[str] = frozenset()) -> list[list[str]]:
     """The CRF's features for every character of one paragraph.
 
     ``base`` are the spans the rules and the model agreed on (the system without the CRF), ``model``
     the HanLP model's raw spans; both None for the learned-only model. Segmentation and gazetteer
-    matches come from ``entities.analyze`` (cached: the rules computed them already).
+    matches come from ``entities.analyze`` (cached: the rules computed them already). ``known`` are
+    the names the training documents annotate (:class:`KnownNames`), matched as BIO tags; ``own`` the
+    names of the document itself when it is one of those training documents (left out of its count).
     """
     from .entities import analyze, surnames
 
@@ -80,6 +82,7 @@ def features(text: str, base: list[Span] | None, model: list[Span] | None) -> li
     use_base = base is not None
     sys_tags = _bio(n, [(s.start, s.end, s.type) for s in base or []])
     mdl_tags = _bio(n, [(s.start, s.end, s.type) for s in model or []])
+    known_tags = known.tags(text, own) if known is not None else None
     names = surnames()
     padded = "\x02\x02" + text + "\x03\x03"
     out = []
@@ -90,6 +93,8 @@ def features(text: str, base: list[Span] | None, model: list[Span] | None) -> li
              f"b-1={p1}{c}", f"b+1={c}{n1}", f"t={p1}{c}{n1}", f"cls={_char_class(c)}",
              f"seg={seg[i]}", f"pos={pos[i]}", f"segpos={seg[i]}{pos[i]}", f"gaz={gaz[i]}"]
         f += cluster_features(c, p1, n1, word[i])
+        if known_tags is not None:
+            f.append(f"kn={known_tags[i]}")
         if use_base:
             f += [f"sys={sys_tags[i]}", f"mdl={mdl_tags[i]}", f"sysmdl={sys_tags[i]}|{mdl_tags[i]}",
                   f"sys-1={sys_tags[i - 1] if i else 'BOS'}", f"sys+1={sys_tags[i + 1] if i + 1 < n else 'EOS'}"]
@@ -101,6 +106,71 @@ def features(text: str, base: list[Span] | None, model: list[Span] | None) -> li
             f.append("surname")
         out.append(f)
     return out
+
+
+KNOWN_FILE = "known.tsv"
+#: A name counts as known when at least this many training documents annotate it (for a training
+#: document, not counting itself: the feature must be as reliable in training as on new text).
+KNOWN_MIN_DOCS = 2
+KNOWN_MAX_LEN = 16
+
+
+class KnownNames:
+    """The names (and aliases) the annotated training documents record, with their most frequent
+    type and the number of documents that record them: the "known entities" lexicon feature.
+
+    Built by ``python -m pipeline.entity_crf train`` from the train split alone and shipped beside the
+    model (``models/entity_crf/known.tsv``: name, type, documents). A model is used with the lexicon it
+    was trained with.
+    """
+
+    def __init__(self, entries: dict[str, tuple[str, int]]):
+        self.entries = entries
+
+    @classmethod
+    def from_records(cls, records: dict[str, dict]) -> KnownNames:
+        """The lexicon of annotation records (``{doc: record}``)."""
+        types: dict[str, Counter] = {}
+        for record in records.values():
+            for form, type_ in record_forms(record).items():
+                types.setdefault(form, Counter())[type_] += 1
+        return cls({form: (c.most_common(1)[0][0], sum(c.values())) for form, c in types.items()})
+
+    @classmethod
+    def load(cls, path: Path) -> KnownNames | None:
+        """The lexicon in ``path`` (a ``known.tsv``), or None when the file is not there."""
+        if not path.exists():
+            return None
+        entries = {}
+        for line in path.read_text(encoding="utf-8").splitlines():
+            form, type_, docs = line.split("\t")
+            entries[form] = (type_, int(docs))
+        return cls(entries)
+
+    def save(self, path: Path) -> None:
+        """Write the names recorded by at least ``KNOWN_MIN_DOCS`` documents (the others never count)."""
+        rows = sorted((f, t, d) for f, (t, d) in self.entries.items() if d >= KNOWN_MIN_DOCS)
+        path.write_text("".join(f"{f}\t{t}\t{d}\n" for f, t, d in rows), encoding="utf-8")
+
+    def tags(self, text: str, own: frozenset[str] = frozenset()) -> list[str]:
+        """BIO tags of the known names in ``text``, longest match first, left to right."""
+        spans, i, n = [], 0, len(text)
+        while i < n:
+            for length in range(min(KNOWN_MAX_LEN, n - i), 1, -1):
+                entry = self.entries.get(text[i:i + length])
+                if entry and entry[1] - (text[i:i + length] in own) >= KNOWN_MIN_DOCS:
+                    spans.append((i, i + length, entry[0]))
+                    i += length
+                    break
+            else:
+                i += 1
+        return _bio(n, spans)
+
+
+def record_forms(record: dict) -> dict[str, str]:
+    """Every name and alias of an annotation record (two characters or more) with its type."""
+    return {form: e["type"] for e in record.get("entities", [])
+            for form in [e["name"], *(e.get("aliases") or [])] if len(form) >= 2}
 
 
 def cluster_features(c: str, before: str, after: str, word: str) -> list[str]:
@@ -148,41 +218,6 @@ def one_type_per_surface(spans_per_text: list[list[Span]]) -> None:
             s.type = votes[s.text].most_common(1)[0][0]
 
 
-def combine_with_rules(crf: list[Span], base: list[Span]) -> list[Span]:
-    """The CRF's spans combined with the rules', as the genre asks.
-
-    ``news``: the CRF's spans as they are (the rules are its features already). ``newsletter``: a rule
-    span of a trusted kind (``TRUSTED_RULE_SOURCES``: names found by their organisation head, names
-    confirmed in the document, members of a list of them) wins over the CRF spans it overlaps unless
-    one of them is longer, and a CRF span the rules did not also find needs ``CRF_MIN_CONFIDENCE``.
-    Measured (README, "The annotated in-domain corpus"): the CRF is trained on news; on the 178 dev
-    news items the trusted rule spans are mostly wrong (entity F1 0.842 without them, 0.802 with),
-    while on the newsletters the rules were written for they are mostly right (seed entity F1 0.853
-    with them, 0.638 without).
-    """
-    if genre() != "newsletter":
-        return crf
-    same = {(r.start, r.end, r.type) for r in base}
-    crf = [c for c in crf if c.confidence >= CRF_MIN_CONFIDENCE or (c.start, c.end, c.type) in same]
-    keep = [s for s in base if s.source.split(":")[0] in TRUSTED_RULE_SOURCES]  # suffix:bare too (区委)
-    out = []
-    for span in crf:
-        covering = [r for r in keep if r.start < span.end and span.start < r.end]
-        if not covering or all(r.end - r.start < span.end - span.start for r in covering):
-            out.append(span)
-    out += [r for r in keep if not any(c.start < r.end and r.start < c.end and c.end - c.start > r.end - r.start
-                                       for c in out)]
-    from .entities import merge_spans
-
-    return merge_spans(out)
-
-
-TRUSTED_RULE_SOURCES = frozenset({"suffix", "known", "list"})
-# The least marginal probability of a CRF span the rules did not find, for newsletters (seeds: 0.95
-# keeps entity F1 at 0.853; 0.8 gives 0.832, 0.6 0.826).
-CRF_MIN_CONFIDENCE = 0.95
-
-
 class EntityCRF:
     """The trained CRF (``models/entity_crf/model.crfsuite``); ``tag`` one paragraph, with features."""
 
@@ -195,13 +230,15 @@ class EntityCRF:
         self.learned_only = self.path.name == LEARNED_ONLY_FILE
         self.tagger = pycrfsuite.Tagger()
         self.tagger.open(str(self.path))
+        self.known = KnownNames.load(self.path.with_name(KNOWN_FILE))
 
     def tag(self, text: str, base: list[Span], model: list[Span]) -> list[Span]:
         """Entity spans of one paragraph (offsets into ``text``); the learned-only model ignores
         ``base`` and ``model``."""
         if not text:
             return []
-        tags = self.tagger.tag(features(text, None, None) if self.learned_only else features(text, base, model))
+        tags = self.tagger.tag(features(text, None, None) if self.learned_only
+                               else features(text, base, model, self.known))
         return spans_from_tags(text, tags, self.tagger.marginal)
 
 
@@ -214,10 +251,12 @@ def shipped_model(learned_only: bool = False) -> EntityCRF:
 # --------------------------------------------------------------------------- training
 
 
-def document_examples(text: str, record: dict | None) -> list[tuple[list[list[str]], list[str] | None, str]]:
+def document_examples(text: str, record: dict | None, known: KnownNames | None = None,
+                      in_known: bool = False) -> list[tuple[list[list[str]], list[str] | None, str]]:
     """``(features, labels, paragraph text)`` for each paragraph of one document, as the pipeline
     sees it (read, normalize, clean; repeats inside the document skipped). Labels from the record's
-    names and aliases matched in the paragraph (``annotations.entity_spans``); None without a record."""
+    names and aliases matched in the paragraph (``annotations.entity_spans``); None without a record.
+    ``in_known``: the record is one of those ``known`` was built from (its own names are discounted)."""
     from .annotations import entity_spans
     from .dedup import local_dedup
     from .entities import base_recognize_document, model_spans_of
@@ -235,7 +274,8 @@ def document_examples(text: str, record: dict | None) -> list[tuple[list[list[st
     out = []
     for t, spans, model_spans in zip(texts, base, model):
         gold = [(s, e, ty) for s, e, ty, _ in entity_spans(t, record["entities"])] if record else None
-        out.append((features(t, spans, model_spans), labels(t, gold) if gold is not None else None, t))
+        own = frozenset(record_forms(record)) if record and in_known else frozenset()
+        out.append((features(t, spans, model_spans, known, own), labels(t, gold) if gold is not None else None, t))
     return out
 
 
@@ -263,8 +303,10 @@ def _base_cache():
     return cache
 
 
-def build_examples(split: str, pool: Path | None = None, limit: int = 0) -> list[tuple[list[list[str]], list[str], str]]:
-    """Training (or scoring) examples of one split of the annotated corpus."""
+def build_examples(split: str, pool: Path | None = None, limit: int = 0,
+                   known: KnownNames | None = None) -> list[tuple[list[list[str]], list[str], str]]:
+    """Training (or scoring) examples of one split of the annotated corpus; ``known`` is the lexicon
+    built from the train split (its documents' own names are discounted in their features)."""
     from . import annotations
 
     records = annotations.split_records(split)
@@ -273,7 +315,7 @@ def build_examples(split: str, pool: Path | None = None, limit: int = 0) -> list
     examples = []
     for doc_id in ids:
         if doc_id in texts:
-            examples += document_examples(texts[doc_id], records[doc_id])
+            examples += document_examples(texts[doc_id], records[doc_id], known, in_known=split == "train")
     return examples
 
 
@@ -344,15 +386,18 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     from .annotations import PoolMissing
 
+    from .annotations import split_records
+
     started = time.time()
+    known = KnownNames.from_records(split_records("train"))
     try:
-        train_examples = build_examples("train", args.pool)
-        dev_examples = build_examples("dev", args.pool) if args.command == "train" else []
+        train_examples = build_examples("train", args.pool, known=known)
+        dev_examples = build_examples("dev", args.pool, known=known) if args.command == "train" else []
     except PoolMissing as exc:
         print(f"cannot train: {exc}", file=sys.stderr)
         return 1
     if args.command == "curve":
-        test_examples = build_examples("test", args.pool)
+        test_examples = build_examples("test", args.pool, known=known)
         print(f"{'training share':>15}{'paragraphs':>12}{'P':>8}{'R':>8}{'F1':>8}   (test split, exact spans)")
         for fraction, n, score in learning_curve(train_examples, test_examples):
             print(f"{fraction:>15.0%}{n:>12}{score['precision']:>8.3f}{score['recall']:>8.3f}{score['f1']:>8.3f}")
@@ -362,6 +407,8 @@ def main(argv: list[str] | None = None) -> int:
         train_examples = train_examples[: int(len(train_examples) * args.fraction)]
     # the two models train at once, one per core (forked: the examples are shared, not copied)
     _JOBS["examples"] = train_examples
+    args.out.mkdir(parents=True, exist_ok=True)
+    known.save(args.out / KNOWN_FILE)
     with ProcessPoolExecutor(max_workers=2, mp_context=multiprocessing.get_context("fork")) as pool:
         path, only_path = pool.map(_train_job, [(args.out, MODEL_FILE), (args.out, LEARNED_ONLY_FILE)])
     dev = span_scores(path, dev_examples)

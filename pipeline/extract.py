@@ -1,6 +1,8 @@
 """Stage 5, extract: entities, resolution, relations and metrics for one cleaned, deduplicated Document.
 
-    recognize (all paragraphs, two passes) → resolve (canonical names, relative names) →
+    recognize (all paragraphs, two passes; less mentions inside phrases such as 中国式,
+    ``mention_filter``) → resolve (canonical names, relative names; a name with
+    two or more regions in front is named from the innermost one, ``prefix_regions``) →
     relations (per paragraph, with earlier mentions as context: the rules and the learned
     classifier, combined per predicate as ``models/relations/combine.tsv`` says) → metrics (per paragraph)
     → prefix regions (the regions printed in front of a longer name, ``pipeline.prefix_regions``)
@@ -13,8 +15,9 @@ from __future__ import annotations
 
 from .document import Document, Span
 from .entities import KnownEntities, recognize_document
+from .mention_filter import drop_phrase_mentions
 from .metrics import drop_heading_repeats, extract_metrics
-from .prefix_regions import prefix_regions
+from .prefix_regions import prefix_regions, shorten_prefixed_names
 from .relation_model import combine, predict_relations
 from .relations import extract_relations
 from .resolve import resolve
@@ -38,8 +41,9 @@ def extract(doc: Document, known: KnownEntities | None = None) -> Document:
               for at, piece in split_long(para.text)]
     asides = [a.text for a in doc.asides if a.kind in ASIDES_WITH_NAMES]
     texts = [piece for _, _, piece in pieces] + asides
-    spans_per_text = recognize_document(texts, known)
+    spans_per_text = drop_phrase_mentions(recognize_document(texts, known), texts)
     resolve(spans_per_text, texts, title=doc.title)
+    shorten_prefixed_names(spans_per_text)
 
     doc.entities, doc.relations, doc.metrics = [], [], []
     region_names = {sp.name for spans in spans_per_text for sp in spans if sp.type == "REGION"}

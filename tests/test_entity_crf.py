@@ -70,20 +70,16 @@ def test_the_shipped_model_finds_organisations_persons_and_places():
     assert crf.path.name == entity_crf.MODEL_FILE
 
 
-def test_the_genre_decides_whether_trusted_rule_spans_override_the_crf(monkeypatch):
-    from pipeline.document import Span
-    from pipeline.entity_crf import combine_with_rules
+def test_the_genre_decides_whether_the_crf_runs(monkeypatch):
+    from pipeline.entities import entity_crf_mode
 
-    text = "金山区委组织部召开会议"
-    crf = [Span(2, 7, text[2:7], "GOV_ORG", source="crf", confidence=0.99),
-           Span(7, 9, text[7:9], "ZONE", source="crf", confidence=0.5)]
-    rules = [Span(0, 7, text[0:7], "GOV_ORG", source="suffix")]
+    monkeypatch.delenv("KB_ENTITY_CRF", raising=False)
     monkeypatch.setenv("KB_GENRE", "news")
-    assert combine_with_rules(list(crf), rules) == crf  # the CRF decides
+    assert entity_crf_mode() == "on"
     monkeypatch.setenv("KB_GENRE", "newsletter")
-    combined = combine_with_rules(list(crf), rules)
-    # the longer rule name wins over the CRF span inside it; an unconfirmed unsure CRF span is dropped
-    assert [(s.text, s.type) for s in combined] == [("金山区委组织部", "GOV_ORG")]
+    assert entity_crf_mode() == "off"
+    monkeypatch.setenv("KB_ENTITY_CRF", "on")  # an explicit switch wins over the genre
+    assert entity_crf_mode() == "on"
 
 
 def test_the_learning_curve_trains_one_model_per_share(tmp_path):
@@ -99,3 +95,30 @@ def test_the_learning_curve_trains_one_model_per_share(tmp_path):
     rows = learning_curve(examples, examples[:3], fractions=(0.5, 1.0))
     assert [(share, n) for share, n, _ in rows] == [(0.5, 6), (1.0, 12)]
     assert rows[-1][2]["f1"] > 0.5
+
+
+def test_known_names_come_from_the_records_and_a_training_document_does_not_count_itself():
+    from pipeline.entity_crf import KNOWN_MIN_DOCS, KnownNames
+
+    records = {f"d{i}": {"entities": [{"name": "青禾新材料集团", "type": "ENTERPRISE", "aliases": ["青禾集团"]}]}
+               for i in range(KNOWN_MIN_DOCS)}
+    records["once"] = {"entities": [{"name": "绿川经济开发区", "type": "ZONE"}]}
+    known = KnownNames.from_records(records)
+    text = "青禾新材料集团在绿川经济开发区投产，青禾集团扩产。"
+    tags = known.tags(text)
+    assert tags[0] == "B-ENTERPRISE" and tags[text.index("青禾集团")] == "B-ENTERPRISE"
+    assert tags[text.index("绿川")] == "O"  # one document is not enough
+    # inside one of the documents it was built from, a name needs KNOWN_MIN_DOCS other documents
+    assert known.tags(text, own=frozenset({"青禾新材料集团", "青禾集团"}))[0] == "O"
+
+
+def test_known_names_round_trip_through_their_file_and_become_features(tmp_path):
+    from pipeline.entity_crf import KNOWN_FILE, KnownNames
+
+    known = KnownNames({"青禾集团": ("ENTERPRISE", 3), "绿川": ("REGION", 1)})
+    known.save(tmp_path / KNOWN_FILE)
+    loaded = KnownNames.load(tmp_path / KNOWN_FILE)
+    assert loaded.entries == {"青禾集团": ("ENTERPRISE", 3)}  # names under the threshold are not shipped
+    assert KnownNames.load(tmp_path / "missing.tsv") is None
+    feats = features("青禾集团扩产", [], [], loaded)
+    assert "kn=B-ENTERPRISE" in feats[0] and "kn=O" in feats[4]

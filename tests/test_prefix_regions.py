@@ -69,3 +69,36 @@ def test_the_pipeline_records_prefix_regions_as_entities_of_the_document():
     regions = {e.name for e in doc.entities if e.type == "REGION"}
     assert {"吉林省", "辽源市"} <= regions
     assert ("辽源市", "LOCATED_IN", "吉林省") in {(r.subject, r.predicate, r.object) for r in doc.relations}
+
+
+def test_a_single_region_in_front_of_a_body_counts_only_when_the_document_names_it():
+    text = "江西省委召开会议，南昌大学参加。"
+    spans = [_span(text, "江西省委", "GOV_ORG"), _span(text, "南昌大学", "INSTITUTION")]
+    assert prefix_regions(text, spans, region_names=set())[0] == []
+    added, _, _ = prefix_regions(text, spans, region_names={"江西省", "南昌市"})
+    assert [s.name for s in added] == ["江西省", "南昌市"]
+    # the same prefix in front of a zone counts without it
+    zone_text = "南昌高新区新签约项目12个。"
+    added, _, _ = prefix_regions(zone_text, [_span(zone_text, "南昌高新区", "ZONE")], region_names=set())
+    assert [s.text for s in added] == ["南昌"]
+
+
+def test_a_name_with_two_regions_in_front_is_named_from_the_innermost_one():
+    from pipeline.prefix_regions import shorten_prefixed_names
+
+    first = [Span(0, 7, "吉林省辽源市委", "GOV_ORG"), Span(8, 12, "辽源市委", "GOV_ORG")]
+    second = [Span(0, 7, "吉林省辽源市委", "GOV_ORG"), Span(8, 13, "南昌高新区", "ZONE")]
+    shorten_prefixed_names([first, second])
+    assert [s.name for s in first + second] == ["辽源市委", "辽源市委", "辽源市委", "南昌高新区"]
+    assert first[0].text == "吉林省辽源市委"  # the printed form stays the surface, so an alias
+
+
+def test_the_pipeline_names_a_prefixed_body_from_the_innermost_region_and_keeps_the_printed_form():
+    from kb.evaluate import prediction_from_document
+    from pipeline.dedup import local_dedup
+    from pipeline.extract import extract
+    from pipeline.stages import prepare_text
+
+    doc = extract(local_dedup(prepare_text("吉林省辽源市委近日召开全会，部署全年工作。", source="t.txt")))
+    bodies = [e for e in prediction_from_document(doc)["entities"] if e["type"] in ("GOV_ORG", "PARTY_ORG")]
+    assert [(e["name"], e["aliases"]) for e in bodies] == [("辽源市委", ["吉林省辽源市委"])]
