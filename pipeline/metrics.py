@@ -349,11 +349,14 @@ def find_quantities(text: str) -> list[Quantity]:
         unit = _match_unit(text, pos)
         hm = re.match(r"个[多余半]?(小时|月|工作日)", text[pos:pos + 5])
         half = 0.0
+        printed_len = None  # the printed length of the unit when it is not its surface (个多小时)
         if unit is not None and unit.surface == "个" and hm:
-            # 1个多小时, 2个半月: the measure word is 小时/个月, not 个; 半 adds a half
-            unit = next((u for u in load_units() if u.surface == ("个月" if hm.group(1) == "月" else hm.group(1))), None)
+            # 1个多小时, 2个半月: the measure word is 个小时/个月, not 个 (case 36); 半 adds a half
+            wanted = {"月": "个月", "小时": "个小时"}.get(hm.group(1), hm.group(1))
+            unit = next((u for u in load_units() if u.surface == wanted), None)
             half = 0.5 if "半" in hm.group(0) else 0.0
             pos += hm.start(1)
+            printed_len = len(hm.group(1))
         if unit is not None and any(len(w) > len(unit.surface) and text.startswith(w, pos) for w in not_unit_words()):
             unit = None  # the "unit" starts a longer word: 500亿台阶, 一家人
         money_guess = False
@@ -364,7 +367,7 @@ def find_quantities(text: str) -> list[Quantity]:
             end = num_end
             canonical, surface, scale, money_guess = "", "", 1.0, True
         else:
-            end = pos + len(unit.surface)
+            end = pos + (printed_len or len(unit.surface))
             canonical, surface, scale = unit.canonical, unit.surface, unit.scale
         post = ""
         pm = _POST_RE.match(text, end)

@@ -23,7 +23,7 @@ RUNTIME_FILES = (("lexicons", "ent_regions.txt"), ("lexicons", "ent_jieba_user.t
                  ("lexicons", "met_units.txt"), ("lexicons", "met_not_units.txt"),
                  ("lexicons", "rel_admin_levels.txt"), ("lexicons", "rel_cues.txt"),
                  ("ner", "config.json"), ("ner", "vocabs.json"), ("ner", "model.pt"),
-                 ("entity_crf", "model.crfsuite"), ("entity_crf", "clusters.tsv"),
+                 ("entity_crf", "model.crfsuite"), ("entity_crf", "clusters.tsv"), ("entity_crf", "known.tsv"),
                  ("relations", "model.json"), ("relations", "combine.tsv"), ("relations", "combine-newsletter.tsv"))
 
 

@@ -55,15 +55,18 @@ def test_one_type_per_surface_in_a_document():
     assert {s.type for group in spans for s in group} == {"ZONE"}
 
 
-def test_the_shipped_model_finds_organisations_persons_and_places():
+def test_the_shipped_model_finds_organisations_persons_and_places(monkeypatch):
     try:
         crf = entity_crf.shipped_model()
     except FileNotFoundError:
         pytest.fail("the shipped CRF (models/entity_crf/model.crfsuite) is missing")
     from pipeline.entities import recognize_document
 
+    monkeypatch.setenv("KB_GENRE", "news")  # the genre the CRF runs in
     texts = ["青禾市委书记林晓东到青禾经济技术开发区调研，察看绿川新材料有限公司生产线。"]
-    found = {(s.text, s.type) for s in recognize_document(texts)[0]}
+    spans = recognize_document(texts)[0]
+    assert spans and all(s.source == "crf" for s in spans)
+    found = {(s.text, s.type) for s in spans}
     assert ("林晓东", "PERSON") in found
     assert ("绿川新材料有限公司", "ENTERPRISE") in found
     assert any(t == "ZONE" and "开发区" in n for n, t in found)
