@@ -351,8 +351,8 @@ def find_quantities(text: str) -> list[Quantity]:
         half = 0.0
         printed_len = None  # the printed length of the unit when it is not its surface (个多小时)
         if unit is not None and unit.surface == "个" and hm:
-            # 1个多小时, 2个半月: the measure word is 个小时/个月, not 个 (case 36); 半 adds a half
-            wanted = {"月": "个月", "小时": "个小时"}.get(hm.group(1), hm.group(1))
+            # 1个多小时, 2个半月: the measure word is 小时/个月, not 个 (cases 27, 36); 半 adds a half
+            wanted = {"月": "个月"}.get(hm.group(1), hm.group(1))
             unit = next((u for u in load_units() if u.surface == wanted), None)
             half = 0.5 if "半" in hm.group(0) else 0.0
             pos += hm.start(1)
