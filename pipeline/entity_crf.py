@@ -251,6 +251,54 @@ def shipped_model(learned_only: bool = False) -> EntityCRF:
 # --------------------------------------------------------------------------- training
 
 
+def _paragraphs(text: str) -> list[str] | None:
+    """The paragraphs of a document as the pipeline sees them (repeats skipped); None when it fails."""
+    from .dedup import local_dedup
+    from .stages import prepare_text
+
+    doc = prepare_text(text, source="<train>")
+    return [p.text for p in local_dedup(doc).paragraphs if not p.duplicate_of] if doc.ok else None
+
+
+def _paragraphs_key(texts: list[str]) -> str:
+    return hashlib.sha1("\x00".join(texts).encode("utf-8")).hexdigest()
+
+
+def _base_spans(texts: list[str]) -> tuple[list[list[Span]], list[list[Span]]]:
+    """The base recognizers' spans and the HanLP model's raw spans of a document's paragraphs."""
+    from .entities import base_recognize_document, model_spans_of
+
+    return base_recognize_document(texts), [model_spans_of(t) for t in texts]
+
+
+def _base_spans_job(text: str) -> tuple[str, tuple] | None:
+    texts = _paragraphs(text)
+    return None if texts is None else (_paragraphs_key(texts), _base_spans(texts))
+
+
+def fill_base_cache(texts: list[str], jobs: int = 2) -> int:
+    """Run the base recognizers over the documents not yet in the cache, ``jobs`` processes at once
+    (the cache itself is written by this process only). Returns how many documents were computed."""
+    cache = _base_cache()
+    missing = []
+    for text in texts:
+        paragraphs = _paragraphs(text)
+        if paragraphs is not None and _paragraphs_key(paragraphs) not in cache:
+            missing.append(text)
+    if jobs < 2 or len(missing) < 2:
+        results = map(_base_spans_job, missing)
+    else:
+        pool = ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("fork"))
+        results = pool.map(_base_spans_job, missing, chunksize=4)
+    for result in results:
+        if result is not None:
+            cache[result[0]] = result[1]
+    if jobs >= 2 and len(missing) >= 2:
+        pool.shutdown()
+    cache.sync()
+    return len(missing)
+
+
 def document_examples(text: str, record: dict | None, known: KnownNames | None = None,
                       in_known: bool = False) -> list[tuple[list[list[str]], list[str] | None, str]]:
     """``(features, labels, paragraph text)`` for each paragraph of one document, as the pipeline
@@ -258,18 +306,14 @@ def document_examples(text: str, record: dict | None, known: KnownNames | None =
     names and aliases matched in the paragraph (``annotations.entity_spans``); None without a record.
     ``in_known``: the record is one of those ``known`` was built from (its own names are discounted)."""
     from .annotations import entity_spans
-    from .dedup import local_dedup
-    from .entities import base_recognize_document, model_spans_of
-    from .stages import prepare_text
 
-    doc = prepare_text(text, source="<train>")
-    if not doc.ok:
+    texts = _paragraphs(text)
+    if texts is None:
         return []
-    texts = [p.text for p in local_dedup(doc).paragraphs if not p.duplicate_of]
     cache = _base_cache()
-    key = hashlib.sha1("\x00".join(texts).encode("utf-8")).hexdigest()
+    key = _paragraphs_key(texts)
     if key not in cache:  # the base recognizers are the slow part: computed once per code and model
-        cache[key] = (base_recognize_document(texts), [model_spans_of(t) for t in texts])
+        cache[key] = _base_spans(texts)
     base, model = cache[key]
     out = []
     for t, spans, model_spans in zip(texts, base, model):
@@ -312,6 +356,7 @@ def build_examples(split: str, pool: Path | None = None, limit: int = 0,
     records = annotations.split_records(split)
     ids = sorted(records)[: limit or None]
     texts = annotations.pool_texts(ids, **({"pool": pool} if pool else {}))
+    fill_base_cache([texts[doc_id] for doc_id in ids if doc_id in texts])  # both cores for the slow part
     examples = []
     for doc_id in ids:
         if doc_id in texts:

@@ -125,3 +125,18 @@ def test_known_names_round_trip_through_their_file_and_become_features(tmp_path)
     assert KnownNames.load(tmp_path / "missing.tsv") is None
     feats = features("青禾集团扩产", [], [], loaded)
     assert "kn=B-ENTERPRISE" in feats[0] and "kn=O" in feats[4]
+
+
+def test_the_base_cache_is_filled_once_in_worker_processes_and_gives_the_same_examples(monkeypatch):
+    class Cache(dict):
+        def sync(self):
+            pass
+
+    cache = Cache()
+    monkeypatch.setattr(entity_crf, "_base_cache", lambda: cache)
+    texts = [sentence for sentence, _ in SENTENCES[:3]]
+    assert entity_crf.fill_base_cache(texts, jobs=2) == 3
+    assert entity_crf.fill_base_cache(texts, jobs=2) == 0  # all cached now
+    filled = [entity_crf.document_examples(t, None) for t in texts]
+    cache.clear()
+    assert [entity_crf.document_examples(t, None) for t in texts] == filled  # computed in this process
