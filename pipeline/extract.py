@@ -5,7 +5,8 @@
     two or more regions in front is named from the innermost one, ``prefix_regions``) →
     relations (per paragraph, with earlier mentions as context: the rules and the learned
     classifier, combined per predicate as ``models/relations/combine.tsv`` says) → metrics (per paragraph)
-    → prefix regions (the regions printed in front of a longer name, ``pipeline.prefix_regions``)
+    → prefix regions (the regions printed in front of a longer name, ``pipeline.prefix_regions``;
+    news genre only: the seed newsletters' gold keeps such names whole, README "Genres")
 
 Duplicate paragraphs are skipped: what they say is already counted where it was first printed.
 Credit, photo-credit and sponsor lines set aside by the clean stage are searched for names too
@@ -14,6 +15,7 @@ Credit, photo-credit and sponsor lines set aside by the clean stage are searched
 from __future__ import annotations
 
 from .document import Document, Span
+from .genre import genre
 from .entities import KnownEntities, recognize_document
 from .mention_filter import drop_phrase_mentions
 from .metrics import drop_heading_repeats, extract_metrics
@@ -43,7 +45,9 @@ def extract(doc: Document, known: KnownEntities | None = None) -> Document:
     texts = [piece for _, _, piece in pieces] + asides
     spans_per_text = drop_phrase_mentions(recognize_document(texts, known), texts)
     resolve(spans_per_text, texts, title=doc.title)
-    shorten_prefixed_names(spans_per_text)
+    reads_prefixes = genre() == "news"
+    if reads_prefixes:
+        shorten_prefixed_names(spans_per_text)
 
     doc.entities, doc.relations, doc.metrics = [], [], []
     region_names = {sp.name for spans in spans_per_text for sp in spans if sp.type == "REGION"}
@@ -56,7 +60,7 @@ def extract(doc: Document, known: KnownEntities | None = None) -> Document:
         doc.relations.extend(combine(by_rules, by_model))
         metrics = extract_metrics(piece, spans, para.idx, doc.date)
         # nested mentions, after the stages that expect mentions not to overlap
-        nested, replaced, located = prefix_regions(piece, spans, region_names)
+        nested, replaced, located = prefix_regions(piece, spans, region_names) if reads_prefixes else ([], [], [])
         doc.relations.extend(located)
         earlier = earlier + spans
         spans = [s for s in spans if not any(s is r for r in replaced)] + nested

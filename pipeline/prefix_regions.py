@@ -28,6 +28,9 @@ Names with a chain of two or more regions in front (吉林省辽源市委, 陕�
 are named without the outer ones (辽源市委, 榆林国家级能源化工基地: :func:`shorten_prefixed_names`);
 the printed form stays a surface, so an alias. Annotators (and the guide) accept either form as the
 name, and they list the innermost one far more often than the full chain.
+
+Both run in the news genre only (``pipeline.extract``): on the seed newsletters, whose gold keeps
+such names whole, the prefix regions were 1 right and 4 wrong.
 """
 from __future__ import annotations
 

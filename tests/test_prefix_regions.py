@@ -59,7 +59,8 @@ def test_names_whose_front_is_not_a_prefix_are_left_alone():
     assert prefix_regions(text, spans, region_names=set()) == ([], [], [])
 
 
-def test_the_pipeline_records_prefix_regions_as_entities_of_the_document():
+def test_the_pipeline_records_prefix_regions_as_entities_of_the_document(monkeypatch):
+    monkeypatch.setenv("KB_GENRE", "news")  # newsletters keep the names whole (README, "Genres")
     from pipeline.dedup import local_dedup
     from pipeline.extract import extract
     from pipeline.stages import prepare_text
@@ -93,7 +94,8 @@ def test_a_name_with_two_regions_in_front_is_named_from_the_innermost_one():
     assert first[0].text == "吉林省辽源市委"  # the printed form stays the surface, so an alias
 
 
-def test_the_pipeline_names_a_prefixed_body_from_the_innermost_region_and_keeps_the_printed_form():
+def test_the_pipeline_names_a_prefixed_body_from_the_innermost_region_and_keeps_the_printed_form(monkeypatch):
+    monkeypatch.setenv("KB_GENRE", "news")
     from kb.evaluate import prediction_from_document
     from pipeline.dedup import local_dedup
     from pipeline.extract import extract
@@ -102,3 +104,14 @@ def test_the_pipeline_names_a_prefixed_body_from_the_innermost_region_and_keeps_
     doc = extract(local_dedup(prepare_text("吉林省辽源市委近日召开全会，部署全年工作。", source="t.txt")))
     bodies = [e for e in prediction_from_document(doc)["entities"] if e["type"] in ("GOV_ORG", "PARTY_ORG")]
     assert [(e["name"], e["aliases"]) for e in bodies] == [("辽源市委", ["吉林省辽源市委"])]
+
+
+def test_newsletters_keep_prefixed_names_whole(monkeypatch):
+    from pipeline.dedup import local_dedup
+    from pipeline.extract import extract
+    from pipeline.stages import prepare_text
+
+    monkeypatch.setenv("KB_GENRE", "newsletter")
+    doc = extract(local_dedup(prepare_text("吉林省辽源市委近日召开全会，部署全年工作。", source="t.txt")))
+    assert "辽源市" not in {e.name for e in doc.entities if e.type == "REGION"}
+    assert not [r for r in doc.relations if r.predicate == "LOCATED_IN"]
