@@ -278,7 +278,9 @@ def _base_spans_job(text: str) -> tuple[str, tuple] | None:
 
 def fill_base_cache(texts: list[str], jobs: int = 2) -> int:
     """Run the base recognizers over the documents not yet in the cache, ``jobs`` processes at once
-    (the cache itself is written by this process only). Returns how many documents were computed."""
+    (the cache itself is written by this process only). Returns how many documents were computed.
+    The workers are spawned, not forked: a fork taken while torch's thread pool is up (the HanLP
+    model loaded earlier in the process) can deadlock the child."""
     cache = _base_cache()
     missing = []
     for text in texts:
@@ -288,7 +290,7 @@ def fill_base_cache(texts: list[str], jobs: int = 2) -> int:
     if jobs < 2 or len(missing) < 2:
         results = map(_base_spans_job, missing)
     else:
-        pool = ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("fork"))
+        pool = ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("spawn"))
         results = pool.map(_base_spans_job, missing, chunksize=4)
     for result in results:
         if result is not None:
