@@ -53,10 +53,9 @@ def genre_option(command):
 
     return click.option("--genre", type=click.Choice(["news", "newsletter"]), default=None, envvar="KB_GENRE",
                         callback=set_genre, expose_value=False,
-                        help="What the texts are. news (default): the learned recognizers decide, as "
-                             "measured on news items; newsletter: names the rules find by their "
-                             "organisation head or confirm in the document take precedence, as measured "
-                             "on party-building newsletters.")(command)
+                        help="What the texts are. news (default): the learned CRF decides, as measured "
+                             "on news items; newsletter: the rules and the HanLP model alone, names kept "
+                             "whole, as measured on party-building newsletters.")(command)
 
 
 @main.command()

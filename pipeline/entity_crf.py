@@ -271,32 +271,21 @@ def _base_spans(texts: list[str]) -> tuple[list[list[Span]], list[list[Span]]]:
     return base_recognize_document(texts), [model_spans_of(t) for t in texts]
 
 
-def _base_spans_job(text: str) -> tuple[str, tuple] | None:
-    texts = _paragraphs(text)
-    return None if texts is None else (_paragraphs_key(texts), _base_spans(texts))
-
-
-def fill_base_cache(texts: list[str], jobs: int = 2) -> int:
-    """Run the base recognizers over the documents not yet in the cache, ``jobs`` processes at once
-    (the cache itself is written by this process only). Returns how many documents were computed.
-    The workers are spawned, not forked: a fork taken while torch's thread pool is up (the HanLP
-    model loaded earlier in the process) can deadlock the child."""
+def fill_base_cache(documents: list[list[str]], jobs: int = 2) -> int:
+    """Run the base recognizers over the documents (each a list of paragraphs, :func:`_paragraphs`)
+    not yet in the cache, ``jobs`` processes at once (the cache itself is written by this process
+    only). Returns how many documents were computed. The workers are spawned, not forked: a fork
+    taken while torch's thread pool is up (the HanLP model loaded earlier in the process) can
+    deadlock the child."""
     cache = _base_cache()
-    missing = []
-    for text in texts:
-        paragraphs = _paragraphs(text)
-        if paragraphs is not None and _paragraphs_key(paragraphs) not in cache:
-            missing.append(text)
-    if jobs < 2 or len(missing) < 2:
-        results = map(_base_spans_job, missing)
+    missing = [paragraphs for paragraphs in documents if _paragraphs_key(paragraphs) not in cache]
+    if jobs > 1 and len(missing) > 1:
+        with ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("spawn")) as pool:
+            for paragraphs, spans in zip(missing, pool.map(_base_spans, missing, chunksize=4)):
+                cache[_paragraphs_key(paragraphs)] = spans
     else:
-        pool = ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("spawn"))
-        results = pool.map(_base_spans_job, missing, chunksize=4)
-    for result in results:
-        if result is not None:
-            cache[result[0]] = result[1]
-    if jobs >= 2 and len(missing) >= 2:
-        pool.shutdown()
+        for paragraphs in missing:
+            cache[_paragraphs_key(paragraphs)] = _base_spans(paragraphs)
     cache.sync()
     return len(missing)
 
@@ -307,20 +296,24 @@ def document_examples(text: str, record: dict | None, known: KnownNames | None =
     sees it (read, normalize, clean; repeats inside the document skipped). Labels from the record's
     names and aliases matched in the paragraph (``annotations.entity_spans``); None without a record.
     ``in_known``: the record is one of those ``known`` was built from (its own names are discounted)."""
+    texts = _paragraphs(text)
+    return [] if texts is None else paragraph_examples(texts, record, known, in_known)
+
+
+def paragraph_examples(texts: list[str], record: dict | None, known: KnownNames | None = None,
+                       in_known: bool = False) -> list[tuple[list[list[str]], list[str] | None, str]]:
+    """:func:`document_examples` for a document already split into its paragraphs."""
     from .annotations import entity_spans
 
-    texts = _paragraphs(text)
-    if texts is None:
-        return []
     cache = _base_cache()
     key = _paragraphs_key(texts)
     if key not in cache:  # the base recognizers are the slow part: computed once per code and model
         cache[key] = _base_spans(texts)
     base, model = cache[key]
+    own = frozenset(record_forms(record)) if record and in_known else frozenset()
     out = []
     for t, spans, model_spans in zip(texts, base, model):
         gold = [(s, e, ty) for s, e, ty, _ in entity_spans(t, record["entities"])] if record else None
-        own = frozenset(record_forms(record)) if record and in_known else frozenset()
         out.append((features(t, spans, model_spans, known, own), labels(t, gold) if gold is not None else None, t))
     return out
 
@@ -358,11 +351,12 @@ def build_examples(split: str, pool: Path | None = None, limit: int = 0,
     records = annotations.split_records(split)
     ids = sorted(records)[: limit or None]
     texts = annotations.pool_texts(ids, **({"pool": pool} if pool else {}))
-    fill_base_cache([texts[doc_id] for doc_id in ids if doc_id in texts])  # both cores for the slow part
+    documents = {doc_id: _paragraphs(texts[doc_id]) for doc_id in ids if doc_id in texts}
+    documents = {doc_id: paragraphs for doc_id, paragraphs in documents.items() if paragraphs is not None}
+    fill_base_cache(list(documents.values()))  # both cores for the slow part
     examples = []
-    for doc_id in ids:
-        if doc_id in texts:
-            examples += document_examples(texts[doc_id], records[doc_id], known, in_known=split == "train")
+    for doc_id, paragraphs in documents.items():
+        examples += paragraph_examples(paragraphs, records[doc_id], known, in_known=split == "train")
     return examples
 
 
@@ -431,9 +425,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=models_dir() / "entity_crf")
     parser.add_argument("--fraction", type=float, default=1.0, help="train on this share of the training documents")
     args = parser.parse_args(argv)
-    from .annotations import PoolMissing
-
-    from .annotations import split_records
+    from .annotations import PoolMissing, split_records
 
     started = time.time()
     known = KnownNames.from_records(split_records("train"))

@@ -15,8 +15,8 @@ Credit, photo-credit and sponsor lines set aside by the clean stage are searched
 from __future__ import annotations
 
 from .document import Document, Span
-from .genre import genre
 from .entities import KnownEntities, recognize_document
+from .genre import genre
 from .mention_filter import drop_phrase_mentions
 from .metrics import drop_heading_repeats, extract_metrics
 from .prefix_regions import prefix_regions, shorten_prefixed_names

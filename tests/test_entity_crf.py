@@ -135,8 +135,9 @@ def test_the_base_cache_is_filled_once_in_worker_processes_and_gives_the_same_ex
     cache = Cache()
     monkeypatch.setattr(entity_crf, "_base_cache", lambda: cache)
     texts = [sentence for sentence, _ in SENTENCES[:3]]
-    assert entity_crf.fill_base_cache(texts, jobs=2) == 3
-    assert entity_crf.fill_base_cache(texts, jobs=2) == 0  # all cached now
+    documents = [entity_crf._paragraphs(t) for t in texts]
+    assert entity_crf.fill_base_cache(documents, jobs=2) == 3
+    assert entity_crf.fill_base_cache(documents, jobs=2) == 0  # all cached now
     filled = [entity_crf.document_examples(t, None) for t in texts]
     cache.clear()
     assert [entity_crf.document_examples(t, None) for t in texts] == filled  # computed in this process
