@@ -7,7 +7,9 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.dedup import DedupIndex, dedup
-from pipeline.extract import extract
+from pipeline.document import Document
+from pipeline.entities import prepare_recognizers
+from pipeline.extract import extract, extraction_texts
 from pipeline.stages import run_stages
 
 from .evaluate import evaluate, format_report, load_gold
@@ -22,10 +24,23 @@ def extract_text(text: str, source: str = "<text>") -> dict[str, Any]:
     length), so an input that ingest refuses at once is refused here at once too, for the same
     reason; ``source`` names it (a ``.html`` name makes it HTML, as in ingest).
     """
-    doc = run_stages(read_guarded(source, raw=text.encode("utf-8")))
-    if not doc.ok:
-        return {"text": "", "error": doc.error, "entities": [], "relations": [], "metrics": []}
-    doc = extract(dedup(doc, DedupIndex()))
+    return extract_texts([text], source=source)[0]
+
+
+def extract_texts(texts: list[str], source: str = "<text>") -> list[dict[str, Any]]:
+    """:func:`extract_text` over many short texts (``kb extract --lines``), each its own document.
+
+    The same result per text as one call each; the entity model reads the paragraphs of all of
+    them in one batch first (a model call per one-line document cost more than the line's work).
+    """
+    docs = [run_stages(read_guarded(source, raw=text.encode("utf-8"))) for text in texts]
+    docs = [dedup(doc, DedupIndex()) if doc.ok else doc for doc in docs]
+    prepare_recognizers([piece for doc in docs if doc.ok for piece in extraction_texts(doc)])
+    return [_result(extract(doc)) if doc.ok else
+            {"text": "", "error": doc.error, "entities": [], "relations": [], "metrics": []} for doc in docs]
+
+
+def _result(doc: Document) -> dict[str, Any]:
     base, at = {}, 0
     for para in doc.paragraphs:
         base[para.idx] = at

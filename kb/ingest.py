@@ -96,13 +96,6 @@ def process_document(doc: Document) -> Document:
     return doc
 
 
-def reprocess_stored(source: str, sha256: str, encoding: str | None, original: str) -> Document:
-    """Run the stages again on a stored document's original text (the store re-extracts with it)."""
-    doc = Document(source=source, sha256=sha256, encoding=encoding or "", original=original, text=original,
-                   offsets=list(range(len(original))))
-    return process_document(doc)
-
-
 def _extract(doc: Document) -> Document:
     try:
         return extraction.extract(doc)

@@ -10,7 +10,7 @@ from typing import Iterator
 
 import sqlite_utils
 
-SCHEMA_VERSION = 2  # 2: trigram full-text index (1: jieba-segmented)
+SCHEMA_VERSION = 3  # 3: compact dedup index and held facts (kb.corpus_index); 2: trigram full-text index
 
 TABLES: dict[str, dict] = {
     "documents": dict(
@@ -60,10 +60,6 @@ TABLES: dict[str, dict] = {
         pk="id",
         foreign_keys=[("subject_id", "entities", "id"), ("document_id", "documents", "id"),
                       ("paragraph_id", "paragraphs", "id")],
-    ),
-    # MinHash signatures of indexed paragraphs and documents (the LSH band tables point at them).
-    "signatures": dict(
-        columns={"key": str, "kind": str, "exact": str, "hashvalues": bytes}, pk="key",
     ),
 }
 

@@ -127,7 +127,7 @@ def metadata(db_path: str | Path) -> dict:
     tables = {}
     for name, (title, description, facets, columns) in TABLES.items():
         tables[name] = {"title": title, "description": description, "facets": facets, "columns": columns}
-    for hidden in ("signatures", "meta", "paragraphs_fts", "lsh_keys", "lsh_buckets"):
+    for hidden in ("meta", "paragraphs_fts", "lsh_bands", "held_facts"):
         tables[hidden] = {"hidden": True}
     return {
         "title": "cluster-kb",

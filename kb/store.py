@@ -5,16 +5,21 @@ file whose content changed replaces the document stored for its path, in the sam
 
 The knowledge base does not depend on the order documents arrive in: corpus-wide duplicates are
 decided by a fixed rule (``pipeline.dedup.assign``: the earliest-dated copy, then the smaller
-sha256, is the original) over a MinHash LSH index persisted here (``lsh_keys``, ``lsh_buckets``),
-and a paragraph's facts (mentions, relations, metrics) are stored only while it is an original.
-When a new document makes a stored paragraph a duplicate its facts are deleted; when it makes a
-stored duplicate an original again (its original was replaced) that document's facts are
-extracted again from its stored text.
+sha256, is the original) over a MinHash LSH index of the stored originals (``kb.corpus_index``),
+and a paragraph's facts (mentions, relations, metrics) are in the fact tables only while it is an
+original. A duplicate's facts are kept aside in ``held_facts`` (one JSON record per paragraph):
+when a new document makes a stored paragraph a duplicate its facts move there; when a stored
+duplicate becomes an original again (its original was replaced) they move back. No stored
+document is ever run through the pipeline again because another one arrived.
+
+Writes are batched per document (``executemany``), and entity ids are looked up once per name in
+a document through the unique identity index (``tests/test_store.py`` checks the query plans).
 """
 from __future__ import annotations
 
 import json
 import sqlite3
+from collections import defaultdict
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
@@ -22,65 +27,83 @@ from typing import Any
 
 import sqlite_utils
 
-from pipeline.dedup import (DOCUMENT_THRESHOLD, PARAGRAPH_THRESHOLD, Node, assign, band_buckets,
-                            exact_key, global_candidates, minhash, rank_key, signature_from_bytes,
-                            signature_to_bytes, similarity)
+from pipeline.dedup import Node, assign, rank_key
 from pipeline.document import Document
 from pipeline.entities import KnownEntities
 from pipeline.resolve import is_relative_name
 
 from . import schema
 from .connection import connect_readonly, describe_sqlite_error
+from .corpus_index import (
+    OLD_TABLES,
+    CorpusIndex,
+    comparable,
+    make_node,
+    node_key,
+    row_of,
+)
+from .corpus_index import TABLES as INDEX_TABLES
 
 
 class StoreError(Exception):
     """A problem with the database that the user must know about (locked, not a KB, ...)."""
 
 
-_THRESHOLD = {"paragraph": PARAGRAPH_THRESHOLD, "document": DOCUMENT_THRESHOLD}
-
-# The persisted LSH index (created here, beside the schema of kb/schema.py): ``lsh_keys`` holds one
-# row per indexed text (a document, or a paragraph that is not a repeat inside its document) with
-# its rank for the "which copy is the original" rule; ``lsh_buckets`` one row per LSH band. A new
-# text is compared only with the texts sharing a bucket, so nothing is rebuilt at start-up and
-# memory does not grow with the corpus.
-INDEX_TABLES = [
-    "create table if not exists lsh_keys (key text primary key, kind text not null, rank text not null, "
-    "document_id integer not null references documents(id), row_id integer not null)",
-    "create index if not exists idx_lsh_keys_document on lsh_keys(document_id)",
-    "create index if not exists idx_lsh_keys_row on lsh_keys(kind, row_id)",
-    "create table if not exists lsh_buckets (kind text not null, bucket integer not null, key text not null)",
-    "create index if not exists idx_lsh_buckets on lsh_buckets(kind, bucket)",
-    "create index if not exists idx_lsh_buckets_key on lsh_buckets(key)",
-    "create index if not exists idx_signatures_exact on signatures(kind, exact)",
-    "create index if not exists idx_paragraphs_duplicate on paragraphs(duplicate_of)",
+# The facts of a duplicate paragraph, kept aside until it is an original again (see the module
+# docstring), and the indexes the writer's own queries need.
+STORE_TABLES = [
+    *INDEX_TABLES,
+    "create table if not exists held_facts (paragraph_id integer primary key references paragraphs(id), "
+    "facts text not null)",
     "create index if not exists idx_metrics_document on metrics(document_id)",
     "create index if not exists idx_relations_document on relations(document_id)",
     "create index if not exists idx_mentions_paragraph on mentions(paragraph_id)",
+    "create index if not exists idx_relations_paragraph on relations(paragraph_id)",
+    "create index if not exists idx_metrics_paragraph on metrics(paragraph_id)",
     "create index if not exists idx_entities_local on entities(local_to)",
 ]
 
+# A paragraph's facts as plain lists (the ``held_facts`` record and the writer's input):
+#   mentions:  [name, type, surface, start, end, orig_start, orig_end, source, confidence]
+#   relations: [subject, subject_type, predicate, object, object_type, evidence, confidence, attrs]
+#   metrics:   [subject name or None, subject_text, indicator, value, unit, period, raw]
+Facts = dict[str, list[list[Any]]]
 
-def _index_stored_signatures(db: sqlite_utils.Database) -> None:
-    """A database written before the LSH tables existed: index the signatures it keeps, once
-    (nothing to do on a new database)."""
-    rows = db.execute(
-        "select s.key, s.kind, s.hashvalues, d.id, d.date, d.sha256 from signatures s join documents d "
-        "on d.sha256 = case when s.kind = 'document' then s.key else substr(s.key, 1, 64) end").fetchall()
-    for key, kind, blob, doc_id, date, sha in rows:
-        idx = int(key.rpartition(":")[2]) if kind == "paragraph" else -1
-        row_id = doc_id if kind == "document" else db.execute(
-            "select id from paragraphs where document_id = ? and idx = ?", [doc_id, idx]).fetchone()[0]
-        db.execute("insert or replace into lsh_keys values (?, ?, ?, ?, ?)", [key, kind, rank_key(date, sha, idx), doc_id, row_id])
-        db.conn.executemany("insert into lsh_buckets values (?, ?, ?)",
-                            [(kind, b, key) for b in band_buckets(signature_from_bytes(blob), _THRESHOLD[kind])])
+
+def _empty_facts() -> Facts:
+    return {"mentions": [], "relations": [], "metrics": []}
+
+
+def document_facts_by_paragraph(doc: Document) -> dict[int, Facts]:
+    """The facts the pipeline found in ``doc``, per paragraph index (-1: credit and sponsor lines)."""
+    out: dict[int, Facts] = defaultdict(_empty_facts)
+    for span in doc.entities:
+        para = doc.paragraphs[span.paragraph_idx] if 0 <= span.paragraph_idx < len(doc.paragraphs) else None
+        orig = para.original_span(span.start, span.end) if para else (None, None)
+        out[span.paragraph_idx]["mentions"].append(
+            [span.name, span.type, span.text, span.start, span.end, orig[0], orig[1], span.source or None,
+             span.confidence])
+    for rel in doc.relations:
+        out[rel.paragraph_idx]["relations"].append(
+            [rel.subject, rel.subject_type, rel.predicate, rel.object, rel.object_type, rel.evidence,
+             rel.confidence, json.dumps(rel.attrs, ensure_ascii=False) if rel.attrs else None])
+    for metric in doc.metrics:
+        out[metric.paragraph_idx]["metrics"].append(
+            [metric.subject or None, metric.subject_text or metric.subject or None, metric.indicator, metric.value,
+             metric.unit, metric.period or None, metric.raw])
+    return out
 
 
 class Store:
     """A knowledge base file. ``Store(path)`` creates the schema if needed."""
 
     def __init__(self, path: str | Path, readonly: bool = False):
-        """Open (``readonly``: read-only, never creating or changing anything) or create a knowledge base."""
+        """Open (``readonly``: read-only, never creating or changing anything) or create a knowledge base.
+
+        A database of schema 2 opened for writing gets the compact index (``kb.corpus_index``) in
+        place of its old tables, once. Its duplicates have no kept-aside facts: one of them that
+        becomes an original again gets none back (re-ingest into a fresh database for that).
+        """
         self.path = Path(path)
         self.readonly = readonly
         try:
@@ -92,10 +115,11 @@ class Store:
             if str(path) != ":memory:":
                 self.path.parent.mkdir(parents=True, exist_ok=True)
             self.db = sqlite_utils.Database(str(path))
-            schema.create(self.db, extra=INDEX_TABLES)
+            schema.create(self.db, extra=STORE_TABLES)
+            self.index = CorpusIndex(self.db)
             with self.transaction():  # checked under the write lock, so it happens once
-                if not self.db.execute("select 1 from lsh_keys limit 1").fetchone():
-                    _index_stored_signatures(self.db)
+                if self.db.execute(f"select 1 from sqlite_master where name in {OLD_TABLES}").fetchone():
+                    self.index.rebuild()
         except sqlite3.DatabaseError as exc:
             raise StoreError(f"{path}: not a usable cluster-kb database ({describe_sqlite_error(exc)})") from exc
 
@@ -119,6 +143,9 @@ class Store:
             raise
         else:
             conn.execute("COMMIT")
+        finally:
+            if hasattr(self, "index"):
+                self.index.forget()
 
     def has_document(self, sha256: str) -> bool:
         """True when a document with this content hash is stored (ok or failed)."""
@@ -151,107 +178,74 @@ class Store:
             paragraph_ids: dict[int, int] = {}
             if doc.ok:
                 paragraph_ids = self._save_paragraphs(doc, doc_id)
-                seeds += self._add_nodes(doc, doc_id, paragraph_ids)
-            refresh = self._apply(assign(seeds, self._neighbours, self._is_original), doc_id, touched, cleared)
+                seeds += self._new_nodes(doc, doc_id, paragraph_ids)
+            decisions = assign(seeds, self.index.neighbours, self._is_original, self._index_decision)
+            self._apply(decisions, doc_id, touched, cleared)
             if doc.ok:
-                self._save_extraction(doc, doc_id, paragraph_ids, skip=self._duplicate_idx(doc_id))
-            for other in sorted(refresh):
-                self._refresh_facts(other, touched)
+                duplicates = {idx for (idx,) in self.db.execute(
+                    "select p.idx from paragraphs p join paragraphs t on t.id = p.duplicate_of "
+                    "where p.document_id = ? and t.document_id != ?", [doc_id, doc_id])}
+                facts = document_facts_by_paragraph(doc)
+                self._insert_facts(doc_id, {paragraph_ids.get(idx): f for idx, f in facts.items()
+                                            if idx not in duplicates})
+                self.db.conn.executemany("insert into held_facts (paragraph_id, facts) values (?, ?)", [
+                    (paragraph_ids[idx], json.dumps(facts[idx], ensure_ascii=False))
+                    for idx in sorted(duplicates) if idx in facts])
             self._collect_garbage(touched)
         return doc_id
 
     def _save_paragraphs(self, doc: Document, doc_id: int) -> dict[int, int]:
-        paragraph_ids: dict[int, int] = {}
-        for para in doc.paragraphs:
-            paragraph_ids[para.idx] = self.db["paragraphs"].insert({
-                "document_id": doc_id, "idx": para.idx, "kind": para.kind, "text": para.text,
-                "original": para.original,
-                "start": para.start, "end": para.end, "page": doc.page_of(para.start),
-                "duplicate_of": None, "similarity": None,
-            }).last_pk
-        for para in doc.paragraphs:  # repeats inside the document point at its first copy
-            if para.duplicate_of:
-                target = paragraph_ids[int(str(para.duplicate_of).rpartition(":")[2])]
-                self.db["paragraphs"].update(paragraph_ids[para.idx],
-                                             {"duplicate_of": target, "similarity": round(para.similarity, 3)})
-        self.db["asides"].insert_all(
-            [{"document_id": doc_id, "kind": a.kind, "text": a.text, "value": a.value or None, "start": a.start}
-             for a in doc.asides])
+        self.db.conn.executemany(
+            "insert into paragraphs (document_id, idx, kind, text, original, start, end, page) "
+            "values (?, ?, ?, ?, ?, ?, ?, ?)",
+            [(doc_id, p.idx, p.kind, p.text, p.original, p.start, p.end, doc.page_of(p.start)) for p in doc.paragraphs])
+        paragraph_ids = {idx: i for idx, i in self.db.execute(
+            "select idx, id from paragraphs where document_id = ?", [doc_id])}
+        # repeats inside the document point at its first copy
+        self.db.conn.executemany("update paragraphs set duplicate_of = ?, similarity = ? where id = ?", [
+            (paragraph_ids[int(str(p.duplicate_of).rpartition(":")[2])], round(p.similarity, 3), paragraph_ids[p.idx])
+            for p in doc.paragraphs if p.duplicate_of])
+        self.db.conn.executemany(
+            "insert into asides (document_id, kind, text, value, start) values (?, ?, ?, ?, ?)",
+            [(doc_id, a.kind, a.text, a.value or None, a.start) for a in doc.asides])
         return paragraph_ids
 
-    # --- the persisted LSH index and corpus-wide dedup -------------------------------------
+    # --- corpus-wide dedup -----------------------------------------------------------------
 
-    def _add_nodes(self, doc: Document, doc_id: int, paragraph_ids: dict[int, int]) -> list[Node]:
-        """Put the document and its comparable paragraphs in the LSH index; return them as nodes."""
-        nodes = []
-        texts = {p.idx: p.text for p in doc.paragraphs}
-        for idx, exact, signature in global_candidates(doc):
-            node = Node(f"{doc.sha256}:{idx}", rank_key(doc.date, doc.sha256, idx), exact, signature, texts[idx])
-            self._insert_node(node, "paragraph", doc_id, paragraph_ids[idx])
-            nodes.append(node)
-        text = doc.body_text
-        node = Node(doc.sha256, rank_key(doc.date, doc.sha256), exact_key(text), minhash(text))
-        self._insert_node(node, "document", doc_id, doc_id)
-        return nodes + [node]
+    def _new_nodes(self, doc: Document, doc_id: int, paragraph_ids: dict[int, int]) -> list[Node]:
+        """The document and its comparable paragraphs (not repeats inside it) as nodes."""
+        nodes = [make_node(node_key("p", paragraph_ids[p.idx]), rank_key(doc.date, doc.sha256, p.idx), p.text)
+                 for p in doc.paragraphs if not p.duplicate_of and comparable(p.text)]
+        nodes.append(make_node(node_key("d", doc_id), rank_key(doc.date, doc.sha256), doc.body_text))
+        for node in nodes:
+            self.index.remember(node)
+        return nodes
 
-    def _insert_node(self, node: Node, kind: str, doc_id: int, row_id: int) -> None:
-        self.db["signatures"].insert({"key": node.key, "kind": kind, "exact": node.exact,
-                                      "hashvalues": signature_to_bytes(node.signature)}, replace=True)
-        self.db.execute("insert or replace into lsh_keys (key, kind, rank, document_id, row_id) values (?, ?, ?, ?, ?)",
-                        [node.key, kind, node.rank, doc_id, row_id])
-        self.db.conn.executemany("insert into lsh_buckets (kind, bucket, key) values (?, ?, ?)",
-                                 [(kind, bucket, node.key) for bucket in band_buckets(node.signature, _THRESHOLD[kind])])
-
-    def _node(self, key: str) -> Node | None:
-        # A paragraph's text comes along: a near match must also state the same facts (dedup.similarity).
-        row = self.db.execute("select s.exact, s.hashvalues, k.rank, p.text from signatures s join lsh_keys k on k.key = s.key "
-                              "left join paragraphs p on k.kind = 'paragraph' and p.id = k.row_id "
-                              "where s.key = ?", [key]).fetchone()
-        return Node(key, row[2], row[0], signature_from_bytes(row[1]), row[3]) if row else None
-
-    def _neighbours(self, node: Node) -> list[tuple[Node, float]]:
-        """Stored nodes of the same kind at or above the threshold: LSH candidates, confirmed."""
-        kind = "paragraph" if ":" in node.key else "document"
-        buckets = band_buckets(node.signature, _THRESHOLD[kind])
-        marks = ",".join("?" * len(buckets))
-        keys = {k for (k,) in self.db.execute(
-            f"select distinct key from lsh_buckets where kind = ? and bucket in ({marks})", [kind, *buckets])}
-        keys |= {k for (k,) in self.db.execute("select key from signatures where kind = ? and exact = ?",
-                                               [kind, node.exact])}
-        keys.discard(node.key)
-        out = []
-        for key in sorted(keys):
-            other = self._node(key)
-            if other is not None:
-                sim = similarity(node, other)
-                if sim >= _THRESHOLD[kind]:
-                    out.append((other, sim))
-        return out
+    def _index_decision(self, node: Node, original: str | None) -> None:
+        """Keep the index to the originals as each decision is made (``dedup.assign``)."""
+        if original is None:
+            self.index.add(node)
+        else:
+            self.index.remove(node)
 
     def _is_original(self, key: str) -> bool:
-        kind, row_id = self.db.execute("select kind, row_id from lsh_keys where key = ?", [key]).fetchone()
-        table = "paragraphs" if kind == "paragraph" else "documents"
-        return self.db.execute(f"select duplicate_of is null from {table} where id = ?", [row_id]).fetchone()[0] == 1
+        return self.index.is_original(key)
 
     def _apply(self, decisions: dict[str, tuple[str | None, float]], new_doc: int, touched: set[int],
-               cleared: set[int]) -> set[int]:
-        """Write the dedup decisions; return the other documents whose facts must be extracted again.
-
-        A stored paragraph that became a duplicate loses its facts (they are counted where the
-        original is); one that became an original again needs its document re-extracted.
-        """
-        refresh: set[int] = set()
+               cleared: set[int]) -> None:
+        """Write the dedup decisions. A stored paragraph that became a duplicate has its facts held
+        aside (they are counted where the original is); one that became an original gets them back."""
         for key, (target, sim) in decisions.items():
-            kind, doc_id, row_id = self.db.execute(
-                "select kind, document_id, row_id from lsh_keys where key = ?", [key]).fetchone()
-            target_id = self.db.execute("select row_id from lsh_keys where key = ?", [target]).fetchone()[0] \
-                if target else None
-            table = "paragraphs" if kind == "paragraph" else "documents"
-            current = self.db.execute(f"select duplicate_of from {table} where id = ?", [row_id]).fetchone()[0]
-            if kind == "document":
-                if current != target_id:
+            kind, row_id = row_of(key)
+            target_id = row_of(target)[1] if target else None
+            table = "paragraphs" if kind == "p" else "documents"
+            row = self.db.execute(f"select duplicate_of{', document_id' if kind == 'p' else ''} from {table} "
+                                  "where id = ?", [row_id]).fetchone()
+            if kind == "d":
+                if row[0] != target_id:
                     self.db.execute("update documents set duplicate_of = ? where id = ?", [target_id, row_id])
                 continue
+            current, doc_id = row
             was_duplicate = current is not None or row_id in cleared
             if current == target_id and was_duplicate == (target_id is not None):
                 continue
@@ -260,65 +254,79 @@ class Store:
             if doc_id == new_doc:
                 continue
             if target_id is not None and not was_duplicate:
-                self._delete_facts("paragraph_id = ?", [row_id], touched)
+                self._hold_facts(row_id, touched)
             elif target_id is None and was_duplicate:
-                refresh.add(doc_id)
-        return refresh
+                self._restore_facts(row_id, doc_id)
 
-    def _duplicate_idx(self, doc_id: int) -> set[int]:
-        return {idx for (idx,) in self.db.execute(
-            "select idx from paragraphs where document_id = ? and duplicate_of is not null", [doc_id])}
+    def _hold_facts(self, paragraph_id: int, touched: set[int]) -> None:
+        """Move a paragraph's facts out of the fact tables into ``held_facts``."""
+        facts = _empty_facts()
+        facts["mentions"] = [list(r) for r in self.db.execute(
+            "select e.name, e.type, m.surface, m.start, m.end, m.orig_start, m.orig_end, m.source, m.confidence "
+            "from mentions m join entities e on e.id = m.entity_id where m.paragraph_id = ? order by m.id",
+            [paragraph_id])]
+        facts["relations"] = [list(r) for r in self.db.execute(
+            "select s.name, s.type, r.predicate, o.name, o.type, r.evidence, r.confidence, r.attrs from relations r "
+            "join entities s on s.id = r.subject_id join entities o on o.id = r.object_id "
+            "where r.paragraph_id = ? order by r.id", [paragraph_id])]
+        facts["metrics"] = [list(r) for r in self.db.execute(
+            "select e.name, m.subject_text, m.indicator, m.value, m.unit, m.period, m.raw from metrics m "
+            "left join entities e on e.id = m.subject_id where m.paragraph_id = ? order by m.id", [paragraph_id])]
+        self.db.execute("insert or replace into held_facts (paragraph_id, facts) values (?, ?)",
+                        [paragraph_id, json.dumps(facts, ensure_ascii=False)])
+        self._delete_facts("paragraph_id = ?", [paragraph_id], touched)
 
-    # --- replacing and re-extracting -------------------------------------------------------
+    def _restore_facts(self, paragraph_id: int, doc_id: int) -> None:
+        """Move a paragraph's held facts back into the fact tables."""
+        row = self.db.execute("select facts from held_facts where paragraph_id = ?", [paragraph_id]).fetchone()
+        if row is None:
+            return  # a duplicate stored by schema 2 (see __init__)
+        self.db.execute("delete from held_facts where paragraph_id = ?", [paragraph_id])
+        self._insert_facts(doc_id, {paragraph_id: json.loads(row[0])})
+
+    # --- replacing -------------------------------------------------------------------------
 
     def _delete_source(self, source: str, touched: set[int], cleared: set[int]) -> list[Node]:
         """Delete what is stored for ``source`` (older content of the same path).
 
         Returns the stored nodes whose dedup status may change now that the deleted ones are gone:
-        those that matched them further on in rank, and those that pointed at them.
+        those that pointed at them (a node that matched a deleted one but points elsewhere keeps
+        its original).
         """
         seeds: dict[str, Node] = {}
         for (doc_id,) in self.db.execute("select id from documents where source = ?", [source]).fetchall():
-            keys = [k for (k,) in self.db.execute("select key from lsh_keys where document_id = ?", [doc_id])]
-            for key in keys:
-                node = self._node(key)
-                if node is None:
-                    continue
-                for other, _ in self._neighbours(node):
-                    if other.rank > node.rank and other.key not in keys:
-                        seeds[other.key] = other
-            pointing = self.db.execute(
-                "select k.key from paragraphs p join paragraphs t on t.id = p.duplicate_of "
-                "join lsh_keys k on k.kind = 'paragraph' and k.row_id = p.id "
-                "where t.document_id = ? and p.document_id != ? union "
-                "select k.key from documents d join lsh_keys k on k.kind = 'document' and k.row_id = d.id "
-                "where d.duplicate_of = ?", [doc_id, doc_id, doc_id]).fetchall()
-            for (key,) in pointing:
-                node = self._node(key)
+            pointing = [node_key("p", i) for (i,) in self.db.execute(
+                "select p.id from paragraphs p join paragraphs t on t.id = p.duplicate_of "
+                "where t.document_id = ? and p.document_id != ?", [doc_id, doc_id])]
+            pointing += [node_key("d", i) for (i,) in self.db.execute(
+                "select id from documents where duplicate_of = ?", [doc_id])]
+            for key in pointing:
+                node = self.index.node(key)
                 if node is not None:
                     seeds[key] = node
-            cleared.update(i for (i,) in self.db.execute(
-                "select p.id from paragraphs p join paragraphs t on t.id = p.duplicate_of "
-                "where t.document_id = ? and p.document_id != ?", [doc_id, doc_id]))
-            self._delete_document(doc_id, keys, touched)
+            cleared.update(row_of(k)[1] for k in pointing if k[0] == "p")
+            self._delete_document(doc_id, touched)
         return list(seeds.values())
 
-    def _delete_document(self, doc_id: int, keys: list[str], touched: set[int]) -> None:
+    def _delete_document(self, doc_id: int, touched: set[int]) -> None:
         self._delete_facts("document_id = ?", [doc_id], touched)
+        originals = [node_key("p", i) for (i,) in self.db.execute(
+            "select id from paragraphs where document_id = ? and duplicate_of is null", [doc_id])]
+        for key in [*originals, node_key("d", doc_id)]:
+            node = self.index.node(key)
+            if node is not None:
+                self.index.remove(node)
         # Pointers into the document go first (foreign keys); dedup is decided again for them.
         self.db.execute("update paragraphs set duplicate_of = null, similarity = null where duplicate_of in "
                         "(select id from paragraphs where document_id = ?) and document_id != ?", [doc_id, doc_id])
         self.db.execute("update documents set duplicate_of = null where duplicate_of = ?", [doc_id])
-        marks = ",".join("?" * len(keys))
-        if keys:
-            self.db.execute(f"delete from lsh_buckets where key in ({marks})", keys)
-            self.db.execute(f"delete from lsh_keys where key in ({marks})", keys)
-            self.db.execute(f"delete from signatures where key in ({marks})", keys)
         local = [i for (i,) in self.db.execute("select id from entities where local_to = ?", [doc_id])]
         for entity_id in local:
             self.db.execute("delete from aliases where entity_id = ?", [entity_id])
             self.db.execute("delete from entities where id = ?", [entity_id])
             touched.discard(entity_id)
+        self.db.execute("delete from held_facts where paragraph_id in (select id from paragraphs where document_id = ?)",
+                        [doc_id])
         self.db.execute("delete from asides where document_id = ?", [doc_id])
         self.db.execute("update paragraphs set duplicate_of = null where document_id = ?", [doc_id])
         self.db.execute("delete from paragraphs where document_id = ?", [doc_id])
@@ -332,23 +340,6 @@ class Store:
             touched.update(i for (i,) in self.db.execute(sql, args * sql.count("?")))
         for table in ("mentions", "relations", "metrics"):
             self.db.execute(f"delete from {table} where {where}", args)
-
-    def _refresh_facts(self, doc_id: int, touched: set[int]) -> None:
-        """Extract a stored document again (from its stored original) and store the facts of its originals."""
-        from .ingest import reprocess_stored
-
-        row = self.db.execute("select source, sha256, encoding, original from documents where id = ?",
-                              [doc_id]).fetchone()
-        doc = reprocess_stored(*row)
-        stored = {idx: text for idx, text in self.db.execute(
-            "select idx, text from paragraphs where document_id = ?", [doc_id])}
-        if not doc.ok or {p.idx: p.text for p in doc.paragraphs} != stored:
-            raise StoreError(f"document {doc_id} ({row[0]}) no longer processes to its stored paragraphs; "
-                             "re-ingest it into a fresh database")
-        self._delete_facts("document_id = ?", [doc_id], touched)
-        paragraph_ids = {idx: i for i, idx in self.db.execute(
-            "select id, idx from paragraphs where document_id = ?", [doc_id])}
-        self._save_extraction(doc, doc_id, paragraph_ids, skip=self._duplicate_idx(doc_id))
 
     def _collect_garbage(self, entity_ids: set[int]) -> None:
         """Entities left with no mention, relation or metric go; the others keep only aliases still seen."""
@@ -366,62 +357,62 @@ class Store:
 
     # --- facts -----------------------------------------------------------------------------
 
-    def _save_extraction(self, doc: Document, doc_id: int, paragraph_ids: dict[int, int],
-                         skip: set[int] = frozenset()) -> None:
-        """Store the facts of the document's paragraphs, except those in ``skip`` (duplicates)."""
-        names: dict[str, int] = {}  # canonical name -> entity id, as this document found it
-        for span in doc.entities:
-            if span.paragraph_idx in skip:
-                continue
-            entity_id = self.entity_id(span.name, span.type, create=True, document_id=doc_id)
-            names.setdefault(span.name, entity_id)
-            if span.text != span.name:
-                self.db["aliases"].insert({"entity_id": entity_id, "alias": span.text}, ignore=True)
-            para = doc.paragraphs[span.paragraph_idx] if 0 <= span.paragraph_idx < len(doc.paragraphs) else None
-            orig = para.original_span(span.start, span.end) if para else (None, None)
-            self.db["mentions"].insert({
-                "entity_id": entity_id, "document_id": doc_id, "paragraph_id": paragraph_ids.get(span.paragraph_idx),
-                "start": span.start, "end": span.end, "orig_start": orig[0], "orig_end": orig[1],
-                "surface": span.text, "source": span.source or None, "confidence": span.confidence,
-            })
-        for rel in doc.relations:
-            if rel.paragraph_idx in skip:
-                continue
-            subject_id = self.entity_id(rel.subject, rel.subject_type, create=True, document_id=doc_id)
-            object_id = self.entity_id(rel.object, rel.object_type, create=True, document_id=doc_id)
-            self.db["relations"].insert({
-                "subject_id": subject_id, "predicate": rel.predicate, "object_id": object_id,
-                "document_id": doc_id, "paragraph_id": paragraph_ids.get(rel.paragraph_idx),
-                "evidence": rel.evidence, "confidence": rel.confidence,
-                "attrs": json.dumps(rel.attrs, ensure_ascii=False) if rel.attrs else None,
-            })
-        for metric in doc.metrics:
-            if metric.paragraph_idx in skip:
-                continue
-            # The subject as this document names it: a corpus-wide lookup by name would pick
-            # whichever same-named entity happened to be stored first.
-            subject_id = names.get(metric.subject) if metric.subject else None
-            self.db["metrics"].insert({
-                "subject_id": subject_id, "subject_text": metric.subject_text or metric.subject or None,
-                "indicator": metric.indicator, "value": metric.value, "unit": metric.unit,
-                "period": metric.period or None, "raw": metric.raw, "document_id": doc_id,
-                "paragraph_id": paragraph_ids.get(metric.paragraph_idx),
-            })
+    def _insert_facts(self, doc_id: int, by_paragraph: dict[int | None, Facts]) -> None:
+        """Write facts of ``doc_id`` (keyed by paragraph id; None: credit lines), batched.
+
+        A metric's subject is the entity this document's mentions name so (a corpus-wide lookup by
+        name would pick whichever same-named entity happened to be stored first); mentions come
+        first for that, as the document's stored mentions do for facts restored later.
+        """
+        ids: dict[tuple[str, str], int] = {}
+
+        def entity(name: str, type_: str) -> int:
+            if (name, type_) not in ids:
+                ids[(name, type_)] = self.entity_id(name, type_, create=True, document_id=doc_id)
+            return ids[(name, type_)]
+
+        names: dict[str, int] = {name: i for name, i in self.db.execute(
+            "select e.name, min(e.id) from mentions m join entities e on e.id = m.entity_id "
+            "where m.document_id = ? group by e.name", [doc_id])}
+        mentions, aliases, relations, metrics = [], set(), [], []
+        for para_id, facts in by_paragraph.items():
+            for name, type_, surface, start, end, ostart, oend, source, conf in facts["mentions"]:
+                entity_id = entity(name, type_)
+                names.setdefault(name, entity_id)
+                if surface != name:
+                    aliases.add((entity_id, surface))
+                mentions.append((entity_id, doc_id, para_id, start, end, ostart, oend, surface, source, conf))
+        for para_id, facts in by_paragraph.items():
+            for subj, stype, pred, obj, otype, evidence, conf, attrs in facts["relations"]:
+                relations.append((entity(subj, stype), pred, entity(obj, otype), doc_id, para_id, evidence, conf, attrs))
+            for subj, subject_text, indicator, value, unit, period, raw in facts["metrics"]:
+                metrics.append((names.get(subj) if subj else None, subject_text, indicator, value, unit, period, raw,
+                                doc_id, para_id))
+        conn = self.db.conn
+        conn.executemany("insert or ignore into aliases (entity_id, alias) values (?, ?)", sorted(aliases))
+        conn.executemany("insert into mentions (entity_id, document_id, paragraph_id, start, end, orig_start, "
+                         "orig_end, surface, source, confidence) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", mentions)
+        conn.executemany("insert into relations (subject_id, predicate, object_id, document_id, paragraph_id, "
+                         "evidence, confidence, attrs) values (?, ?, ?, ?, ?, ?, ?, ?)", relations)
+        conn.executemany("insert into metrics (subject_id, subject_text, indicator, value, unit, period, raw, "
+                         "document_id, paragraph_id) values (?, ?, ?, ?, ?, ?, ?, ?, ?)", metrics)
 
     def entity_id(self, name: str, type_: str, create: bool = False, document_id: int | None = None) -> int | None:
         """Id of the entity (name, type): the same canonical name and type is one entity corpus-wide.
 
         A name still relative to its article (区委组织部 that resolution could not anchor) is an
-        entity of that document only (``local_to``), so two districts' bodies never merge.
+        entity of that document only (``local_to``), so two districts' bodies never merge. The
+        lookup is the expression of the unique identity index, so the index answers it.
         """
         local_to = document_id if document_id is not None and is_relative_name(name) else None
-        row = self.db.execute("select id from entities where name = ? and type = ? and local_to is ?",
-                              [name, type_, local_to]).fetchone()
+        row = self.db.execute("select id from entities where name = ? and type = ? and ifnull(local_to, 0) = ?",
+                              [name, type_, local_to or 0]).fetchone()
         if row:
             return row[0]
         if not create:
             return None
-        return self.db["entities"].insert({"name": name, "type": type_, "local_to": local_to}).last_pk
+        return self.db.execute("insert into entities (name, type, local_to) values (?, ?, ?)",
+                               [name, type_, local_to]).lastrowid
 
     def lookup_entity(self, name: str) -> int | None:
         """Id of an entity by canonical name or alias (any type), or None."""

@@ -407,28 +407,44 @@ def lsh_shape(threshold: float) -> tuple[int, int]:
     return _optimal_param(threshold, NUM_PERM, 0.5, 0.5)
 
 
-def band_buckets(signature: MinHash, threshold: float) -> list[int]:
-    """One bucket id per LSH band (signed 64-bit, for SQLite): two texts share one when a band is equal."""
+def band_buckets(signature: MinHash, threshold: float, kind: str = "paragraph") -> list[int]:
+    """One bucket id per LSH band (signed 32-bit, small in SQLite): two texts of one ``kind`` share
+    one when a band of their signatures is equal. The kind is in the hash, so paragraph and document
+    buckets never meet; a chance collision only adds a candidate that the similarity check drops."""
     bands, rows = lsh_shape(threshold)
     values = signature.hashvalues
     values = values.astype(values.dtype.newbyteorder("<"))
     out = []
     for band in range(bands):
-        digest = hashlib.blake2b(values[band * rows:(band + 1) * rows].tobytes(), digest_size=8,
-                                 salt=band.to_bytes(8, "little")).digest()
+        digest = hashlib.blake2b(values[band * rows:(band + 1) * rows].tobytes(), digest_size=4,
+                                 person=kind[:16].encode(), salt=band.to_bytes(8, "little")).digest()
         out.append(int.from_bytes(digest, "little", signed=True))
     return out
 
 
-def assign(seeds: list[Node], neighbours, is_original) -> dict[str, tuple[str | None, float]]:
+def exact_bucket(exact: str, kind: str = "paragraph") -> int:
+    """The bucket of texts equal up to spacing and punctuation (``exact_key``), beside the bands."""
+    digest = hashlib.blake2b(exact.encode(), digest_size=4, person=f"exact-{kind}"[:16].encode()).digest()
+    return int.from_bytes(digest, "little", signed=True)
+
+
+def assign(seeds: list[Node], neighbours, is_original, decided=None) -> dict[str, tuple[str | None, float]]:
     """Recompute original-or-duplicate for every node a change at ``seeds`` can reach.
 
-    ``neighbours(node)`` gives ``[(other, similarity)]`` at or above the threshold among all stored
-    nodes (new ones included); ``is_original(key)`` the stored status of a node outside the change.
+    ``neighbours(node)`` gives ``[(other, similarity)]`` at or above the threshold: at least every
+    original it matches and every node whose original it is (all matching nodes will do, as in the
+    tests; the store keeps only originals in its index, so that a new copy of a much-repeated
+    paragraph meets one original, not every copy); ``is_original(key)`` the stored status of a
+    node outside the change. Which original a duplicate points at is the most similar one found
+    when it was decided: with only originals indexed, a later, more similar original does not move
+    an existing pointer (whether a text is a duplicate never depends on the order).
     A node's status depends only on the *originals* ranked before it that it matches, so nodes are
     recomputed in rank order and a change spreads forward only from a node that is (or became) an
     original: a seed that is an original now, or a stored node that turned from one into the other.
     A new copy of a much-repeated paragraph is then one ``neighbours`` call, not one per copy.
+    ``decided(node, original_key)``, when given, is told each decision as it is made, before any
+    node ranked after it is looked at (the store indexes a node that became an original there, so
+    that the nodes after it find it).
     Returns ``{key: (key of the original it repeats or None, similarity)}`` for the recomputed nodes.
     """
     seed_keys = {n.key for n in seeds}
@@ -448,6 +464,8 @@ def assign(seeds: list[Node], neighbours, is_original) -> dict[str, tuple[str | 
             if original and (best is None or (sim, best[0].rank) > (best[1], other.rank)):
                 best = (other, sim)
         result[key] = (best[0].key, best[1]) if best else (None, 0.0)
+        if decided is not None:
+            decided(node, result[key][0])
         now_original = best is None
         spreads = now_original if key in seed_keys else now_original != is_original(key)
         if spreads:

@@ -1603,13 +1603,19 @@ def base_recognize_document(texts: list[str], known: KnownEntities | None = None
     Returns one span list per input text, offsets into that text.
     """
     with jieba_scope():
-        for layer in RECOGNIZERS:  # batch the model over the whole document once
-            if hasattr(layer, "prepare"):
-                layer.prepare(texts)
+        prepare_recognizers(texts)  # batch the model over the whole document once
         first = [recognize(t, known) for t in texts]
         doc_known = doc_known_from(first, texts, known)
         add_words(doc_known)
         return [recognize(t, doc_known) for t in texts]
+
+
+def prepare_recognizers(texts: list[str]) -> None:
+    """Let the recognizers that work in batches (the HanLP model) read ``texts`` at once; a later
+    call on any of them is then answered from their cache."""
+    for layer in RECOGNIZERS:
+        if hasattr(layer, "prepare"):
+            layer.prepare(texts)
 
 
 _TYPE_TAG = {"REGION": "ns", "PERSON": "nr", "INDUSTRY": "n"}

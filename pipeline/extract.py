@@ -14,8 +14,8 @@ Credit, photo-credit and sponsor lines set aside by the clean stage are searched
 """
 from __future__ import annotations
 
-from .document import Document, Span
-from .entities import KnownEntities, recognize_document
+from .document import Document, Paragraph, Span
+from .entities import KnownEntities, jieba_scope, recognize_document
 from .genre import genre
 from .mention_filter import drop_phrase_mentions
 from .metrics import drop_heading_repeats, extract_metrics
@@ -38,12 +38,31 @@ CLAUSE_ENDS = "，、：,:"
 
 
 def extract(doc: Document, known: KnownEntities | None = None) -> Document:
-    """Fill ``doc.entities``, ``doc.relations`` and ``doc.metrics``; ``known`` are names already stored."""
+    """Fill ``doc.entities``, ``doc.relations`` and ``doc.metrics``; ``known`` are names already stored.
+
+    Recognition forces names into jieba's dictionary in scopes of its own; resolution, relations
+    and metrics segment again (region names forced in), so they run in one more scope: nothing a
+    document adds to jieba outlives it, and no document's result depends on what ran before it.
+    """
     pieces = [(para, at, piece) for para in doc.paragraphs if not para.duplicate_of
               for at, piece in split_long(para.text)]
-    asides = [a.text for a in doc.asides if a.kind in ASIDES_WITH_NAMES]
-    texts = [piece for _, _, piece in pieces] + asides
+    texts = extraction_texts(doc)
     spans_per_text = drop_phrase_mentions(recognize_document(texts, known), texts)
+    with jieba_scope():
+        _relations_and_metrics(doc, pieces, texts, spans_per_text)
+    return doc
+
+
+def extraction_texts(doc: Document) -> list[str]:
+    """The texts recognition reads in ``doc``: its paragraphs that repeat none before them (in
+    pieces of at most ``MAX_PIECE``), then its credit and sponsor lines."""
+    pieces = [piece for para in doc.paragraphs if not para.duplicate_of for _, piece in split_long(para.text)]
+    return pieces + [a.text for a in doc.asides if a.kind in ASIDES_WITH_NAMES]
+
+
+def _relations_and_metrics(doc: Document, pieces: list[tuple[Paragraph, int, str]], texts: list[str],
+                           spans_per_text: list[list[Span]]) -> None:
+    """Resolution, relations and metrics over the recognized spans (see :func:`extract`)."""
     resolve(spans_per_text, texts, title=doc.title)
     reads_prefixes = genre() == "news"
     if reads_prefixes:
@@ -76,7 +95,6 @@ def extract(doc: Document, known: KnownEntities | None = None) -> Document:
         for span in spans:
             span.paragraph_idx = -1
         doc.entities.extend(spans)
-    return doc
 
 
 def extract_metrics_only(doc: Document) -> Document:

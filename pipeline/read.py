@@ -12,7 +12,7 @@ import re
 import hashlib
 import os
 from pathlib import Path
-from typing import Iterable, Iterator
+from typing import BinaryIO, Iterable, Iterator
 
 from .document import Document
 
@@ -51,6 +51,32 @@ def iter_paths(paths: Iterable[str | os.PathLike[str]]) -> Iterator[Path]:
                         yield child
         else:
             yield path
+
+
+def iter_lines(stream: BinaryIO, head_bytes: int = 1 << 16) -> Iterator[str]:
+    """The lines of a byte stream, decoded as they are read (``kb extract --lines``).
+
+    The encoding is found (:func:`decode`) on the first ``head_bytes`` and the rest of the line
+    they end in, then kept for the rest; input with a UTF-16 or UTF-32 byte-order mark is read
+    whole. Raises ``ValueError`` for input that cannot be decoded, at the line where it happens.
+    """
+    head = stream.read(head_bytes)
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        text, _ = decode(head + stream.read())
+        yield from text.splitlines()
+        return
+    head += stream.readline()
+    text, encoding = decode(head)
+    yield from text.splitlines()
+    decoder = codecs.getincrementaldecoder(encoding)()
+    for number, raw in enumerate(stream, start=len(text.splitlines()) + 1):
+        try:
+            line = decoder.decode(raw)
+        except UnicodeDecodeError as exc:
+            raise ValueError(f"line {number}: not valid {encoding}: {exc.reason}") from exc
+        if "\x00" in line:
+            raise ValueError(f"line {number}: NUL characters (binary input?)")
+        yield line.rstrip("\r\n")
 
 
 def decode(raw: bytes) -> tuple[str, str]:

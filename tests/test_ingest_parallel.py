@@ -35,6 +35,17 @@ def test_process_pool_gives_the_serial_result(corpus, tmp_path):
     assert snapshot(store) == expected
 
 
+def test_two_workers_and_the_reverse_order_give_the_serial_result(corpus, tmp_path):
+    """Entities, relations, metrics and duplicates do not depend on the number of workers or on
+    the order the files are given in (nothing a document teaches jieba outlives it)."""
+    folder, expected = corpus
+    store = Store(tmp_path / "reversed.sqlite")
+    paths = sorted((folder / "in").iterdir(), reverse=True)
+    report = ingest(store, paths, workers=2)
+    assert (report.added, report.failed) == (2, 0)
+    assert snapshot(store) == expected
+
+
 def test_pool_streams_and_keeps_input_order(corpus):
     folder, _ = corpus
     paths = sorted(str(p) for p in (folder / "in").iterdir())

@@ -84,3 +84,45 @@ def test_dedup_decisions_do_not_depend_on_arrival_order(items, rng):
                                    lambda k: status[k] is None).items():
         status[key] = target
     assert status == _reference(stored)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.lists(PIECES, min_size=3, max_size=6), st.sampled_from([None, "2020-01-01", "2021-05-05"])),
+                min_size=2, max_size=7),
+       st.randoms(use_true_random=False))
+def test_an_index_of_originals_only_gives_the_same_duplicates(items, rng):
+    """As the store does it (kb.corpus_index): only originals are indexed, and a node's neighbours
+    are the indexed originals it matches plus the nodes pointing at it. Whether a text is a
+    duplicate is then the rule's answer in any order (a pointer may pick another matching original)."""
+    nodes = []
+    for i, (pieces, date) in enumerate(items):
+        text = "".join(pieces)
+        sha = f"{i:064x}"
+        nodes.append(Node(f"{sha}:0", rank_key(date, sha, 0), exact_key(text), minhash(text)))
+    expected = _reference(nodes)
+    order = list(nodes)
+    rng.shuffle(order)
+    indexed: dict[str, Node] = {}
+    status: dict[str, str | None] = {}
+    by_key = {n.key: n for n in nodes}
+
+    def neighbours(node):
+        others = set(indexed) | {k for k, target in status.items() if target == node.key}
+        return [(by_key[k], s) for k in sorted(others)
+                if k != node.key and (s := similarity(node, by_key[k])) >= PARAGRAPH_THRESHOLD]
+
+    def decided(node, original):
+        if original is None:
+            indexed[node.key] = node
+        else:
+            indexed.pop(node.key, None)
+
+    for node in order:
+        for key, (target, _) in assign([node], neighbours, lambda k: status[k] is None, decided).items():
+            status[key] = target
+    assert {k: t is None for k, t in status.items()} == {k: t is None for k, t in expected.items()}
+    for key, target in status.items():  # a duplicate points at an earlier original it matches
+        if target is not None:
+            assert status[target] is None and by_key[target].rank < by_key[key].rank
+            assert similarity(by_key[key], by_key[target]) >= PARAGRAPH_THRESHOLD
+    assert set(indexed) == {k for k, t in status.items() if t is None}
