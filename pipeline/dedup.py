@@ -25,6 +25,7 @@ import sys
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+import numpy as np
 from datasketch import MinHash, MinHashLSH
 
 from .document import Document
@@ -55,35 +56,18 @@ def shingles(text: str, size: int = SHINGLE_SIZE) -> set[str]:
     return {core[i:i + size] for i in range(len(core) - size + 1)}
 
 
+@lru_cache(maxsize=1)
+def _permutations():
+    # datasketch draws the permutation table again for every MinHash (0.5 ms, as much as hashing a
+    # paragraph); the table depends only on the seed, so it is made once.
+    return MinHash(num_perm=NUM_PERM, scheme=SCHEME).permutations
+
+
 def minhash(text: str) -> MinHash:
     """MinHash signature of a text's shingles."""
-    signature = MinHash(num_perm=NUM_PERM, scheme=SCHEME)
+    signature = MinHash(num_perm=NUM_PERM, scheme=SCHEME, permutations=_permutations())
     signature.update_batch([shingle.encode("utf-8") for shingle in shingles(text)])
     return signature
-
-
-def signature_to_bytes(signature: MinHash) -> bytes:
-    """Serialize a signature's hash values (little-endian) for the store."""
-    values = signature.hashvalues
-    return values.astype(values.dtype.newbyteorder("<")).tobytes()
-
-
-@lru_cache(maxsize=1)
-def _hash_dtype():
-    return MinHash(num_perm=1, scheme=SCHEME).hashvalues.dtype
-
-
-def signature_from_bytes(blob: bytes) -> MinHash:
-    """Rebuild a signature written by :func:`signature_to_bytes`.
-
-    A ``LeanMinHash``: comparable with any signature of the scheme, frozen, and built without
-    generating the permutation table (which made reading a stored signature ~0.7 ms)."""
-    import numpy as np
-    from datasketch import LeanMinHash
-
-    dtype = _hash_dtype()
-    values = np.frombuffer(blob, dtype=dtype.newbyteorder("<")).astype(dtype)
-    return LeanMinHash(seed=1, hashvalues=values, scheme=SCHEME)
 
 
 def exact_key(text: str) -> str:
@@ -409,17 +393,29 @@ def lsh_shape(threshold: float) -> tuple[int, int]:
 
 def band_buckets(signature: MinHash, threshold: float, kind: str = "paragraph") -> list[int]:
     """One bucket id per LSH band (signed 32-bit, small in SQLite): two texts of one ``kind`` share
-    one when a band of their signatures is equal. The kind is in the hash, so paragraph and document
-    buckets never meet; a chance collision only adds a candidate that the similarity check drops."""
+    one when a band of their signatures is equal. The kind and the band are in the hash, so
+    paragraph and document buckets never meet; a chance collision only adds a candidate that the
+    similarity check drops. Computed for all bands at once (a polynomial hash of each band's values
+    modulo 2^64, then a 64-bit mix)."""
     bands, rows = lsh_shape(threshold)
-    values = signature.hashvalues
-    values = values.astype(values.dtype.newbyteorder("<"))
-    out = []
-    for band in range(bands):
-        digest = hashlib.blake2b(values[band * rows:(band + 1) * rows].tobytes(), digest_size=4,
-                                 person=kind[:16].encode(), salt=band.to_bytes(8, "little")).digest()
-        out.append(int.from_bytes(digest, "little", signed=True))
-    return out
+    values = np.asarray(signature.hashvalues[:bands * rows], dtype=np.uint64).reshape(bands, rows)
+    with np.errstate(over="ignore"):
+        h = np.full(bands, _kind_seed(kind), dtype=np.uint64) + np.arange(bands, dtype=np.uint64) * _MIX[0]
+        for column in range(rows):
+            h = h * _MIX[1] + values[:, column]
+        h ^= h >> np.uint64(33)
+        h *= _MIX[2]
+        h ^= h >> np.uint64(29)
+    return [int(x) for x in (h >> np.uint64(32)).astype(np.uint32).astype(np.int32)]
+
+
+# Odd 64-bit constants (splitmix64's): the band step, the polynomial base, the final multiplier.
+_MIX = tuple(np.uint64(c) for c in (0x9E3779B97F4A7C15, 0xBF58476D1CE4E5B9, 0x94D049BB133111EB))
+
+
+@lru_cache(maxsize=None)
+def _kind_seed(kind: str) -> int:
+    return int.from_bytes(hashlib.blake2b(kind.encode(), digest_size=8).digest(), "little")
 
 
 def exact_bucket(exact: str, kind: str = "paragraph") -> int:

