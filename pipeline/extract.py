@@ -15,7 +15,7 @@ Credit, photo-credit and sponsor lines set aside by the clean stage are searched
 from __future__ import annotations
 
 from .document import Document, Paragraph, Span
-from .entities import KnownEntities, jieba_scope, recognize_document
+from .entities import KnownEntities, base_recognize_document, entity_crf_mode, jieba_scope, learned_spans
 from .genre import genre
 from .mention_filter import drop_phrase_mentions
 from .metrics import drop_heading_repeats, extract_metrics
@@ -40,15 +40,17 @@ CLAUSE_ENDS = "，、：,:"
 def extract(doc: Document, known: KnownEntities | None = None) -> Document:
     """Fill ``doc.entities``, ``doc.relations`` and ``doc.metrics``; ``known`` are names already stored.
 
-    Recognition forces names into jieba's dictionary in scopes of its own; resolution, relations
-    and metrics segment again (region names forced in), so they run in one more scope: nothing a
-    document adds to jieba outlives it, and no document's result depends on what ran before it.
+    The base recognizers force names into jieba's dictionary in a scope of their own; the learned
+    CRF, resolution, relations and metrics then run in one more scope (region names forced in), in
+    which a paragraph is segmented once for all of them: nothing a document adds to jieba outlives
+    it, and no document's result depends on what ran before it.
     """
     pieces = [(para, at, piece) for para in doc.paragraphs if not para.duplicate_of
               for at, piece in split_long(para.text)]
     texts = extraction_texts(doc)
-    spans_per_text = drop_phrase_mentions(recognize_document(texts, known), texts)
+    base = base_recognize_document(texts, known) if entity_crf_mode() != "learned-only" else None
     with jieba_scope():
+        spans_per_text = drop_phrase_mentions(learned_spans(texts, base), texts)
         _relations_and_metrics(doc, pieces, texts, spans_per_text)
     return doc
 

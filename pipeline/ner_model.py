@@ -177,7 +177,7 @@ def crf_predict(component, sentences: list[list[str]], batch_size: int) -> list[
     model.eval()
     out: list[list[tuple]] = [[] for _ in sentences]
     order = sorted(range(len(sentences)), key=lambda i: -len(sentences[i]))  # packing wants longest first
-    with torch.no_grad():
+    with torch.inference_mode():  # no autograd bookkeeping at all (no_grad still tracks versions)
         for at in range(0, len(order), batch_size):
             idx = [i for i in order[at: at + batch_size] if sentences[i]]
             if not idx:

@@ -198,3 +198,20 @@ def test_unknown_name_cut_into_single_characters_is_a_name():
     names = [(s.text, s.type) for s in spans]
     assert ("本优公司", "ENTERPRISE") in names
     assert not any(s.text in ("本公司", "该公司") for s in spans)
+
+
+def test_the_memo_tokenizer_gives_jiebas_tokens_and_leaves_jieba_as_it_is():
+    """The HMM answers remembered for unknown runs change nothing: same tokens as jieba.posseg's
+    own tokenizer (twice, the second from memory), and jieba's tokenizers are not replaced."""
+    import jieba.posseg
+
+    from pipeline.entities import jieba_posseg
+
+    _, tagger = jieba_posseg()
+    text = ("溧阳市埭头镇党委书记汤建兵带领锂电池产业链党建联盟走访江苏蜂巢能源科技有限公司，"
+            "与赣锋锂业、卓宇电子等企业负责人座谈，推动“链上党建”提质增效。")
+    expected = [(w.word, w.flag) for w in jieba.posseg.dt.cut(text)]
+    assert [(w.word, w.flag) for w in tagger.cut(text)] == expected
+    assert tagger.memo  # unknown runs were met and remembered
+    assert [(w.word, w.flag) for w in tagger.cut(text)] == expected
+    assert type(jieba.posseg.dt) is jieba.posseg.POSTokenizer
