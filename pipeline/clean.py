@@ -39,7 +39,8 @@ PHOTO_CREDIT = re.compile(
     rf"^\s*(?:(?:记者|通讯员|摄影)\s*)?(?P<name>[{HAN}·]{{2,4}}(?:{NAME_SEP}[{HAN}·]{{2,4}})*)\s*/?\s*(?:摄|摄影|供图|图)\s*$"
     rf"|^\s*(?:摄影|图片|图|供图)\s*[:：/]\s*(?P<name2>[{HAN}·]{{2,4}}(?:{NAME_SEP}[{HAN}·]{{2,4}})*)\s*$"
 )
-SPONSOR = re.compile(r"^\s*(?P<name>\S.{1,40}?)\s*(?:提供支持|提供赞助|赞助支持|鼎力支持|协办|冠名支持)\s*[。.]?\s*$")
+# A sponsor's name holds no clause punctuation: "…举措，为高校毕业生就业提供支持。" is a sentence.
+SPONSOR = re.compile(r"^\s*(?P<name>[^\s，。；！？,;!?][^，。；！？,;!?]{1,40}?)\s*(?:提供支持|提供赞助|赞助支持|鼎力支持|协办|冠名支持)\s*[。.]?\s*$")
 # Each further name is taken atomically: 记者张三 reads as 记者 + 张三 or as one name, both ending at
 # the same place (these three patterns give the matches of their plain forms on 200,000 random lines).
 BYLINE = re.compile(

@@ -72,3 +72,13 @@ def test_paragraph_offsets_point_into_the_original():
     start = para.text.index("落实")
     s, e = para.original_span(start, start + 2)
     assert doc.original[s:e] == "落 实"
+
+
+def test_a_sentence_ending_in_provided_support_is_body_text_not_a_sponsor_line():
+    from pipeline.read import read_bytes
+    from pipeline.stages import run_stages
+
+    sentence = "各地各部门落实落细一系列政策举措，为高校毕业生就业提供支持。"
+    doc = run_stages(read_bytes(f"{sentence}\n\n本期由上海华鑫电气有限公司提供支持\n".encode(), source="x.txt"))
+    assert [p.text for p in doc.paragraphs] == [sentence]
+    assert [(a.kind, a.value) for a in doc.asides] == [("sponsor", "本期由上海华鑫电气有限公司")]

@@ -110,7 +110,8 @@ def measure_jieba(corpus: Path) -> dict:
     return {"cpu": _cpu_seconds() - cpu, "wall": time.perf_counter() - wall, "rss": _peak_rss_mb()}
 
 
-def _child(args: list[str]) -> dict:
+def _child(args: list[str], pause: float = 0.0) -> dict:
+    time.sleep(pause)  # this machine slows down under sustained load: each measurement starts rested
     run = subprocess.run([sys.executable, __file__, *args], capture_output=True, text=True, cwd=ROOT,
                          env={**os.environ, "OMP_NUM_THREADS": "1"})
     if run.returncode:
@@ -124,6 +125,9 @@ def main() -> None:
     parser.add_argument("--pool", default=str(POOL), help=f"the CCTV pool (default {POOL})")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--no-workers-2", action="store_true", help="skip the 2-worker run")
+    parser.add_argument("--pause", type=float, default=30.0,
+                        help="seconds of rest before each measurement (default 30; a loaded run followed "
+                             "at once by another measured the second 30%% slower here)")
     parser.add_argument("--measure", choices=["ingest", "lac", "jieba"], help=argparse.SUPPRESS)
     parser.add_argument("--corpus", help=argparse.SUPPRESS)
     parser.add_argument("--workers", type=int, default=1, help=argparse.SUPPRESS)
@@ -146,10 +150,10 @@ def main() -> None:
             corpus = Path(tmp) / "corpus"
             files, size, chars = build_sample(pool, corpus, megabytes, args.seed)
             common = ["--corpus", str(corpus)]
-            one = _child(["--measure", "ingest", "--workers", "1", *common])
-            two = None if args.no_workers_2 else _child(["--measure", "ingest", "--workers", "2", *common])
-            lac = _child(["--measure", "lac", *common])
-            seg = _child(["--measure", "jieba", *common])
+            one = _child(["--measure", "ingest", "--workers", "1", *common], args.pause)
+            two = None if args.no_workers_2 else _child(["--measure", "ingest", "--workers", "2", *common], args.pause)
+            lac = _child(["--measure", "lac", *common], args.pause)
+            seg = _child(["--measure", "jieba", *common], args.pause)
         rows.append((megabytes, files, size, chars, one, two, lac, seg))
         _print(rows)
 
