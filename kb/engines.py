@@ -1,6 +1,6 @@
 """Run the per-document work on a distributed engine: ``kb ingest --engine dask|ray``.
 
-Only :func:`kb.ingest.process_path` runs on the cluster (read, normalize, clean, dedup inside the
+Only :func:`kb.ingest.process_item` runs on the cluster (read, normalize, clean, dedup inside the
 document, extraction); results stream back to the one process that writes SQLite, which also does
 corpus-wide dedup. At most ``window`` documents are in flight, so neither side holds the corpus.
 
@@ -33,7 +33,7 @@ class EngineMissing(RuntimeError):
 
 def engine_map(engine: str, items: Iterable[str], workers: int = 2, address: str | None = None,
                window: int | None = None) -> Iterator[Document]:
-    """``process_path`` over ``items`` on ``engine``, results in input order."""
+    """``process_item`` over ``items`` (paths, records) on ``engine``, results in input order."""
     window = window or max(2, workers) * 4
     if engine == "dask":
         return _dask_map(items, workers, address, window)
@@ -66,7 +66,7 @@ def _dask_map(items: Iterable[str], workers: int, address: str | None, window: i
         from dask.distributed import Client, LocalCluster
     except ImportError as exc:
         raise _missing("dask", "dask[distributed]") from exc
-    from .ingest import process_path
+    from .ingest import process_item
 
     cluster = None
     if address is None:
@@ -76,7 +76,7 @@ def _dask_map(items: Iterable[str], workers: int, address: str | None, window: i
     client = Client(address or cluster)
     try:
         # pure=False: the same path may hold new content on a later call.
-        yield from _windowed(items, lambda p: client.submit(process_path, p, pure=False),
+        yield from _windowed(items, lambda p: client.submit(process_item, p, pure=False),
                              lambda f: f.result(), window)
     finally:
         client.close()
@@ -89,7 +89,7 @@ def _ray_map(items: Iterable[str], workers: int, address: str | None, window: in
         import ray
     except ImportError as exc:
         raise _missing("ray", "ray") from exc
-    from .ingest import process_path
+    from .ingest import process_item
 
     started = not ray.is_initialized()
     if started:
@@ -98,7 +98,7 @@ def _ray_map(items: Iterable[str], workers: int, address: str | None, window: in
         else:
             ray.init(num_cpus=workers, include_dashboard=False, log_to_driver=False,
                      configure_logging=False)
-    remote = ray.remote(num_cpus=1, max_retries=1)(process_path)
+    remote = ray.remote(num_cpus=1, max_retries=1)(process_item)
     try:
         yield from _windowed(items, lambda p: remote.remote(p), ray.get, window)
     finally:

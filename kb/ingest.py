@@ -40,8 +40,17 @@ from pipeline import entities
 from pipeline import extract as extraction
 from pipeline.dedup import local_dedup
 from pipeline.document import Document
-from pipeline.read import (HTML_SUFFIXES, IMAGE_SUFFIXES, PDF_SUFFIXES, TEXT_SUFFIXES, iter_paths, read,
-                           read_bytes, sniff)
+from pipeline.read import (
+    HTML_SUFFIXES,
+    IMAGE_SUFFIXES,
+    PDF_SUFFIXES,
+    TEXT_SUFFIXES,
+    iter_paths,
+    read,
+    read_bytes,
+    sniff,
+)
+from pipeline.records import Record, is_record_file, iter_records, parse_date
 from pipeline.stages import run_stages
 
 from .store import Store
@@ -66,6 +75,46 @@ class IngestReport:
 
 
 # --- the per-document work (runs in worker processes) -----------------------------------------
+
+def process_item(item: str | Record) -> Document:
+    """The work on one input: a file (:func:`process_path`) or a record of a file of records
+    (:func:`process_record`); never raises."""
+    return process_record(item) if isinstance(item, Record) else process_path(item)
+
+
+def process_record(record: Record) -> Document:
+    """Run every per-document stage on one record (``pipeline.records``); never raises.
+
+    The record's date, when valid, is the document's (the clean stage keeps a date already set);
+    its title replaces the one taken from the first line. A date that is not one is a warning.
+    """
+    try:
+        if record.error:
+            doc = Document(source=record.source)
+            doc.fail(record.error)
+        else:
+            doc = read_guarded(record.source, raw=record.text.encode("utf-8"))
+            doc.metadata = dict(record.metadata)
+            if doc.ok:
+                date = parse_date(record.metadata.get("date"))
+                if date:
+                    doc.date = date
+                elif record.metadata.get("date") not in (None, ""):
+                    doc.warnings.append(f"metadata date {record.metadata['date']!r} is not a date; "
+                                        "the text's date is used")
+                doc = process_document(doc)
+                title = record.metadata.get("title")
+                if doc.ok and isinstance(title, str) and title.strip():
+                    doc.title = title.strip()
+    except (KeyboardInterrupt, SystemExit):
+        raise
+    except BaseException as exc:  # noqa: BLE001 - as process_path
+        doc = Document(source=record.source)
+        doc.fail(f"read stage crashed: {_describe(exc)}")
+    doc.sha256 = record.sha256
+    doc.raw = b""
+    return doc
+
 
 def process_path(path: str | os.PathLike[str]) -> Document:
     """Read one file and run every per-document stage on it; never raises.
@@ -252,7 +301,7 @@ def _work(conn, parent: int) -> None:
             return
         if item is None:
             return
-        conn.send(process_path(item))
+        conn.send(process_item(item))
 
 
 class _Worker:
@@ -284,9 +333,9 @@ class _Worker:
         self.conn.close()
 
 
-def map_pool(items: Iterable[str], workers: int = 1, window: int | None = None,
+def map_pool(items: Iterable[str | Record], workers: int = 1, window: int | None = None,
              timeout: float = DOC_TIMEOUT) -> Iterator[Document]:
-    """``process_path`` over ``items`` in ``workers`` worker processes, results in input order.
+    """``process_item`` over ``items`` (paths, records) in ``workers`` worker processes, results in input order.
 
     At most ``window`` documents are taken from ``items`` ahead of the results handed out, so
     memory does not grow with the corpus. A document whose processing takes longer than
@@ -296,7 +345,7 @@ def map_pool(items: Iterable[str], workers: int = 1, window: int | None = None,
     """
     window = max(window or workers * 4, 1)
     items = iter(items)
-    waiting: deque[tuple[int, str]] = deque()  # taken from items, not started yet
+    waiting: deque[tuple[int, str | Record]] = deque()  # taken from items, not started yet
     done: dict[int, Document] = {}
     pool: list[_Worker] = []
     taken = handed = 0
@@ -358,7 +407,9 @@ def _collect(busy: list[_Worker], pool: list[_Worker], done: dict[int, Document]
         pool.remove(worker)
 
 
-def _failed(item: str, reason: str) -> Document:
+def _failed(item: str | Record, reason: str) -> Document:
+    if isinstance(item, Record):
+        return Document(source=item.source, sha256=item.sha256).fail(reason)
     doc = Document(source=item, sha256=_sha256_file(item) or "")
     return doc.fail(reason)
 
@@ -440,13 +491,16 @@ def ingest(store: Store, paths: Iterable[str | os.PathLike[str]],
 
 
 def _to_process(store: Store, paths: Iterable[str | os.PathLike[str]], report: IngestReport,
-                progress: Callable[[str], None] | None) -> Iterator[str]:
-    """The input files whose content is not stored yet (hashing is cheap; processing is not)."""
+                progress: Callable[[str], None] | None) -> Iterator[str | Record]:
+    """The input files, and the records of files of records, whose content is not stored yet
+    (hashing is cheap; processing is not)."""
     for path in iter_paths(paths):
-        sha = _sha256_file(path)
-        if sha and store.has_document(sha):
-            report.unchanged += 1
-            if progress:
-                progress(str(path))
-            continue
-        yield str(path)
+        items = iter_records(path) if is_record_file(path) else [str(path)]
+        for item in items:
+            sha = item.sha256 if isinstance(item, Record) else _sha256_file(item)
+            if sha and store.has_document(sha):
+                report.unchanged += 1
+                if progress:
+                    progress(item.source if isinstance(item, Record) else item)
+                continue
+            yield item

@@ -16,7 +16,7 @@ TABLES: dict[str, dict] = {
     "documents": dict(
         columns={"id": int, "source": str, "title": str, "date": str, "script": str, "encoding": str,
                  "sha256": str, "status": str, "error": str, "warnings": str, "original": str,
-                 "text": str, "duplicate_of": int, "n_paragraphs": int, "ingested_at": str},
+                 "text": str, "duplicate_of": int, "n_paragraphs": int, "ingested_at": str, "metadata": str},
         pk="id", not_null={"source", "status", "ingested_at"}, defaults={"status": "ok"},
         foreign_keys=[("duplicate_of", "documents", "id")],
     ),
@@ -159,6 +159,8 @@ def create(db: sqlite_utils.Database, extra: list[str] | tuple[str, ...] = ()) -
                 conn.execute(sql)
         for sql in statements(db):
             conn.execute(sql)
+        if "metadata" not in {row[1] for row in conn.execute("pragma table_info(documents)")}:
+            conn.execute("alter table documents add column metadata text")  # a schema-2 database
         for sql in FTS_STATEMENTS:
             conn.execute(sql)
         if old_fts and "trigram" not in old_fts[0]:

@@ -179,7 +179,7 @@ class Store:
                 "error": doc.error or None, "warnings": json.dumps(doc.warnings, ensure_ascii=False) if doc.warnings else None,
                 "original": doc.original or None, "text": doc.body_text if doc.ok else None,
                 "duplicate_of": None, "n_paragraphs": len(doc.paragraphs) if doc.ok else 0,
-                "ingested_at": now,
+                "ingested_at": now, "metadata": json.dumps(doc.metadata, ensure_ascii=False) if doc.metadata else None,
             }).last_pk
             paragraph_ids: dict[int, int] = {}
             if doc.ok:

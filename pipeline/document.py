@@ -125,6 +125,8 @@ class Document:
     page_starts: list[int] = field(default_factory=list)
     title: str = ""
     date: str | None = None
+    # A record's fields besides its text (pipeline.records): title, date, source, url, ...
+    metadata: dict = field(default_factory=dict)
     paragraphs: list[Paragraph] = field(default_factory=list)
     asides: list[Aside] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)

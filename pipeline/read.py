@@ -21,8 +21,10 @@ HTML_SUFFIXES = {".html", ".htm"}
 PDF_SUFFIXES = {".pdf"}
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".tif", ".tiff"}
 INPUT_SUFFIXES = TEXT_SUFFIXES | PDF_SUFFIXES | IMAGE_SUFFIXES
-# Files of records (one document each): recognised so that they are refused clearly, not read as text.
+# Files of records, one document per record (pipeline.records; kb ingest reads them): never one text.
 RECORD_SUFFIXES = {".jsonl", ".ndjson", ".json", ".csv", ".tsv"}
+# Files of records a folder walk picks up (a .json in a folder is more often something else).
+WALKED_RECORD_SUFFIXES = {".jsonl", ".ndjson", ".csv", ".tsv"}
 # File signatures: a PDF or an image is recognised by its first bytes whatever its name.
 IMAGE_MAGIC = (b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff", b"II*\x00", b"MM\x00*")
 # Encodings we accept: what Chinese newsletters actually come in. charset-normalizer picks among them.
@@ -35,7 +37,8 @@ BLOCK_TAGS = ["p", "div", "h1", "h2", "h3", "h4", "h5", "h6", "li", "tr", "br", 
 
 def iter_paths(paths: Iterable[str | os.PathLike[str]]) -> Iterator[Path]:
     """Yield input files: files as given, folders walked recursively for text, HTML, PDF and image
-    files (.txt .md .html .pdf .png .jpg .jpeg .tif .tiff).
+    files (.txt .md .html .pdf .png .jpg .jpeg .tif .tiff) and files of records (.jsonl .ndjson
+    .csv .tsv; ``pipeline.records``).
 
     Symbolic links to folders are not followed (a link loop cannot trap the walk); a path that
     does not exist is yielded as is, so that reading it records the error.
@@ -47,7 +50,7 @@ def iter_paths(paths: Iterable[str | os.PathLike[str]]) -> Iterator[Path]:
                 dirs.sort()
                 for name in sorted(files):
                     child = Path(root) / name
-                    if child.suffix.lower() in INPUT_SUFFIXES:
+                    if child.suffix.lower() in INPUT_SUFFIXES | WALKED_RECORD_SUFFIXES:
                         yield child
         else:
             yield path
@@ -145,8 +148,8 @@ def read(path: str | os.PathLike[str], ocr_lang: str | None = None) -> Document:
     doc = Document(source=str(path))
     if path.suffix.lower() in RECORD_SUFFIXES:
         # Read as one text, a file of records would become one document of JSON or CSV syntax.
-        return doc.fail(f"a file of records ({path.suffix}) is not read as one document: one document per "
-                        "record is not supported yet; write each record's text to its own .txt file")
+        return doc.fail(f"a file of records ({path.suffix}) is not read as one document: kb ingest reads it "
+                        "as one document per record (README, 'Input')")
     try:
         size = path.stat().st_size
         if not path.is_file():

@@ -91,8 +91,9 @@ def test_html_keeps_blocks_as_paragraphs_and_drops_scripts(tmp_path):
 
 
 @pytest.mark.parametrize("name", ["items.jsonl", "items.csv"])
-def test_a_file_of_records_is_refused_with_the_reason_not_read_as_one_text(tmp_path, name):
+def test_a_file_of_records_is_never_read_as_one_text(tmp_path, name):
+    """read() of a file of records says kb ingest reads it per record (pipeline.records)."""
     path = tmp_path / name
     path.write_text('{"id": "1", "text": "产业集群党委成立。"}\n{"id": "2", "text": "企业党建联盟成立。"}\n', encoding="utf-8")
     doc = read(path)
-    assert not doc.ok and "file of records" in doc.error and not doc.original
+    assert not doc.ok and "one document per record" in doc.error and not doc.original
