@@ -7,6 +7,8 @@ the table's rows.
 """
 from __future__ import annotations
 
+import re
+
 import csv
 import io
 import json
@@ -207,12 +209,32 @@ def register(main: click.Group) -> None:
     @click.option("--indicator", default=None, help="Only indicators containing this text.")
     @click.option("--sort", type=click.Choice(queries.METRIC_SORT), default="date", show_default=True)
     @click.option("--desc", is_flag=True, help="Largest / latest first.")
+    @click.option("--since", default=None, metavar="DATE", help="Only figures dated on or after DATE (2021, 2021-05, 2021-05-05).")
+    @click.option("--until", default=None, metavar="DATE", help="Only figures dated on or before DATE (2021 includes all of 2021).")
+    @click.option("--plot", "plot_path", default=None, type=click.Path(dir_okay=False),
+                  help="Also draw the series over time into this .png or .svg file.")
     @_db_option
     @_format_options
-    def metrics(entity: str | None, indicator: str | None, sort: str, desc: bool, db_path: str,
-                as_json: bool, as_csv: bool) -> None:
-        """Metrics (of ENTITY, by name, alias or subject text) as a table, sorted by date."""
-        data = _run(queries.metrics, db_path, entity, indicator, sort, desc)
+    def metrics(entity: str | None, indicator: str | None, sort: str, desc: bool, since: str | None,
+                until: str | None, plot_path: str | None, db_path: str, as_json: bool, as_csv: bool) -> None:
+        """Metrics (of ENTITY, by name, alias or subject text) as a table, sorted by date.
+
+        A figure's date is its period when that names a year (2021年), else its document's date.
+        With --plot, each subject's indicator in one unit is a line over time (kb/plot.py).
+        """
+        for option, value in (("--since", since), ("--until", until)):
+            if value and not re.match(r"^\d{4}(-\d{2}(-\d{2})?)?$", value):
+                raise click.BadParameter(f"{value!r}: give YYYY, YYYY-MM or YYYY-MM-DD", param_hint=option)
+        data = _run(queries.metrics, db_path, entity, indicator, sort, desc, since, until)
+        if plot_path:
+            from .plot import plot_series
+
+            try:
+                drawn = plot_series(data, plot_path, title=" · ".join(x for x in (entity, indicator) if x) or "metrics")
+            except (ValueError, OSError) as exc:
+                raise click.ClickException(str(exc)) from exc
+            click.echo(f"wrote {plot_path}: {drawn['series']} series, {drawn['points']} points"
+                       + (f" ({drawn['undated']} undated not drawn)" if drawn["undated"] else ""), err=True)
         rows = [{**r, "subject": r["entity"] or r["subject_text"], "value": f"{r['value']:g}",
                  "indicator": clip(r["indicator"], 30)} for r in data]
         emit(data, rows if not as_csv else data,

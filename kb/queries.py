@@ -257,13 +257,32 @@ def _when(period: str | None, date: str | None) -> str | None:
     return date
 
 
+_ISO_PREFIX = re.compile(r"^(\d{4})(?:[-年/.]\s*(\d{1,2}))?(?:[-月/.]\s*(\d{1,2}))?")
+
+
+def in_range(when: str | None, since: str | None, until: str | None) -> bool:
+    """True when ``when`` (``2021``, ``2021-05-05``, ``2021年5月``...) falls between ``since`` and
+    ``until`` (``YYYY[-MM[-DD]]``, either may be None), each compared at its own precision:
+    ``--until 2021`` includes 2021-12-31, ``--since 2021-05`` includes 2021-05-01."""
+    if not since and not until:
+        return True
+    match = _ISO_PREFIX.match(when or "")
+    if not match:
+        return False
+    iso = "-".join([match[1]] + [f"{int(x):02d}" for x in match.groups()[1:] if x])
+    return (not since or iso[:len(since)] >= since[:len(iso)]) and (not until or iso[:len(until)] <= until[:len(iso)])
+
+
 def metrics(db: Any, entity_name: str | None = None, indicator: str | None = None,
-            sort: str = "date", descending: bool = False) -> list[dict]:
+            sort: str = "date", descending: bool = False, since: str | None = None,
+            until: str | None = None) -> list[dict]:
     """Metrics as rows (entity, indicator, value, unit, period, date, raw, document), filterable.
 
     ``entity_name`` matches the metric's linked entity (any alias) or its subject text;
-    ``indicator`` is a substring of the indicator. Sorted by ``sort`` (date, value, indicator,
-    entity); undated rows last.
+    ``indicator`` is a substring of the indicator. ``since`` / ``until`` (``2021``, ``2021-05``,
+    ``2021-05-05``) keep the rows whose ``when`` (the figure's period when it names a year, else its
+    document's date) falls in that range, ends included; undated rows then go. Sorted by ``sort``
+    (date, value, indicator, entity); undated rows last.
     """
     if sort not in METRIC_SORT:
         raise ValueError(f"sort must be one of {', '.join(METRIC_SORT)}")
@@ -288,6 +307,8 @@ def metrics(db: Any, entity_name: str | None = None, indicator: str | None = Non
         if indicator and indicator not in (row["indicator"] or ""):
             continue
         row["when"] = _when(row["period"], row["date"])
+        if not in_range(row["when"], since, until):
+            continue
         result.append(row)
     keys = {"date": lambda r: r["when"] or "", "value": lambda r: r["value"] or 0,
             "indicator": lambda r: r["indicator"] or "", "entity": lambda r: r["entity"] or r["subject_text"] or ""}
