@@ -7,11 +7,10 @@ the table's rows.
 """
 from __future__ import annotations
 
-import re
-
 import csv
 import io
 import json
+import re
 import sys
 import unicodedata
 from typing import Any, Callable
