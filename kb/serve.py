@@ -76,9 +76,11 @@ order by date is null, date, id""",
 }
 
 TABLES = {
-    "documents": ("Documents", "One row per ingested file: status, date, script, the decoded original and the "
-                  "cleaned text.", ["status", "script"],
-                  {"source": "path of the file as ingested", "date": "publication date, ISO YYYY-MM-DD or null",
+    "documents": ("Documents", "One row per ingested file (or record of a file of records): status, date, script, "
+                  "the decoded original and the cleaned text.", ["status", "script"],
+                  {"source": "path of the file as ingested, or FILE#ID for a record",
+                   "metadata": "a record's fields besides its text (JSON: title, date, url, ...)",
+                   "date": "publication date, ISO YYYY-MM-DD or null",
                    "script": "simplified / traditional / mixed / none", "status": "ok or failed",
                    "duplicate_of": "documents.id of a near-identical document", "original": "decoded text, untouched",
                    "text": "cleaned paragraphs joined by newlines"}),
