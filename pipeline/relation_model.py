@@ -22,6 +22,7 @@ import math
 import os
 import re
 import sys
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -90,11 +91,11 @@ class Model:
     def probabilities(self, features: Iterable[str]) -> list[float]:
         """Softmax over the classes for one candidate's features."""
         scores = list(self.bias)
+        weights = self.weights
         for f in features:
-            w = self.weights.get(f)
-            if w is not None:
-                for k, x in enumerate(w):
-                    scores[k] += x
+            w = weights.get(f)
+            if w is not None:  # the same additions in the same order as a loop over k, only faster
+                scores = [s + x for s, x in zip(scores, w)]
         top = max(scores)
         exps = [math.exp(s - top) for s in scores]
         total = sum(exps)
@@ -227,16 +228,52 @@ def accompany_roles(text: str, sent: tuple[int, int], m: Mention) -> list[str]:
     return roles
 
 
-def pair_features(text: str, sent: tuple[int, int], ms: list[Mention], i: int, j: int) -> list[str]:
-    """Features of the candidate (subject ``ms[i]``, object ``ms[j]``) of one sentence."""
+class MentionIndex:
+    """One paragraph's mentions (sorted and non-overlapping, as :func:`mentions_of` gives them) for
+    lookups by position, and each mention's 陪同 roles per sentence, computed once. Without it a
+    pair's features cost a pass over every mention of the paragraph and a scan of the clause
+    around each mention between the pair: a sentence listing 600 names (a committee roll) took
+    220 s; the features are the same either way."""
+
+    def __init__(self, text: str, ms: list[Mention]):
+        self.text, self.ms = text, ms
+        self.starts, self.ends = [m.start for m in ms], [m.end for m in ms]
+        self._roles: dict[tuple[tuple[int, int], int], list[str]] = {}
+
+    def span(self, lo: int, hi: int) -> tuple[int, int]:
+        """Index range ``[a, b)`` of the mentions inside ``[lo, hi)`` (start >= lo, end <= hi)."""
+        a, b = bisect_left(self.starts, lo), bisect_right(self.ends, hi)
+        return a, max(a, b)
+
+    def inside(self, lo: int, hi: int) -> list[Mention]:
+        a, b = self.span(lo, hi)
+        return self.ms[a:b]
+
+    def roles(self, sent: tuple[int, int], k: int) -> list[str]:
+        """:func:`accompany_roles` of mention ``k`` in ``sent``, remembered."""
+        if (sent, k) not in self._roles:
+            self._roles[(sent, k)] = accompany_roles(self.text, sent, self.ms[k])
+        return self._roles[(sent, k)]
+
+    def first_in(self, sent: tuple[int, int]) -> int | None:
+        """Index of the first mention starting inside ``sent``."""
+        k = bisect_left(self.starts, sent[0])
+        return k if k < len(self.ms) and self.starts[k] < sent[1] else None
+
+
+def pair_features(text: str, sent: tuple[int, int], ms: list[Mention], i: int, j: int,
+                  index: MentionIndex | None = None) -> list[str]:
+    """Features of the candidate (subject ``ms[i]``, object ``ms[j]``) of one sentence. ``index``
+    (:class:`MentionIndex` of ``text`` and ``ms``) makes them cheap to compute for many pairs."""
+    index = index or MentionIndex(text, ms)
     a, b = ms[i], ms[j]
     first, second = (a, b) if a.start < b.start else (b, a)
     order = "sf" if a.start < b.start else "of"  # subject first / object first
     types = f"{a.type}>{b.type}"
     tpo = f"{types}|{order}"
     between = text[first.end:second.start]
-    masked_between = _masked(text, first.end, second.start, ms)
-    n_between = sum(1 for m in ms if m.start >= first.end and m.end <= second.start)
+    masked_between = _masked(text, first.end, second.start, index.inside(first.end, second.start))
+    n_between = len(index.inside(first.end, second.start))
     f = [f"t:{types}", f"to:{tpo}", f"ts:{a.type}", f"tob:{b.type}", f"o:{order}",
          f"d:{_bucket(len(between))}", f"d|{tpo}:{_bucket(len(between))}", f"nb:{_bucket(n_between)}",
          f"nb|{tpo}:{_bucket(n_between)}"]
@@ -246,8 +283,9 @@ def pair_features(text: str, sent: tuple[int, int], ms: list[Mention], i: int, j
     for k in range(len(padded) - 1):
         f.append(f"bg:{padded[k:k + 2]}")
         f.append(f"bg|{order}:{padded[k:k + 2]}")
-    left = _masked(text, max(sent[0], first.start - 4), first.start, ms)
-    right = _masked(text, second.end, min(sent[1], second.end + 4), ms)
+    lo, hi = max(sent[0], first.start - 4), min(sent[1], second.end + 4)
+    left = _masked(text, lo, first.start, index.inside(lo, first.start))
+    right = _masked(text, second.end, hi, index.inside(second.end, hi))
     f += [f"l1:{left[-1:]}", f"l2:{left[-2:]}", f"r1:{right[:1]}", f"r2:{right[:2]}",
           f"l2|{tpo}:{left[-2:]}", f"r2|{tpo}:{right[:2]}"]
     clause_sep = sum(between.count(c) for c in "，,：:；;")
@@ -275,18 +313,16 @@ def pair_features(text: str, sent: tuple[int, int], ms: list[Mention], i: int, j
         f.append(f"cue&{structure}|{order}:{cue}")
     if between == "":
         f.append(f"adjacent|{tpo}")
-    for role, m in (("s", a), ("o", b)):
-        for where in accompany_roles(text, sent, m):
-            f.append(f"accompany:{role}:{where}|{m.type}")
+    for role, k in (("s", i), ("o", j)):
+        for where in index.roles(sent, k):
+            f.append(f"accompany:{role}:{where}|{ms[k].type}")
             f.append(f"accompany:{role}:{where}|{tpo}")
-    if any({"zai", "after"} & set(accompany_roles(text, sent, m))
-           for m in ms if m.start >= first.end and m.end <= second.start):
+    if any({"zai", "after"} & set(index.roles(sent, k)) for k in range(*index.span(first.end, second.start))):
         f.append(f"companion_between|{tpo}")  # 甲在乙陪同下来到丙: the pair skips over the one who accompanies
     if a.type == "REGION" and b.type == "REGION":
         la, lb = rules.admin_level(a.name), rules.admin_level(b.name)
         f.append("lvl:" + ("?" if la is None or lb is None else "<" if la < lb else ">" if la > lb else "="))
-    pos = [k for k, m in enumerate(ms) if sent[0] <= m.start < sent[1]]
-    if pos and i == pos[0]:
+    if i == index.first_in(sent):
         f.append(f"sfirst|{a.type}")
     return f
 
@@ -336,16 +372,17 @@ def predict_relations(text: str, spans: Iterable, paragraph_idx: int = -1, doc_d
     model = model or shipped_model()
     limits = model.thresholds if thresholds is None else thresholds
     ms = mentions_of(spans)
+    index = MentionIndex(text, ms)
     best: dict[tuple, Relation] = {}
     for sent, i, j in candidates(text, ms):
         a, b = ms[i], ms[j]
-        probs = model.probabilities(pair_features(text, sent, ms, i, j))
+        probs = model.probabilities(pair_features(text, sent, ms, i, j, index))
         for k, cls in enumerate(model.classes):
             if cls == NONE or probs[k] < limits.get(cls, 1.1):
                 continue
             if [a.type, b.type] not in model.allowed.get(cls, []):
                 continue
-            if cls == "VISITED" and {"zai", "after"} & set(accompany_roles(text, sent, a)):
+            if cls == "VISITED" and {"zai", "after"} & set(index.roles(sent, i)):
                 continue  # the guide: people who accompany (陪同) visit nothing
             attrs = {}
             if cls == "HOLDS_POSITION":
@@ -435,6 +472,7 @@ def labelled_pairs(text: str, record: dict) -> Iterable[tuple[list[str], str, tu
         gold.setdefault((r["s"], r["o"]), []).append((r["p"], places))
         if r["p"] in SYMMETRIC:
             gold.setdefault((r["o"], r["s"]), []).append((r["p"], places))
+    index = MentionIndex(text, ms)
     for sent, i, j in candidates(text, ms):
         a, b = ms[i], ms[j]
         label = NONE
@@ -442,7 +480,7 @@ def labelled_pairs(text: str, record: dict) -> Iterable[tuple[list[str], str, tu
             if any((lo <= sent[0] and sent[1] <= hi + 1) or (sent[0] <= lo and hi <= sent[1]) for lo, hi in places):
                 label = p
                 break
-        yield pair_features(text, sent, ms, i, j), label, (a.name, b.name, a.type, b.type)
+        yield pair_features(text, sent, ms, i, j, index), label, (a.name, b.name, a.type, b.type)
 
 
 def build_dataset(records: dict[str, dict], texts: dict[str, str]):

@@ -184,3 +184,28 @@ def test_annotated_documents_give_positive_pairs():
     texts = annotations.pool_texts(some)
     X, y, keys = rm.build_dataset(some, texts)
     assert len(X) == len(y) == len(keys) and any(label != rm.NONE for label in y)
+
+
+def test_the_mention_index_finds_what_a_scan_of_every_mention_finds():
+    """The lookups that keep a long list of names linear (MentionIndex) agree with a plain scan."""
+    from pipeline.relation_model import MentionIndex, Mention, accompany_roles, sentences
+
+    text = ("在区委书记王明强陪同下，市委副书记李华来到上海华鑫电气有限公司、上海远航物流有限公司和青松镇党委调研。"
+            "委员：张三、李四、王五、赵六、钱七。华鑫集团与远航物流签订合作协议。")
+    names = ["区委", "王明强", "市委", "李华", "上海华鑫电气有限公司", "上海远航物流有限公司", "青松镇党委",
+             "张三", "李四", "王五", "赵六", "钱七", "华鑫集团", "远航物流"]
+    ms, at = [], 0
+    for name in names:
+        start = text.index(name, at)
+        ms.append(Mention(start, start + len(name), "X", name))
+        at = start + len(name)
+    index = MentionIndex(text, ms)
+    for lo in range(len(text) + 1):
+        for hi in range(lo, len(text) + 1, 3):
+            assert index.inside(lo, hi) == [m for m in ms if m.start >= lo and m.end <= hi], (lo, hi)
+    for sent in sentences(text):
+        inside = [k for k, m in enumerate(ms) if sent[0] <= m.start < sent[1]]
+        assert index.first_in(sent) == (inside[0] if inside else None)
+        for k in inside:
+            assert index.roles(sent, k) == accompany_roles(text, sent, ms[k])
+    assert "zai" in index.roles(sentences(text)[0], 1)  # 在王明强陪同下
