@@ -188,7 +188,7 @@ def test_annotated_documents_give_positive_pairs():
 
 def test_the_mention_index_finds_what_a_scan_of_every_mention_finds():
     """The lookups that keep a long list of names linear (MentionIndex) agree with a plain scan."""
-    from pipeline.relation_model import MentionIndex, Mention, accompany_roles, sentences
+    from pipeline.relation_model import Mention, MentionIndex, accompany_roles, sentences
 
     text = ("在区委书记王明强陪同下，市委副书记李华来到上海华鑫电气有限公司、上海远航物流有限公司和青松镇党委调研。"
             "委员：张三、李四、王五、赵六、钱七。华鑫集团与远航物流签订合作协议。")
