@@ -241,6 +241,24 @@ def register(main: click.Group) -> None:
              csv_columns=["id", "when", "entity", "subject_text", "indicator", "value", "unit", "period", "raw",
                           "document_id", "source", "date"])
 
+    @main.command()
+    @click.argument("name")
+    @click.option("--since", default=None, metavar="DATE", help="Only events dated on or after DATE (2021, 2021-05, 2021-05-05).")
+    @click.option("--until", default=None, metavar="DATE", help="Only events dated on or before DATE.")
+    @_db_option
+    @_format_options
+    def timeline(name: str, since: str | None, until: str | None, db_path: str, as_json: bool, as_csv: bool) -> None:
+        """NAME's relations and figures in date order, with evidence (a relation's own date when its
+        sentence gives one, else its document's; a figure's period, else its document's date)."""
+        for option, value in (("--since", since), ("--until", until)):
+            if value and not re.match(r"^\d{4}(-\d{2}(-\d{2})?)?$", value):
+                raise click.BadParameter(f"{value!r}: give YYYY, YYYY-MM or YYYY-MM-DD", param_hint=option)
+        data = _run(queries.timeline, db_path, name, since, until)
+        rows = [{**r, "when": r["when"] or "-"} for r in data]
+        emit(data, rows, ["when", "kind", "what", "document_id"], as_json, as_csv,
+             details=lambda r: [f"“{clip(r['evidence'] or '', 80)}”"], empty=f"nothing dated about {name}",
+             csv_columns=["when", "kind", "what", "evidence", "document_id", "source"])
+
     @main.command(name="export")
     @click.argument("fmt", metavar="FORMAT", type=click.Choice(["graphml", "gexf", "json", "csv", "html"]))
     @click.argument("out", type=click.Path())

@@ -316,3 +316,26 @@ def metrics(db: Any, entity_name: str | None = None, indicator: str | None = Non
     undated = [r for r in result if sort == "date" and not r["when"]]
     dated.sort(key=lambda r: (keys[sort](r), r["id"]), reverse=descending)
     return dated + undated
+
+
+def timeline(db: Any, name: str, since: str | None = None, until: str | None = None) -> list[dict]:
+    """What the knowledge base says of ``name`` in date order: its relations (dated by the
+    sentence's own date when it gives one, else the document's) and its figures (dated as
+    :func:`metrics` dates them), each with its evidence and document; undated events last.
+    ``since`` / ``until`` as in :func:`metrics` (undated events then go)."""
+    conn = connect(db)
+    found = entity(conn, name)
+    events = []
+    for rel in found["relations"]:
+        when = rel["attrs"].get("date") or rel["date"]
+        events.append({"when": when, "kind": "relation", "what": f"{rel['subject']} {rel['predicate']} {rel['object']}",
+                       "evidence": rel["evidence"], "document_id": rel["document_id"], "source": rel["source"]})
+    for row in metrics(conn, found["name"]):
+        if row["subject_id"] not in (None, found["id"]):
+            continue
+        events.append({"when": row["when"], "kind": "metric",
+                       "what": f"{row['indicator']} {row['value']:g}{row['unit'] or ''}",
+                       "evidence": row["raw"], "document_id": row["document_id"], "source": row["source"]})
+    events = [e for e in events if in_range(e["when"], since, until)]
+    events.sort(key=lambda e: (e["when"] is None, e["when"] or "", e["document_id"] or 0, e["kind"], e["what"]))
+    return events

@@ -16,7 +16,8 @@ RECORDS = [
     {"id": str(year), "date": f"{year}-07-01", "title": "华鑫电气党建",
      "text": f"截至{year}年6月底，上海华鑫电气有限公司党委共有党员{members}名，下设党支部{branches}个。"}
     for year, members, branches in ((2019, 85, 6), (2020, 102, 7), (2021, 120, 9))
-]
+] + [{"id": "visit", "date": "2021-08-05", "title": "调研",
+      "text": "2021年8月3日，区委书记王明强走访上海华鑫电气有限公司，了解企业党建工作。"}]
 
 
 @pytest.fixture(scope="module")
@@ -27,7 +28,7 @@ def db(tmp_path_factory):
     path = folder / "kb.sqlite"
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("KB_GENRE", "news")  # news items, as kb ingest reads them by default
-        assert ingest(Store(path), [items]).added == 3
+        assert ingest(Store(path), [items]).added == 4
     return str(path)
 
 
@@ -77,3 +78,18 @@ def test_bad_plot_and_date_options_say_what_is_wrong(db, tmp_path, args, message
 ])
 def test_when_to_date(when, expected):
     assert when_to_date(when) == expected
+
+
+def test_timeline_puts_relations_and_figures_in_date_order(db):
+    out = CliRunner().invoke(main, ["timeline", "上海华鑫电气有限公司", "--json", "--db", db])
+    assert out.exit_code == 0, out.output
+    events = json.loads(out.stdout)
+    whens = [e["when"] for e in events]
+    assert whens == sorted(whens) and len([e for e in events if e["kind"] == "metric"]) == 6
+    visit = [e for e in events if e["kind"] == "relation" and "VISITED" in e["what"]]
+    assert any(e["when"] == "2021-08-03" and e["what"].startswith("王明强") for e in visit)  # the sentence's date
+    later = json.loads(CliRunner().invoke(main, ["timeline", "上海华鑫电气有限公司", "--since", "2021-07",
+                                                 "--json", "--db", db]).stdout)
+    assert [e["kind"] for e in later] == ["relation"] * len(later) and later
+    missing = CliRunner().invoke(main, ["timeline", "没有这家公司", "--db", db])
+    assert missing.exit_code != 0 and "no entity" in missing.output and "Traceback" not in missing.output
