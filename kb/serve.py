@@ -63,6 +63,19 @@ order by c.documents desc, collaborator""",
 from memberships where group_id in {_NAME_IDS.format(p='group')}
 order by role = 'member', documents desc, member""",
     },
+    "members_by_year": {
+        "title": "Members of a committee or alliance, by year",
+        "description": "For each year of the documents that say so, the members of (MEMBER_OF) and "
+                       "leaders of (LEADS) :group, with the number of documents; name or alias. "
+                       "Undated documents count under an empty year.",
+        "sql": f"""select coalesce(substr(d.date, 1, 4), '') as year, s.name as member, s.type as member_type,
+       case r.predicate when 'LEADS' then 'leads' else 'member' end as role,
+       count(distinct r.document_id) as documents, min(r.evidence) as evidence
+from relations r join entities s on s.id = r.subject_id join documents d on d.id = r.document_id
+where r.predicate in ('MEMBER_OF', 'LEADS') and r.object_id in {_NAME_IDS.format(p='group')}
+group by year, s.id, role
+order by year = '', year, role = 'member', documents desc, member""",
+    },
     "metrics_over_time": {
         "title": "Metrics over time",
         "description": "Metrics of :entity (name, alias or subject text; empty for all) whose indicator "

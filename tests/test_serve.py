@@ -114,6 +114,14 @@ def test_canned_collaborators_and_members(site):
     assert {"库卡", "柯马"} <= {r["member"] for r in rows}
 
 
+def test_canned_members_by_year(site):
+    base, _ = site
+    _, rows = get(base, "/cluster/members_by_year.json", group="人工智能产业集群党委", _shape="array")
+    assert {(r["member"], r["role"]) for r in rows} >= {("科大智能", "leads"), ("库卡", "member"), ("柯马", "member")}
+    years = [r["year"] for r in rows]
+    assert all(len(y) in (0, 4) for y in years) and all(r["documents"] >= 1 for r in rows)
+
+
 def test_canned_metrics_over_time(site):
     base, _ = site
     _, rows = get(base, "/cluster/metrics_over_time.json", entity="廊下郊野公园", indicator="", _shape="array")
