@@ -40,7 +40,6 @@ import os
 import re
 import sys
 import unicodedata
-from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable
 

@@ -8,7 +8,7 @@ printed between the two halves of a broken paragraph aside; names the title.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import lru_cache
 
 from . import offsets

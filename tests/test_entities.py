@@ -1,7 +1,6 @@
 """Entity recognition on real seed sentences (the code knows none of these names)."""
 from pathlib import Path
 
-import pytest
 
 from pipeline.document import Span
 from pipeline.entities import (RECOGNIZERS, IndustryRecognizer, KnownEntities, PersonRecognizer,

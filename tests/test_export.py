@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import json
 import sqlite3
-from pathlib import Path
 
 import click
 import networkx as nx
@@ -16,7 +15,6 @@ from conftest import seeds_kb
 from kb import export
 from kb.cli_explore import register
 from kb.display import render_document
-from kb.views import create_views
 
 HOSTILE = "<script>alert(1)</script>"
 

@@ -8,7 +8,7 @@ from click.testing import CliRunner
 from kb.cli import main
 from kb.extraction import evaluate_corpus, extract_text
 from kb.ingest import ingest
-from tests.conftest import CORPUS, DATA, seed
+from tests.conftest import CORPUS, DATA
 
 
 def test_extract_offsets_refer_to_the_printed_text():

@@ -13,7 +13,6 @@ import pytest
 
 from conftest import seeds_kb
 from kb.export import to_html
-from kb.views import create_views
 
 CHROMIUM = shutil.which("chromium") or ("/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None)
 pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed (apt install chromium)")

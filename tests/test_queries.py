@@ -5,7 +5,6 @@ import csv
 import io
 import json
 import sqlite3
-from pathlib import Path
 
 import click
 import pytest

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import multiprocessing
-import shutil
 import sqlite3
 
 from kb.ingest import ingest
