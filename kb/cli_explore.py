@@ -77,6 +77,13 @@ def emit(data: Any, rows: list[dict], columns: list[str], as_json: bool, as_csv:
         click.echo(empty, err=True)
 
 
+def _check_dates(since: str | None, until: str | None) -> None:
+    """Refuse a --since / --until that is not YYYY, YYYY-MM or YYYY-MM-DD (a usage error, no traceback)."""
+    for option, value in (("--since", since), ("--until", until)):
+        if value and not re.match(r"^\d{4}(-\d{2}(-\d{2})?)?$", value):
+            raise click.BadParameter(f"{value!r}: give YYYY, YYYY-MM or YYYY-MM-DD", param_hint=option)
+
+
 def _run(func, *args, **kwargs):
     """Call a query, turning a missing database or entity into a clean error (exit status 1)."""
     try:
@@ -221,9 +228,7 @@ def register(main: click.Group) -> None:
         A figure's date is its period when that names a year (2021年), else its document's date.
         With --plot, each subject's indicator in one unit is a line over time (kb/plot.py).
         """
-        for option, value in (("--since", since), ("--until", until)):
-            if value and not re.match(r"^\d{4}(-\d{2}(-\d{2})?)?$", value):
-                raise click.BadParameter(f"{value!r}: give YYYY, YYYY-MM or YYYY-MM-DD", param_hint=option)
+        _check_dates(since, until)
         data = _run(queries.metrics, db_path, entity, indicator, sort, desc, since, until)
         if plot_path:
             from .plot import plot_series
@@ -250,9 +255,7 @@ def register(main: click.Group) -> None:
     def timeline(name: str, since: str | None, until: str | None, db_path: str, as_json: bool, as_csv: bool) -> None:
         """NAME's relations and figures in date order, with evidence (a relation's own date when its
         sentence gives one, else its document's; a figure's period, else its document's date)."""
-        for option, value in (("--since", since), ("--until", until)):
-            if value and not re.match(r"^\d{4}(-\d{2}(-\d{2})?)?$", value):
-                raise click.BadParameter(f"{value!r}: give YYYY, YYYY-MM or YYYY-MM-DD", param_hint=option)
+        _check_dates(since, until)
         data = _run(queries.timeline, db_path, name, since, until)
         rows = [{**r, "when": r["when"] or "-"} for r in data]
         emit(data, rows, ["when", "kind", "what", "document_id"], as_json, as_csv,

@@ -70,9 +70,10 @@ def iter_lines(stream: BinaryIO, head_bytes: int = 1 << 16) -> Iterator[str]:
         return
     head += stream.readline()
     text, encoding = decode(head)
-    yield from text.splitlines()
+    first_lines = text.splitlines()
+    yield from first_lines
     decoder = codecs.getincrementaldecoder(encoding)()
-    for number, raw in enumerate(stream, start=len(text.splitlines()) + 1):
+    for number, raw in enumerate(stream, start=len(first_lines) + 1):
         try:
             line = decoder.decode(raw)
         except UnicodeDecodeError as exc:

@@ -272,8 +272,9 @@ def pair_features(text: str, sent: tuple[int, int], ms: list[Mention], i: int, j
     types = f"{a.type}>{b.type}"
     tpo = f"{types}|{order}"
     between = text[first.end:second.start]
-    masked_between = _masked(text, first.end, second.start, index.inside(first.end, second.start))
-    n_between = len(index.inside(first.end, second.start))
+    inside = index.inside(first.end, second.start)
+    masked_between = _masked(text, first.end, second.start, inside)
+    n_between = len(inside)
     f = [f"t:{types}", f"to:{tpo}", f"ts:{a.type}", f"tob:{b.type}", f"o:{order}",
          f"d:{_bucket(len(between))}", f"d|{tpo}:{_bucket(len(between))}", f"nb:{_bucket(n_between)}",
          f"nb|{tpo}:{_bucket(n_between)}"]

@@ -44,6 +44,12 @@ def _reference(nodes: list[Node]) -> dict[str, str | None]:
     return status
 
 
+def _nodes(items: list[tuple[list[str], str | None]]) -> list[Node]:
+    """One paragraph node per (pieces, date) item, its document's sha256 made from its position."""
+    return [Node(f"{i:064x}:0", rank_key(date, f"{i:064x}", 0), exact_key("".join(pieces)), minhash("".join(pieces)))
+            for i, (pieces, date) in enumerate(items)]
+
+
 # Short texts over a few syllables, so that near-duplicates (and chains of them) are common.
 PIECES = st.sampled_from(["党建引领", "产业集群", "企业党委", "联合党支部", "覆盖率", "工作", "发展"])
 
@@ -53,11 +59,7 @@ PIECES = st.sampled_from(["党建引领", "产业集群", "企业党委", "联�
                 min_size=2, max_size=7),
        st.randoms(use_true_random=False))
 def test_dedup_decisions_do_not_depend_on_arrival_order(items, rng):
-    nodes = []
-    for i, (pieces, date) in enumerate(items):
-        text = "".join(pieces)
-        sha = f"{i:064x}"
-        nodes.append(Node(f"{sha}:0", rank_key(date, sha, 0), exact_key(text), minhash(text)))
+    nodes = _nodes(items)
     expected = _reference(nodes)
     order = list(nodes)
     rng.shuffle(order)
@@ -94,11 +96,7 @@ def test_an_index_of_originals_only_gives_the_same_duplicates(items, rng):
     """As the store does it (kb.corpus_index): only originals are indexed, and a node's neighbours
     are the indexed originals it matches plus the nodes pointing at it. Whether a text is a
     duplicate is then the rule's answer in any order (a pointer may pick another matching original)."""
-    nodes = []
-    for i, (pieces, date) in enumerate(items):
-        text = "".join(pieces)
-        sha = f"{i:064x}"
-        nodes.append(Node(f"{sha}:0", rank_key(date, sha, 0), exact_key(text), minhash(text)))
+    nodes = _nodes(items)
     expected = _reference(nodes)
     order = list(nodes)
     rng.shuffle(order)
