@@ -78,9 +78,11 @@ def genre_option(command):
 @click.option("--doc-timeout", type=click.FloatRange(min=0, min_open=True), default=120, show_default=True,
               help="Seconds one document may take; one that takes longer is recorded failed and the run "
                    "goes on (local engine).")
+@click.option("--corrections", "corrections_file", type=click.Path(exists=True, dir_okay=False), default=None,
+              help="Apply the corrections in this file first (JSON lines from kb corrections export).")
 @genre_option
 def ingest(paths: tuple[str, ...], db_path: str, quiet: bool, workers: int | None, engine: str,
-           address: str | None, ocr_lang: str | None, doc_timeout: float) -> None:
+           address: str | None, ocr_lang: str | None, doc_timeout: float, corrections_file: str | None) -> None:
     """Ingest files and folders (.txt .md .html .pdf .png .jpg .tif, recursively) into the knowledge base.
 
     Content already stored (same sha256) is skipped; a file whose content changed replaces what
@@ -102,6 +104,9 @@ def ingest(paths: tuple[str, ...], db_path: str, quiet: bool, workers: int | Non
 
     resources.check()  # a broken install stops here, before any document is recorded as failed
     store = open_store(db_path, write=True)
+    if corrections_file:
+        added, _ = _import_corrections(store, corrections_file)
+        click.echo(f"{added} correction(s) added from {corrections_file}", err=True)
     workers = workers or os.cpu_count() or 1
     total = sum(1 for _ in iter_paths(paths))  # a walk over names only: the files are read once, later
     with tqdm(total=total, unit="doc", disable=quiet, file=sys.stderr, smoothing=0.1) as bar:
@@ -383,6 +388,11 @@ def evaluate_annotated_command(split: str, systems: str, limit: int, only: str |
 from .cli_explore import register as _register_explore  # noqa: E402
 
 _register_explore(main)
+# Correction commands (kb entity rename..., kb relation, kb corrections) in kb/cli_corrections.py.
+from .cli_corrections import import_file as _import_corrections  # noqa: E402
+from .cli_corrections import register as _register_corrections  # noqa: E402
+
+_register_corrections(main)
 
 if __name__ == "__main__":
     main()

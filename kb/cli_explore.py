@@ -107,14 +107,29 @@ def _evidence_lines(evidence: list[dict], limit: int = 3) -> list[str]:
     return lines
 
 
+class EntityGroup(click.Group):
+    """``kb entity NAME`` shows an entity (the ``show`` subcommand); ``kb entity rename|retype|merge|
+    split|reject`` correct one (kb/cli_corrections.py)."""
+
+    def resolve_command(self, ctx: click.Context, args: list[str]):
+        if args and args[0] not in self.commands:
+            return "show", self.commands["show"], args
+        return super().resolve_command(ctx, args)
+
+
 def register(main: click.Group) -> None:
     """Add the exploration commands to the ``kb`` group."""
 
-    @main.command()
+    @main.group(cls=EntityGroup, context_settings={"ignore_unknown_options": True})
+    def entity() -> None:
+        """An entity: `kb entity NAME` shows it (type, aliases, documents, relations with evidence and
+        their ids); the subcommands correct it (kept as corrections: `kb corrections list`)."""
+
+    @entity.command("show")
     @click.argument("name")
     @_db_option
     @_format_options
-    def entity(name: str, db_path: str, as_json: bool, as_csv: bool) -> None:
+    def show_entity(name: str, db_path: str, as_json: bool, as_csv: bool) -> None:
         """An entity (any alias finds it): type, aliases, documents, relations with evidence."""
         data = _run(queries.entity, db_path, name)
         rows = [{"dir": "→" if r["direction"] == "out" else "←", **r, "other_name": r["other"]["name"],
@@ -129,10 +144,10 @@ def register(main: click.Group) -> None:
             if data["same_name"]:
                 click.echo("  also: " + ", ".join(f"{e['name']} [{e['type']}] id={e['id']}" for e in data["same_name"]))
             click.echo()
-        emit(data, rows, ["dir", "predicate", "other_name", "other_type", "document_id"], as_json, as_csv,
-             details=lambda r: [f"“{clip(r['evidence'], 80)}”"], empty="no relations",
-             csv_columns=["direction", "subject", "predicate", "object", "other_type", "document_id", "source",
-                          "date", "confidence", "evidence"])
+        emit(data, rows, ["relation_id", "dir", "predicate", "other_name", "other_type", "document_id"], as_json,
+             as_csv, details=lambda r: [f"“{clip(r['evidence'], 80)}”"], empty="no relations",
+             csv_columns=["relation_id", "direction", "subject", "predicate", "object", "other_type", "document_id",
+                          "source", "date", "confidence", "evidence"])
 
     @main.command()
     @click.argument("name")

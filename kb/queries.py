@@ -92,7 +92,7 @@ def entity(db: Any, name: str) -> dict:
         outgoing = rel["subject_id"] == found["id"]
         other = table[rel["object_id"] if outgoing else rel["subject_id"]]
         relations.append({
-            "direction": "out" if outgoing else "in", "predicate": rel["predicate"], "other": _brief(other),
+            "relation_id": rel["id"], "direction": "out" if outgoing else "in", "predicate": rel["predicate"], "other": _brief(other),
             "subject": table[rel["subject_id"]]["name"], "object": table[rel["object_id"]]["name"],
             "evidence": rel["evidence"], "document_id": rel["document_id"], "source": rel["source"],
             "date": rel["date"], "confidence": rel["confidence"], "attrs": _attrs(rel["attrs"])})

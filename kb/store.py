@@ -32,6 +32,7 @@ from pipeline.document import Document
 from pipeline.entities import KnownEntities
 from pipeline.resolve import is_relative_name
 
+from . import corrections as corrections_mod
 from . import schema
 from .connection import connect_readonly, describe_sqlite_error
 from .corpus_index import (
@@ -43,6 +44,7 @@ from .corpus_index import (
     row_of,
 )
 from .corpus_index import TABLES as INDEX_TABLES
+from .corrections import Correction
 
 
 class StoreError(Exception):
@@ -61,11 +63,12 @@ STORE_TABLES = [
     "create index if not exists idx_relations_paragraph on relations(paragraph_id)",
     "create index if not exists idx_metrics_paragraph on metrics(paragraph_id)",
     "create index if not exists idx_entities_local on entities(local_to)",
+    corrections_mod.TABLE_SQL,
 ]
 
 # A paragraph's facts as plain lists (the ``held_facts`` record and the writer's input):
 #   mentions:  [name, type, surface, start, end, orig_start, orig_end, source, confidence]
-#   relations: [subject, subject_type, predicate, object, object_type, evidence, confidence, attrs]
+#   relations: [subject, subject_type, predicate, object, object_type, evidence, confidence, attrs(, id kept)]
 #   metrics:   [subject name or None, subject_text, indicator, value, unit, period, raw]
 Facts = dict[str, list[list[Any]]]
 
@@ -191,13 +194,16 @@ class Store:
                 duplicates = {idx for (idx,) in self.db.execute(
                     "select p.idx from paragraphs p join paragraphs t on t.id = p.duplicate_of "
                     "where p.document_id = ? and t.document_id != ?", [doc_id, doc_id])}
-                facts = document_facts_by_paragraph(doc)
+                facts = corrections_mod.apply(
+                    self.corrections(), document_facts_by_paragraph(doc), doc.source,
+                    lambda idx: doc.paragraphs[idx].text if 0 <= idx < len(doc.paragraphs) else None)
                 self._insert_facts(doc_id, {paragraph_ids.get(idx): f for idx, f in facts.items()
                                             if idx not in duplicates})
                 self.db.conn.executemany("insert into held_facts (paragraph_id, facts) values (?, ?)", [
                     (paragraph_ids[idx], json.dumps(facts[idx], ensure_ascii=False))
                     for idx in sorted(duplicates) if idx in facts])
             self._collect_garbage(touched)
+            self._correction_aliases()
         return doc_id
 
     def _save_paragraphs(self, doc: Document, doc_id: int) -> dict[int, int]:
@@ -263,20 +269,31 @@ class Store:
             elif target_id is None and was_duplicate:
                 self._restore_facts(row_id, doc_id)
 
+    def _stored_facts(self, column: str, value: int, relation_ids: bool = False) -> dict[int | None, Facts]:
+        """The facts in the fact tables whose ``column`` (paragraph_id or document_id) is ``value``,
+        per paragraph id (None: credit lines), in the order they were written. ``relation_ids``: each
+        relation row ends with its id (kept when the row is written again, see _insert_facts)."""
+        out: dict[int | None, Facts] = defaultdict(_empty_facts)
+        for row in self.db.execute(
+                "select m.paragraph_id, e.name, e.type, m.surface, m.start, m.end, m.orig_start, m.orig_end, "
+                f"m.source, m.confidence from mentions m join entities e on e.id = m.entity_id where m.{column} = ? "
+                "order by m.id", [value]):
+            out[row[0]]["mentions"].append(list(row[1:]))
+        for row in self.db.execute(
+                "select r.paragraph_id, s.name, s.type, r.predicate, o.name, o.type, r.evidence, r.confidence, r.attrs"
+                f"{', r.id' if relation_ids else ''} from relations r join entities s on s.id = r.subject_id join entities o on o.id = r.object_id "
+                f"where r.{column} = ? order by r.id", [value]):
+            out[row[0]]["relations"].append(list(row[1:]))
+        for row in self.db.execute(
+                "select m.paragraph_id, e.name, m.subject_text, m.indicator, m.value, m.unit, m.period, m.raw "
+                f"from metrics m left join entities e on e.id = m.subject_id where m.{column} = ? order by m.id",
+                [value]):
+            out[row[0]]["metrics"].append(list(row[1:]))
+        return out
+
     def _hold_facts(self, paragraph_id: int, touched: set[int]) -> None:
         """Move a paragraph's facts out of the fact tables into ``held_facts``."""
-        facts = _empty_facts()
-        facts["mentions"] = [list(r) for r in self.db.execute(
-            "select e.name, e.type, m.surface, m.start, m.end, m.orig_start, m.orig_end, m.source, m.confidence "
-            "from mentions m join entities e on e.id = m.entity_id where m.paragraph_id = ? order by m.id",
-            [paragraph_id])]
-        facts["relations"] = [list(r) for r in self.db.execute(
-            "select s.name, s.type, r.predicate, o.name, o.type, r.evidence, r.confidence, r.attrs from relations r "
-            "join entities s on s.id = r.subject_id join entities o on o.id = r.object_id "
-            "where r.paragraph_id = ? order by r.id", [paragraph_id])]
-        facts["metrics"] = [list(r) for r in self.db.execute(
-            "select e.name, m.subject_text, m.indicator, m.value, m.unit, m.period, m.raw from metrics m "
-            "left join entities e on e.id = m.subject_id where m.paragraph_id = ? order by m.id", [paragraph_id])]
+        facts = self._stored_facts("paragraph_id", paragraph_id).get(paragraph_id, _empty_facts())
         self.db.execute("insert or replace into held_facts (paragraph_id, facts) values (?, ?)",
                         [paragraph_id, json.dumps(facts, ensure_ascii=False)])
         self._delete_facts("paragraph_id = ?", [paragraph_id], touched)
@@ -370,10 +387,12 @@ class Store:
         first for that, as the document's stored mentions do for facts restored later.
         """
         ids: dict[tuple[str, str], int] = {}
+        split = self._split_names(doc_id)
 
         def entity(name: str, type_: str) -> int:
             if (name, type_) not in ids:
-                ids[(name, type_)] = self.entity_id(name, type_, create=True, document_id=doc_id)
+                ids[(name, type_)] = self.entity_id(name, type_, create=True, document_id=doc_id,
+                                                    local=corrections_mod.is_local(split, name, type_))
             return ids[(name, type_)]
 
         names: dict[str, int] = {name: i for name, i in self.db.execute(
@@ -388,8 +407,9 @@ class Store:
                     aliases.add((entity_id, surface))
                 mentions.append((entity_id, doc_id, para_id, start, end, ostart, oend, surface, source, conf))
         for para_id, facts in by_paragraph.items():
-            for subj, stype, pred, obj, otype, evidence, conf, attrs in facts["relations"]:
-                relations.append((entity(subj, stype), pred, entity(obj, otype), doc_id, para_id, evidence, conf, attrs))
+            for subj, stype, pred, obj, otype, evidence, conf, attrs, *kept_id in facts["relations"]:
+                relations.append((kept_id[0] if kept_id else None, entity(subj, stype), pred, entity(obj, otype),
+                                  doc_id, para_id, evidence, conf, attrs))
             for subj, subject_text, indicator, value, unit, period, raw in facts["metrics"]:
                 metrics.append((names.get(subj) if subj else None, subject_text, indicator, value, unit, period, raw,
                                 doc_id, para_id))
@@ -397,19 +417,25 @@ class Store:
         conn.executemany("insert or ignore into aliases (entity_id, alias) values (?, ?)", sorted(aliases))
         conn.executemany("insert into mentions (entity_id, document_id, paragraph_id, start, end, orig_start, "
                          "orig_end, surface, source, confidence) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", mentions)
-        conn.executemany("insert into relations (subject_id, predicate, object_id, document_id, paragraph_id, "
-                         "evidence, confidence, attrs) values (?, ?, ?, ?, ?, ?, ?, ?)", relations)
+        # A relation rewritten by a correction keeps its id (None: a new one), so the ids a user saw stay
+        # valid; those go first, before a new row could take one of their ids.
+        relations.sort(key=lambda row: row[0] is None)
+        conn.executemany("insert into relations (id, subject_id, predicate, object_id, document_id, paragraph_id, "
+                         "evidence, confidence, attrs) values (?, ?, ?, ?, ?, ?, ?, ?, ?)", relations)
         conn.executemany("insert into metrics (subject_id, subject_text, indicator, value, unit, period, raw, "
                          "document_id, paragraph_id) values (?, ?, ?, ?, ?, ?, ?, ?, ?)", metrics)
 
-    def entity_id(self, name: str, type_: str, create: bool = False, document_id: int | None = None) -> int | None:
+    def entity_id(self, name: str, type_: str, create: bool = False, document_id: int | None = None,
+                  local: bool = False) -> int | None:
         """Id of the entity (name, type): the same canonical name and type is one entity corpus-wide.
 
-        A name still relative to its article (区委组织部 that resolution could not anchor) is an
-        entity of that document only (``local_to``), so two districts' bodies never merge. The
-        lookup is the expression of the unique identity index, so the index answers it.
+        A name still relative to its article (区委组织部 that resolution could not anchor), or one a
+        correction split off (``local``), is an entity of that document only (``local_to``), so two
+        districts' bodies never merge. The lookup is the expression of the unique identity index, so
+        the index answers it.
         """
-        local_to = document_id if document_id is not None and is_relative_name(name) else None
+        local = local or is_relative_name(name)
+        local_to = document_id if document_id is not None and local else None
         row = self.db.execute("select id from entities where name = ? and type = ? and ifnull(local_to, 0) = ?",
                               [name, type_, local_to or 0]).fetchone()
         if row:
@@ -442,6 +468,85 @@ class Store:
             if not is_relative_name(alias):
                 known.add(name, type_, [alias])
         return known
+
+    # --- corrections (kb.corrections) ---------------------------------------------------------
+
+    def corrections(self) -> list[Correction]:
+        """Every correction, in the order they were made (the order they are applied in)."""
+        names = [c[1] for c in self.db.execute("pragma table_info(corrections)")]
+        return [Correction(**dict(zip(names, row))) for row in self.db.execute("select * from corrections order by id")]
+
+    def _split_names(self, doc_id: int) -> set[tuple[str, str | None]]:
+        return {(name, type_) for name, type_ in self.db.execute(
+            "select c.name, c.type from corrections c join documents d on d.source = c.document "
+            "where c.action = 'split' and d.id = ?", [doc_id])}
+
+    def _correction_aliases(self) -> None:
+        """A renamed or merged-away name stays an alias of the entity it became."""
+        self.db.execute(
+            "insert or ignore into aliases (entity_id, alias) select e.id, c.name from corrections c "
+            "join entities e on e.name = c.new_name and e.type = coalesce(c.new_type, c.type) "
+            "where c.action in ('rename', 'merge') and e.local_to is null and c.name != c.new_name")
+
+    def add_correction(self, correction: Correction) -> tuple[Correction, int]:
+        """Record ``correction`` and apply it to what is stored; return it (with its id) and the
+        number of documents whose facts changed. The same correction made twice is recorded once."""
+        with self.transaction():
+            for stored in self.corrections():
+                if stored.key() == correction.key():
+                    return stored, 0
+            record = {k: v for k, v in correction.record().items() if k != "id"}
+            correction_id = self.db["corrections"].insert(record).last_pk
+            correction = Correction(**{**record, "id": correction_id})
+            changed = 0
+            for doc_id in self._documents_touched_by(correction):
+                changed += self._rewrite_facts(doc_id, correction)
+            self._correction_aliases()
+        return correction, changed
+
+    def _documents_touched_by(self, c: Correction) -> list[int]:
+        """The stored documents a correction may change (those whose facts name its entity)."""
+        if c.document is not None:
+            return [i for (i,) in self.db.execute(
+                "select id from documents where source = ? and status = 'ok'", [c.document])]
+        entity_ids = [i for (i,) in self.db.execute(
+            "select id from entities where name = ? and (? is null or type = ?)", [c.name, c.type, c.type])]
+        marks = ",".join("?" * len(entity_ids))
+        docs = {i for (i,) in self.db.execute(
+            f"select document_id from mentions where entity_id in ({marks}) union "
+            f"select document_id from relations where subject_id in ({marks}) or object_id in ({marks}) union "
+            f"select document_id from metrics where subject_id in ({marks})", entity_ids * 4)} if entity_ids else set()
+        docs.update(i for (i,) in self.db.execute(
+            "select p.document_id from held_facts h join paragraphs p on p.id = h.paragraph_id "
+            "where instr(h.facts, ?) > 0", [json.dumps(c.name, ensure_ascii=False)]))
+        return sorted(docs)
+
+    def _rewrite_facts(self, doc_id: int, correction: Correction) -> int:
+        """Apply one correction to a stored document's facts (and its held ones); 1 if they changed."""
+        source = self.db.execute("select source from documents where id = ?", [doc_id]).fetchone()[0]
+        paragraphs = {idx: (pid, text) for idx, pid, text in self.db.execute(
+            "select idx, id, text from paragraphs where document_id = ?", [doc_id])}
+        index_of = {pid: idx for idx, (pid, _) in paragraphs.items()}
+        held = {index_of[pid]: json.loads(facts) for pid, facts in self.db.execute(
+            "select h.paragraph_id, h.facts from held_facts h join paragraphs p on p.id = h.paragraph_id "
+            "where p.document_id = ?", [doc_id])}
+        live = {(-1 if pid is None else index_of[pid]): facts
+                for pid, facts in self._stored_facts("document_id", doc_id, relation_ids=True).items()}
+        new_live = corrections_mod.apply([correction], live, source, lambda idx: (
+            paragraphs[idx][1] if idx in paragraphs and idx not in held else None))
+        new_held = corrections_mod.apply([correction], held, source, lambda idx: (
+            paragraphs[idx][1] if idx in held else None))
+        if new_live == live and new_held == held and correction.action != "split":
+            return 0
+        touched: set[int] = set()
+        self._delete_facts("document_id = ?", [doc_id], touched)
+        self._insert_facts(doc_id, {(None if idx == -1 else paragraphs[idx][0]): facts
+                                    for idx, facts in new_live.items()})
+        self.db.conn.executemany("update held_facts set facts = ? where paragraph_id = ?", [
+            (json.dumps(facts, ensure_ascii=False), paragraphs[idx][0]) for idx, facts in new_held.items()
+            if facts != held[idx]])
+        self._collect_garbage(touched)
+        return 1
 
     # --- reading ---------------------------------------------------------------------------
 
