@@ -150,22 +150,31 @@ def stats(db_path: str, as_json: bool) -> None:
 @click.argument("query")
 @db_option
 @click.option("--limit", default=20, show_default=True)
+@click.option("--since", default=None, metavar="DATE",
+              help="Only paragraphs of documents dated on or after DATE (2021, 2021-05, 2021-05-05); with "
+                   "--since or --until, paragraphs of undated documents are left out.")
+@click.option("--until", default=None, metavar="DATE",
+              help="Only paragraphs of documents dated on or before DATE (2021 includes all of 2021).")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON lines.")
-def search(query: str, db_path: str, limit: int, as_json: bool) -> None:
+def search(query: str, db_path: str, limit: int, since: str | None, until: str | None, as_json: bool) -> None:
     """Paragraphs that contain QUERY (any length: 党委 works), the same search as the web page's."""
+    from .cli_explore import _check_dates
+
+    _check_dates(since, until)
     try:
-        rows = open_store(db_path).search(query, limit=limit)
+        rows = open_store(db_path).search(query, limit=limit, since=since, until=until)
     except ValueError as exc:
         raise click.ClickException(str(exc)) from exc
     if not rows:
-        click.echo(f"no paragraph matches {query!r}", err=True)
+        click.echo(f"no paragraph matches {query!r}" + (" in that date range" if since or until else ""), err=True)
         sys.exit(1)
     for row in rows:
         if as_json:
             click.echo(json.dumps(row, ensure_ascii=False))
         else:
             mark = " [duplicate]" if row["duplicate_of"] else ""
-            click.echo(f"[doc {row['document_id']} ¶{row['idx']}]{mark} {row['title'] or row['source']}")
+            click.echo(f"[doc {row['document_id']} ¶{row['idx']}]{mark} {row['date'] or '(no date)'}  "
+                       f"{row['title'] or row['source']}")
             click.echo(f"    {row['text'][:200]}")
 
 

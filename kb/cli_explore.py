@@ -84,6 +84,17 @@ def _check_dates(since: str | None, until: str | None) -> None:
             raise click.BadParameter(f"{value!r}: give YYYY, YYYY-MM or YYYY-MM-DD", param_hint=option)
 
 
+def range_options(what: str):
+    """``--since`` / ``--until`` for a command that keeps only ``what`` dated in a range."""
+    def decorate(func):
+        func = click.option("--until", default=None, metavar="DATE",
+                            help=f"Only {what} dated on or before DATE (2021 includes all of 2021).")(func)
+        return click.option("--since", default=None, metavar="DATE",
+                            help=f"Only {what} dated on or after DATE (2021, 2021-05, 2021-05-05); with "
+                                 f"--since or --until, undated {what} are left out.")(func)
+    return decorate
+
+
 def _run(func, *args, **kwargs):
     """Call a query, turning a missing database or entity into a clean error (exit status 1)."""
     try:
@@ -153,11 +164,17 @@ def register(main: click.Group) -> None:
     @click.argument("name")
     @click.option("--depth", default=1, show_default=True, type=click.IntRange(1, 5),
                   help="Also collaborators of collaborators, up to this distance.")
+    @range_options("relations")
     @_db_option
     @_format_options
-    def collaborators(name: str, depth: int, db_path: str, as_json: bool, as_csv: bool) -> None:
-        """Who cooperates with NAME or shares a committee/alliance with it, by number of documents."""
-        data = _run(queries.collaborators, db_path, name, depth)
+    def collaborators(name: str, depth: int, since: str | None, until: str | None, db_path: str, as_json: bool,
+                      as_csv: bool) -> None:
+        """Who cooperates with NAME or shares a committee/alliance with it, by number of documents.
+
+        A relation is dated by its sentence when that gives a date, else by its document.
+        """
+        _check_dates(since, until)
+        data = _run(queries.collaborators, db_path, name, depth, since, until)
         rows = [{**r, "how": " + ".join(r["kinds"]), "via": "、".join(r["via"]),
                  "path": " → ".join(r["path"])} for r in data]
         columns = ["distance", "name", "type", "documents", "how", "via"] + (["path"] if depth > 1 else [])
@@ -185,11 +202,17 @@ def register(main: click.Group) -> None:
     @click.argument("a")
     @click.argument("b")
     @click.option("--limit", default=5, show_default=True, help="At most this many shortest paths.")
+    @range_options("relations")
     @_db_option
     @_format_options
-    def path(a: str, b: str, limit: int, db_path: str, as_json: bool, as_csv: bool) -> None:
-        """The shortest chains of relations between A and B, with evidence for each hop."""
-        data = _run(queries.path, db_path, a, b, limit)
+    def path(a: str, b: str, limit: int, since: str | None, until: str | None, db_path: str, as_json: bool,
+             as_csv: bool) -> None:
+        """The shortest chains of relations between A and B, with evidence for each hop.
+
+        A relation is dated by its sentence when that gives a date, else by its document.
+        """
+        _check_dates(since, until)
+        data = _run(queries.path, db_path, a, b, limit, since, until)
         rows = []
         for number, hops in enumerate(data["paths"], 1):
             for step, hop in enumerate(hops, 1):
@@ -282,12 +305,19 @@ def register(main: click.Group) -> None:
     @click.argument("out", type=click.Path())
     @click.option("--graph", type=click.Choice(["relations", "collaboration"]), default="relations",
                   show_default=True, help="Which graph graphml and gexf hold.")
+    @range_options("relations")
     @_db_option
-    def export_command(fmt: str, out: str, graph: str, db_path: str) -> None:
-        """Export the graph (graphml, gexf, json), flat tables (csv: a folder) or the map (html)."""
+    def export_command(fmt: str, out: str, graph: str, since: str | None, until: str | None, db_path: str) -> None:
+        """Export the graph (graphml, gexf, json), flat tables (csv: a folder) or the map (html).
+
+        graphml and gexf edges carry start / end (the first and last day of their evidence: Gephi's
+        timeline) and docs_YYYY (documents per year). With --since / --until, csv's metrics table
+        keeps the figures dated in range too.
+        """
         from .export import export
 
-        for written in _run(export, db_path, fmt, out, graph):
+        _check_dates(since, until)
+        for written in _run(export, db_path, fmt, out, graph, since, until):
             click.echo(str(written))
 
     @main.command()

@@ -6,9 +6,18 @@ the self-contained HTML collaboration map.
   ``weight`` (documents), ``evidence_count`` (relation rows), ``documents`` and ``evidence`` (the
   sentences, one per line). ``graph="collaboration"`` exports the collaboration graph instead
   (edge ``kinds`` and ``via`` joined with ``|``).
+  Every edge also has ``first_date`` / ``last_date`` (of its evidence, as stated), ``start`` /
+  ``end`` (the first and last day of those, YYYY-MM-DD: Gephi's timeline; in GEXF they are the
+  edge's lifetime, the graph ``mode="dynamic"`` with ``timeformat="date"``) and ``docs_YYYY`` (the
+  documents of that year behind it; one attribute per year of the graph, 0 when none). A node's
+  ``start`` / ``end`` span its dated edges; undated nodes and edges have none (always shown).
 * ``json`` holds both graphs with lists kept as lists.
 * ``csv`` writes a folder of UTF-8 tables: entities, relations, collaborations, memberships, metrics.
 * ``html`` writes the map: kb/static/map.html with vis-network and the data inlined.
+
+Every export takes ``since`` / ``until`` (``YYYY[-MM[-DD]]``, ends included): then only relations
+dated in range (:func:`kb.graph.relation_rows`) are exported, undated ones left out, and graph
+formats keep only the entities that have an edge.
 """
 from __future__ import annotations
 
@@ -23,6 +32,7 @@ from typing import Any
 import networkx as nx
 
 from . import queries
+from .dates import bounds
 from .graph import SHARED, collaboration_graph, connect, entity_table, memberships, relation_graph, relation_rows
 
 STATIC = Path(__file__).resolve().parent / "static"
@@ -37,59 +47,87 @@ def _flat(value: Any) -> Any:
     return "" if value is None else value
 
 
-def flat_graph(db: Any, graph: str = "relations") -> nx.Graph:
-    """The graph with scalar attributes only, as the GraphML and GEXF writers need."""
-    source = relation_graph(db) if graph == "relations" else collaboration_graph(db)
+def _graph(db: Any, graph: str, since: str | None = None, until: str | None = None) -> nx.Graph:
+    """The relation or collaboration graph; with a range, without the entities left with no edge."""
+    source = (relation_graph if graph == "relations" else collaboration_graph)(db, since, until)
+    if since or until:
+        source.remove_nodes_from([node for node, degree in dict(source.degree()).items() if degree == 0])
+    return source
+
+
+def _lifetime(data: dict) -> dict:
+    """``start`` / ``end`` (YYYY-MM-DD) of an edge from its first and last date; {} when undated."""
+    first, last = bounds(data.get("first_date")), bounds(data.get("last_date"))
+    return {"start": first[0], "end": last[1]} if first and last else {}
+
+
+def flat_graph(db: Any, graph: str = "relations", since: str | None = None, until: str | None = None) -> nx.Graph:
+    """The graph with scalar attributes only, as the GraphML and GEXF writers need, with each
+    edge's lifetime and documents per year (see the module docstring)."""
+    source = _graph(db, graph, since, until)
     flat = source.__class__()
     for node, data in source.nodes(data=True):
         flat.add_node(node, label=data["name"], **{k: _flat(v) for k, v in data.items()})
-    for *ends, data in source.edges(data=True, keys=True) if source.is_multigraph() else source.edges(data=True):
-        attrs = {k: _flat(v) for k, v in data.items() if k != "evidence"}
+    edges = list(source.edges(data=True, keys=True) if source.is_multigraph() else source.edges(data=True))
+    years = sorted({year for *_, data in edges for year in data["documents_per_year"]})
+    for *ends, data in edges:
+        attrs = {k: _flat(v) for k, v in data.items() if k not in ("evidence", "documents_per_year")}
         attrs["evidence"] = "\n".join(ev["sentence"] or "" for ev in data["evidence"])
         attrs["evidence_count"] = len(data["evidence"])
+        attrs.update({f"docs_{year}": data["documents_per_year"].get(year, 0) for year in years})
+        attrs.update(_lifetime(data))
         flat.add_edge(*ends, **attrs)
+        for node in ends[:2]:  # a node lives from its first dated edge to its last
+            if "start" in attrs:
+                node_data = flat.nodes[node]
+                node_data["start"] = min(node_data.get("start", attrs["start"]), attrs["start"])
+                node_data["end"] = max(node_data.get("end", attrs["end"]), attrs["end"])
     return flat
 
 
-def to_graphml(db: Any, out: str | Path, graph: str = "relations") -> Path:
+def to_graphml(db: Any, out: str | Path, graph: str = "relations", since: str | None = None,
+               until: str | None = None) -> Path:
     """Write GraphML (networkx ``read_graphml`` reads it back)."""
-    nx.write_graphml(flat_graph(db, graph), str(out), encoding="utf-8")
+    nx.write_graphml(flat_graph(db, graph, since, until), str(out), encoding="utf-8")
     return Path(out)
 
 
-def to_gexf(db: Any, out: str | Path, graph: str = "relations") -> Path:
-    """Write GEXF 1.2 for Gephi."""
-    nx.write_gexf(flat_graph(db, graph), str(out), encoding="utf-8")
+def to_gexf(db: Any, out: str | Path, graph: str = "relations", since: str | None = None,
+            until: str | None = None) -> Path:
+    """Write GEXF 1.2 for Gephi (dynamic when an edge is dated: its ``start`` / ``end``)."""
+    nx.write_gexf(flat_graph(db, graph, since, until), str(out), encoding="utf-8")
     return Path(out)
 
 
-def graph_data(db: Any) -> dict:
+def graph_data(db: Any, since: str | None = None, until: str | None = None) -> dict:
     """Both graphs as JSON-ready dicts: nodes, relation edges, collaboration edges."""
     conn = connect(db)
-    relations, collab = relation_graph(conn), collaboration_graph(conn)
+    relations, collab = _graph(conn, "relations", since, until), collaboration_graph(conn, since, until)
     nodes = [{"id": n, **data} for n, data in relations.nodes(data=True)]
     edges = [{"source": u, "target": v, **data} for u, v, data in relations.edges(data=True)]
     collaborations = [{"source": u, "target": v, **data} for u, v, data in collab.edges(data=True)]
     return {"nodes": nodes, "edges": edges, "collaborations": collaborations}
 
 
-def to_json(db: Any, out: str | Path) -> Path:
+def to_json(db: Any, out: str | Path, since: str | None = None, until: str | None = None) -> Path:
     """Write :func:`graph_data` as indented UTF-8 JSON."""
-    Path(out).write_text(json.dumps(graph_data(db), ensure_ascii=False, indent=1), encoding="utf-8")
+    Path(out).write_text(json.dumps(graph_data(db, since, until), ensure_ascii=False, indent=1), encoding="utf-8")
     return Path(out)
 
 
-def csv_tables(db: Any) -> dict[str, tuple[list[str], list[dict]]]:
-    """The flat tables: name -> (columns, rows)."""
+def csv_tables(db: Any, since: str | None = None, until: str | None = None) -> dict[str, tuple[list[str], list[dict]]]:
+    """The flat tables: name -> (columns, rows); with a range, the relations, collaborations,
+    memberships and metrics dated in it (every entity is listed)."""
     conn = connect(db)
     table = entity_table(conn)
     entities = [{**e, "aliases": "|".join(e["aliases"])} for e in table.values()]
     relations = [{"id": r["id"], "subject_id": r["subject_id"], "subject": table[r["subject_id"]]["name"],
                   "predicate": r["predicate"], "object_id": r["object_id"], "object": table[r["object_id"]]["name"],
                   "document_id": r["document_id"], "source": r["source"], "date": r["date"],
+                  "date_source": r["date_source"] or "", "document_date": r["document_date"],
                   "confidence": r["confidence"], "attrs": r["attrs"] or "", "evidence": r["evidence"]}
-                 for r in relation_rows(conn)]
-    collab = collaboration_graph(conn)
+                 for r in relation_rows(conn, since=since, until=until)]
+    collab = collaboration_graph(conn, since, until)
     collaborations = []
     for u, v, data in collab.edges(data=True):
         a, b = sorted((u, v))
@@ -99,13 +137,13 @@ def csv_tables(db: Any) -> dict[str, tuple[list[str], list[dict]]]:
                                "via": "|".join(data["via"]), "documents": data["weight"],
                                "first_date": dates[0] if dates else "", "last_date": dates[-1] if dates else ""})
     member_rows = []
-    for group_id, members in memberships(conn).items():
+    for group_id, members in memberships(conn, since, until).items():
         for member_id, rels in members.items():
             member_rows.append({"member_id": member_id, "member": table[member_id]["name"], "group_id": group_id,
                                 "group": table[group_id]["name"],
                                 "role": "leads" if any(r["predicate"] == "LEADS" for r in rels) else "member",
                                 "documents": len({r["document_id"] for r in rels}), "evidence": rels[0]["evidence"]})
-    metric_rows = queries.metrics(conn, sort="date")
+    metric_rows = queries.metrics(conn, sort="date", since=since, until=until)
     columns = {
         "entities": ["id", "name", "type", "aliases", "documents", "mentions"],
         "relations": list(relations[0]) if relations else ["id"],
@@ -120,12 +158,12 @@ def csv_tables(db: Any) -> dict[str, tuple[list[str], list[dict]]]:
     return {name: (columns[name], data[name]) for name in columns}
 
 
-def to_csv(db: Any, out: str | Path) -> list[Path]:
+def to_csv(db: Any, out: str | Path, since: str | None = None, until: str | None = None) -> list[Path]:
     """Write one CSV per table into the folder ``out`` (created); return the files."""
     folder = Path(out)
     folder.mkdir(parents=True, exist_ok=True)
     written = []
-    for name, (columns, rows) in csv_tables(db).items():
+    for name, (columns, rows) in csv_tables(db, since, until).items():
         path = folder / f"{name}.csv"
         with path.open("w", newline="", encoding="utf-8") as handle:
             writer = csv.DictWriter(handle, fieldnames=columns, extrasaction="ignore")
@@ -135,12 +173,13 @@ def to_csv(db: Any, out: str | Path) -> list[Path]:
     return written
 
 
-def map_data(db: Any, title: str = "cluster-kb collaboration map", max_nodes: int = 3000) -> dict:
+def map_data(db: Any, title: str = "cluster-kb collaboration map", max_nodes: int = 3000,
+             since: str | None = None, until: str | None = None) -> dict:
     """What the map shows: entities with at least one link, relation edges and shared-membership
     edges, each with its evidence. Beyond ``max_nodes`` only the most connected entities are kept
-    (a browser cannot lay out a much larger graph)."""
+    (a browser cannot lay out a much larger graph). ``since`` / ``until``: only relations dated in range."""
     conn = connect(db)
-    relations, collab = relation_graph(conn), collaboration_graph(conn)
+    relations, collab = relation_graph(conn, since, until), collaboration_graph(conn, since, until)
 
     def evidence_of(items: list[dict]) -> list[dict]:
         # One sentence that states several relations (a list of members) is shown once.
@@ -190,24 +229,27 @@ def render_map(data: dict) -> str:
     return re.sub("|".join(re.escape(k) for k in values), lambda m: values[m.group(0)], template)
 
 
-def to_html(db: Any, out: str | Path, title: str = "cluster-kb collaboration map") -> Path:
+def to_html(db: Any, out: str | Path, title: str = "cluster-kb collaboration map", since: str | None = None,
+            until: str | None = None) -> Path:
     """Write the self-contained collaboration map page."""
-    Path(out).write_text(render_map(map_data(db, title=title)), encoding="utf-8")
+    Path(out).write_text(render_map(map_data(db, title=title, since=since, until=until)), encoding="utf-8")
     return Path(out)
 
 
-def export(db: Any, fmt: str, out: str | Path, graph: str = "relations") -> list[Path]:
-    """Export in ``fmt`` (one of FORMATS) to ``out``; return the files written."""
+def export(db: Any, fmt: str, out: str | Path, graph: str = "relations", since: str | None = None,
+           until: str | None = None) -> list[Path]:
+    """Export in ``fmt`` (one of FORMATS) to ``out``; return the files written. ``since`` /
+    ``until``: only what is dated in that range (see the module docstring)."""
     if fmt not in FORMATS:
         raise ValueError(f"format must be one of {', '.join(FORMATS)}")
     if graph not in GRAPHS:
         raise ValueError(f"graph must be one of {', '.join(GRAPHS)}")
     if fmt == "graphml":
-        return [to_graphml(db, out, graph)]
+        return [to_graphml(db, out, graph, since, until)]
     if fmt == "gexf":
-        return [to_gexf(db, out, graph)]
+        return [to_gexf(db, out, graph, since, until)]
     if fmt == "json":
-        return [to_json(db, out)]
+        return [to_json(db, out, since, until)]
     if fmt == "csv":
-        return to_csv(db, out)
-    return [to_html(db, out)]
+        return to_csv(db, out, since, until)
+    return [to_html(db, out, since=since, until=until)]

@@ -13,6 +13,7 @@ from typing import Any
 
 import networkx as nx
 
+from .dates import in_range
 from .graph import (MEMBERSHIP, collaboration_graph, connect, entity_table, relation_graph,
                     relation_rows, rows)
 
@@ -95,22 +96,25 @@ def entity(db: Any, name: str) -> dict:
             "relation_id": rel["id"], "direction": "out" if outgoing else "in", "predicate": rel["predicate"], "other": _brief(other),
             "subject": table[rel["subject_id"]]["name"], "object": table[rel["object_id"]]["name"],
             "evidence": rel["evidence"], "document_id": rel["document_id"], "source": rel["source"],
-            "date": rel["date"], "confidence": rel["confidence"], "attrs": _attrs(rel["attrs"])})
+            "date": rel["date"], "date_source": rel["date_source"], "document_date": rel["document_date"],
+            "confidence": rel["confidence"], "attrs": _attrs(rel["attrs"])})
     others = [_brief(e) for e in find_entities(conn, name)[1:]]
     return {**_brief(found), "aliases": found["aliases"], "mentions": found["mentions"],
             "documents": documents, "relations": relations, "same_name": others}
 
 
-def collaborators(db: Any, name: str, depth: int = 1) -> list[dict]:
+def collaborators(db: Any, name: str, depth: int = 1, since: str | None = None,
+                  until: str | None = None) -> list[dict]:
     """Who works with ``name``: COOPERATES_WITH either way, or a shared committee/alliance.
 
     Ranked by distance, then by how many documents say so. Each row has ``kinds`` (COOPERATES_WITH
     and/or "shared membership"), ``via`` (the shared groups), ``path`` (names from ``name``) and
     the evidence of the last hop. ``depth`` > 1 also returns collaborators of collaborators.
+    ``since`` / ``until`` (``YYYY[-MM[-DD]]``): only relations dated in range count (undated go).
     """
     conn = connect(db)
     start = find_entity(conn, name)
-    graph = collaboration_graph(conn)
+    graph = collaboration_graph(conn, since, until)
     if start["id"] not in graph:
         return []
     paths = nx.single_source_shortest_path(graph, start["id"], cutoff=max(1, depth))
@@ -164,16 +168,17 @@ def groups(db: Any, name: str) -> list[dict]:
     return _membership_rows(conn, "subject_id", find_entity(conn, name)["id"], "object_id")
 
 
-def path(db: Any, a: str, b: str, limit: int = 5) -> dict:
+def path(db: Any, a: str, b: str, limit: int = 5, since: str | None = None, until: str | None = None) -> dict:
     """The shortest chains of relations between ``a`` and ``b`` (relations read either way).
 
     Returns ``{"from", "to", "length", "paths"}``; each path is a list of hops
     ``{"from", "to", "relations": [{subject, predicate, object, evidence: [...]}]}``. ``paths`` is
-    empty when nothing connects them; at most ``limit`` paths.
+    empty when nothing connects them; at most ``limit`` paths. ``since`` / ``until``: only relations
+    dated in range are hops (undated go).
     """
     conn = connect(db)
     source, target = find_entity(conn, a), find_entity(conn, b)
-    graph = relation_graph(conn)
+    graph = relation_graph(conn, since, until)
     undirected = nx.Graph(graph.to_undirected(as_view=True))
     result = {"from": _brief(source), "to": _brief(target), "length": None, "paths": []}
     if source["id"] == target["id"]:
@@ -192,7 +197,7 @@ def path(db: Any, a: str, b: str, limit: int = 5) -> dict:
                 for predicate, data in (graph.get_edge_data(s, o) or {}).items():
                     relations.append({"subject": graph.nodes[s]["name"], "predicate": predicate,
                                       "object": graph.nodes[o]["name"], "documents": data["weight"],
-                                      "evidence": [{k: ev[k] for k in ("sentence", "document_id", "source", "date")}
+                                      "evidence": [{k: ev[k] for k in ("sentence", "document_id", "source", "date", "date_source")}
                                                    for ev in data["evidence"]]})
             hops.append({"from": graph.nodes[u]["name"], "to": graph.nodes[v]["name"], "relations": relations})
         result["paths"].append(hops)
@@ -255,22 +260,6 @@ def _when(period: str | None, date: str | None) -> str | None:
     if period and re.match(r"^\d{4}", period):
         return period
     return date
-
-
-_ISO_PREFIX = re.compile(r"^(\d{4})(?:[-年/.]\s*(\d{1,2}))?(?:[-月/.]\s*(\d{1,2}))?")
-
-
-def in_range(when: str | None, since: str | None, until: str | None) -> bool:
-    """True when ``when`` (``2021``, ``2021-05-05``, ``2021年5月``...) falls between ``since`` and
-    ``until`` (``YYYY[-MM[-DD]]``, either may be None), each compared at its own precision:
-    ``--until 2021`` includes 2021-12-31, ``--since 2021-05`` includes 2021-05-01."""
-    if not since and not until:
-        return True
-    match = _ISO_PREFIX.match(when or "")
-    if not match:
-        return False
-    iso = "-".join([match[1]] + [f"{int(x):02d}" for x in match.groups()[1:] if x])
-    return (not since or iso[:len(since)] >= since[:len(iso)]) and (not until or iso[:len(until)] <= until[:len(iso)])
 
 
 def metrics(db: Any, entity_name: str | None = None, indicator: str | None = None,

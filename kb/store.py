@@ -22,6 +22,7 @@ import sqlite3
 from collections import defaultdict
 from contextlib import contextmanager
 from datetime import datetime, timezone
+from itertools import islice
 from pathlib import Path
 from typing import Any
 
@@ -45,6 +46,7 @@ from .corpus_index import (
 )
 from .corpus_index import TABLES as INDEX_TABLES
 from .corrections import Correction
+from .dates import in_range
 
 
 class StoreError(Exception):
@@ -568,10 +570,14 @@ class Store:
             "metrics": count("select count(*) from metrics"),
         }
 
-    def search(self, query: str, limit: int = 20) -> list[dict[str, Any]]:
-        """Paragraphs that contain ``query`` (any length, 党委 included), in document order.
+    def search(self, query: str, limit: int = 20, since: str | None = None,
+               until: str | None = None) -> list[dict[str, Any]]:
+        """Paragraphs that contain ``query`` (any length, 党委 included), in document order, each
+        with its document's ``date``.
 
         The same SQL answers the web page's ``search`` query (:data:`kb.schema.SEARCH_SQL`).
+        ``since`` / ``until`` (``YYYY[-MM[-DD]]``, ends included) keep the paragraphs of documents
+        dated in that range (undated documents are left out).
         Raises ValueError for an empty query or one over :data:`kb.schema.MAX_QUERY_CHARS`.
         """
         query = query.strip()
@@ -579,7 +585,13 @@ class Store:
             raise ValueError("empty query: give a word or phrase to look for")
         if len(query) > schema.MAX_QUERY_CHARS:
             raise ValueError(f"query too long: {len(query)} characters (at most {schema.MAX_QUERY_CHARS})")
-        return [dict(row) for row in self.db.query(schema.SEARCH_SQL + " limit :limit", {"q": query, "limit": limit})]
+        sql = (f"select s.*, (select date from documents where id = s.document_id) as date "
+               f"from ({schema.SEARCH_SQL}) s order by s.document_id, s.idx")
+        if not (since or until):
+            return [dict(row) for row in self.db.query(sql + " limit :limit", {"q": query, "limit": limit})]
+        # The range is checked in Python (in_range's precision rules), on rows read as they come.
+        found = (dict(row) for row in self.db.query(sql, {"q": query}))
+        return list(islice((row for row in found if in_range(row["date"], since, until)), limit))
 
     def find_document(self, ref: str) -> dict[str, Any] | None:
         """A document by id, sha256 (or a prefix of it), source path or file name."""
