@@ -43,6 +43,7 @@ from .corpus_index import (
     row_of,
 )
 from .corpus_index import TABLES as INDEX_TABLES
+from .regions import canonical_region
 
 
 class StoreError(Exception):
@@ -72,6 +73,11 @@ Facts = dict[str, list[list[Any]]]
 
 def _empty_facts() -> Facts:
     return {"mentions": [], "relations": [], "metrics": []}
+
+
+def document_regions(by_paragraph: dict[Any, Facts]) -> set[str]:
+    """The REGION names of a document's facts: what settles a short form two divisions share."""
+    return {name for facts in by_paragraph.values() for name, type_, *_ in facts["mentions"] if type_ == "REGION"}
 
 
 def document_facts_by_paragraph(doc: Document) -> dict[int, Facts]:
@@ -370,10 +376,15 @@ class Store:
         first for that, as the document's stored mentions do for facts restored later.
         """
         ids: dict[tuple[str, str], int] = {}
+        regions = document_regions(by_paragraph)
+
+        def stored_name(name: str, type_: str) -> str:
+            # 江苏 and 江苏省 are one entity corpus-wide; the surface stays an alias (kb/regions.py)
+            return canonical_region(name, regions) if type_ == "REGION" else name
 
         def entity(name: str, type_: str) -> int:
             if (name, type_) not in ids:
-                ids[(name, type_)] = self.entity_id(name, type_, create=True, document_id=doc_id)
+                ids[(name, type_)] = self.entity_id(stored_name(name, type_), type_, create=True, document_id=doc_id)
             return ids[(name, type_)]
 
         names: dict[str, int] = {name: i for name, i in self.db.execute(
@@ -384,7 +395,7 @@ class Store:
             for name, type_, surface, start, end, ostart, oend, source, conf in facts["mentions"]:
                 entity_id = entity(name, type_)
                 names.setdefault(name, entity_id)
-                if surface != name:
+                if surface != stored_name(name, type_):
                     aliases.add((entity_id, surface))
                 mentions.append((entity_id, doc_id, para_id, start, end, ostart, oend, surface, source, conf))
         for para_id, facts in by_paragraph.items():
