@@ -2,7 +2,8 @@
 the self-contained HTML collaboration map.
 
 * graph formats carry the relation graph (:func:`kb.graph.relation_graph`): node ``name``/``label``,
-  ``type``, ``aliases`` (joined with ``|``), ``documents``, ``mentions``; edge ``predicate``,
+  ``type``, ``aliases`` (joined with ``|``), ``documents``, ``mentions``, ``province`` and ``city``
+  (of a region, or of the region an entity is LOCATED_IN: :func:`kb.regions.places`); edge ``predicate``,
   ``weight`` (documents), ``evidence_count`` (relation rows), ``documents`` and ``evidence`` (the
   sentences, one per line). ``graph="collaboration"`` exports the collaboration graph instead
   (edge ``kinds`` and ``via`` joined with ``|``).
@@ -24,6 +25,7 @@ import networkx as nx
 
 from . import queries
 from .graph import SHARED, collaboration_graph, connect, entity_table, memberships, relation_graph, relation_rows
+from .regions import places
 
 STATIC = Path(__file__).resolve().parent / "static"
 FORMATS = ("graphml", "gexf", "json", "csv", "html")
@@ -37,11 +39,19 @@ def _flat(value: Any) -> Any:
     return "" if value is None else value
 
 
+def place_columns(place: dict[int, tuple[str | None, str | None]], entity_id: int) -> dict[str, str | None]:
+    """``province`` and ``city`` of an entity (None where not known)."""
+    province, city = place.get(entity_id, (None, None))
+    return {"province": province, "city": city}
+
+
 def flat_graph(db: Any, graph: str = "relations") -> nx.Graph:
     """The graph with scalar attributes only, as the GraphML and GEXF writers need."""
     source = relation_graph(db) if graph == "relations" else collaboration_graph(db)
+    place = places(connect(db))
     flat = source.__class__()
     for node, data in source.nodes(data=True):
+        data = {**data, **place_columns(place, node)}
         flat.add_node(node, label=data["name"], **{k: _flat(v) for k, v in data.items()})
     for *ends, data in source.edges(data=True, keys=True) if source.is_multigraph() else source.edges(data=True):
         attrs = {k: _flat(v) for k, v in data.items() if k != "evidence"}
@@ -67,7 +77,8 @@ def graph_data(db: Any) -> dict:
     """Both graphs as JSON-ready dicts: nodes, relation edges, collaboration edges."""
     conn = connect(db)
     relations, collab = relation_graph(conn), collaboration_graph(conn)
-    nodes = [{"id": n, **data} for n, data in relations.nodes(data=True)]
+    place = places(conn)
+    nodes = [{"id": n, **data, **place_columns(place, n)} for n, data in relations.nodes(data=True)]
     edges = [{"source": u, "target": v, **data} for u, v, data in relations.edges(data=True)]
     collaborations = [{"source": u, "target": v, **data} for u, v, data in collab.edges(data=True)]
     return {"nodes": nodes, "edges": edges, "collaborations": collaborations}
@@ -83,7 +94,8 @@ def csv_tables(db: Any) -> dict[str, tuple[list[str], list[dict]]]:
     """The flat tables: name -> (columns, rows)."""
     conn = connect(db)
     table = entity_table(conn)
-    entities = [{**e, "aliases": "|".join(e["aliases"])} for e in table.values()]
+    place = places(conn)
+    entities = [{**e, "aliases": "|".join(e["aliases"]), **place_columns(place, e["id"])} for e in table.values()]
     relations = [{"id": r["id"], "subject_id": r["subject_id"], "subject": table[r["subject_id"]]["name"],
                   "predicate": r["predicate"], "object_id": r["object_id"], "object": table[r["object_id"]]["name"],
                   "document_id": r["document_id"], "source": r["source"], "date": r["date"],
@@ -107,7 +119,7 @@ def csv_tables(db: Any) -> dict[str, tuple[list[str], list[dict]]]:
                                 "documents": len({r["document_id"] for r in rels}), "evidence": rels[0]["evidence"]})
     metric_rows = queries.metrics(conn, sort="date")
     columns = {
-        "entities": ["id", "name", "type", "aliases", "documents", "mentions"],
+        "entities": ["id", "name", "type", "aliases", "documents", "mentions", "province", "city"],
         "relations": list(relations[0]) if relations else ["id"],
         "collaborations": ["entity_a_id", "entity_a", "entity_b_id", "entity_b", "kinds", "via", "documents",
                            "first_date", "last_date"],
