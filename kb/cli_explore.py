@@ -154,7 +154,7 @@ def register(main: click.Group) -> None:
                  "path": " → ".join(r["path"])} for r in data]
         columns = ["distance", "name", "type", "documents", "how", "via"] + (["path"] if depth > 1 else [])
         emit(data, rows, columns, as_json, as_csv, details=lambda r: _evidence_lines(r["evidence"]),
-             empty=f"no collaborators of {name}", csv_columns=columns + ["path"] * (depth == 1) + ["evidence"])
+             empty=f"no collaborators of {name}" + (f" under {region}" if region else ""), csv_columns=columns + ["path"] * (depth == 1) + ["evidence"])
 
     def membership_command(command_name: str, func, label: str, doc: str):
         @main.command(name=command_name, help=doc)
@@ -166,7 +166,8 @@ def register(main: click.Group) -> None:
             data = _run(func, db_path, kwargs[label], region=region)
             rows = [{**r, "roles": "+".join(r["roles"])} for r in data]
             emit(data, rows, ["name", "type", "roles", "documents"], as_json, as_csv,
-                 details=lambda r: _evidence_lines(r["evidence"], limit=1), empty=f"nothing found for {kwargs[label]}",
+                 details=lambda r: _evidence_lines(r["evidence"], limit=1),
+                 empty=f"nothing found for {kwargs[label]}" + (f" under {region}" if region else ""),
                  csv_columns=["id", "name", "type", "roles", "documents", "evidence"])
 
     membership_command("members", queries.members, "group",

@@ -31,9 +31,13 @@ class RegionNotFound(ValueError):
     """The name is neither a division of the gazetteer nor a REGION of the knowledge base (a bad
     argument: the CLI prints it as a one-line error)."""
 
-    def __init__(self, name: str, suggestions: list[str], reason: str = "no region is called"):
-        hint = f" (did you mean: {', '.join(suggestions)})" if suggestions else ""
-        super().__init__(f"{reason} {name!r}{hint}")
+    def __init__(self, name: str, suggestions: list[str], shared: bool = False):
+        if shared:
+            message = f"several divisions are called {name!r}: give one of {', '.join(suggestions)}"
+        else:
+            hint = f" (did you mean: {', '.join(suggestions)})" if suggestions else ""
+            message = f"no region is called {name!r}{hint}"
+        super().__init__(message)
         self.name, self.suggestions = name, suggestions
 
 
@@ -100,9 +104,9 @@ def canonical_region(name: str, context: Iterable[str] = ()) -> str:
     A full name stays. A short form becomes the one province, city or county it names (江苏 ->
     江苏省; 上海 -> 上海市, a town 上海街道 notwithstanding). ``context`` (the other regions of the
     same document) settles the rest: a candidate the document names in full; else, where several
-    provinces, cities or counties share the short form (朝阳: 朝阳市, 朝阳区, 朝阳县), the one under a
-    region of the document; else, where only towns have it (亭林), the one whose county the document
-    names. Otherwise the name stays as it is.
+    provinces, cities or counties share the short form (朝阳: 朝阳市, 朝阳区, 朝阳县), the one above or
+    under a region of the document (河北 with 石家庄市 is 河北省, not 天津's 河北区); else, where only
+    towns have it (亭林), the one whose county the document names. Otherwise it stays as it is.
     """
     lex = region_lexicon()
     if name in lex:
@@ -114,7 +118,8 @@ def canonical_region(name: str, context: Iterable[str] = ()) -> str:
     near = {full for n in context if (full := _full_or_none(n))}
     named = [e.name for e in candidates if e.name in near]
     if upper:
-        placed = [e.name for e in upper if _ancestors(e.name) & near]
+        above = {n for region in near for n in _ancestors(region)}
+        placed = [e.name for e in upper if _ancestors(e.name) & near or e.name in above]
     else:
         placed = [e.name for e in candidates if set(e.parents) & near]
     for found in (named, placed):
@@ -191,7 +196,7 @@ def resolve_region(conn: sqlite3.Connection, region: str) -> tuple[str | None, s
     if full is None and not ids:
         shared = sorted(e.name for e in _shorts().get(region, ()) if e.level in UPPER_LEVELS)
         if len(shared) > 1:
-            raise RegionNotFound(region, shared, "give the full name: several divisions are called")
+            raise RegionNotFound(region, shared, shared=True)
         raise RegionNotFound(region, near_names(region, conn))
     return full, ids
 
