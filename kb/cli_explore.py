@@ -28,6 +28,12 @@ def _db_option(func):
                         type=click.Path(dir_okay=False), help="The knowledge base file.")(func)
 
 
+def _region_option(func):
+    return click.option("--region", default=None, metavar="REGION",
+                        help="Only entities under this region (江苏, 浙江省, 江宁区): its divisions and what is "
+                             "LOCATED_IN them.")(func)
+
+
 def _format_options(func):
     func = click.option("--csv", "as_csv", is_flag=True, help="Print CSV rows.")(func)
     return click.option("--json", "as_json", is_flag=True, help="Print JSON.")(func)
@@ -165,32 +171,35 @@ def register(main: click.Group) -> None:
     @click.option("--depth", default=1, show_default=True, type=click.IntRange(1, 5),
                   help="Also collaborators of collaborators, up to this distance.")
     @range_options("relations")
+    @_region_option
     @_db_option
     @_format_options
-    def collaborators(name: str, depth: int, since: str | None, until: str | None, db_path: str, as_json: bool,
-                      as_csv: bool) -> None:
+    def collaborators(name: str, depth: int, since: str | None, until: str | None, region: str | None, db_path: str,
+                      as_json: bool, as_csv: bool) -> None:
         """Who cooperates with NAME or shares a committee/alliance with it, by number of documents.
 
         A relation is dated by its sentence when that gives a date, else by its document.
         """
         _check_dates(since, until)
-        data = _run(queries.collaborators, db_path, name, depth, since, until)
+        data = _run(queries.collaborators, db_path, name, depth, since, until, region=region)
         rows = [{**r, "how": " + ".join(r["kinds"]), "via": "、".join(r["via"]),
                  "path": " → ".join(r["path"])} for r in data]
         columns = ["distance", "name", "type", "documents", "how", "via"] + (["path"] if depth > 1 else [])
         emit(data, rows, columns, as_json, as_csv, details=lambda r: _evidence_lines(r["evidence"]),
-             empty=f"no collaborators of {name}", csv_columns=columns + ["path"] * (depth == 1) + ["evidence"])
+             empty=f"no collaborators of {name}" + (f" under {region}" if region else ""), csv_columns=columns + ["path"] * (depth == 1) + ["evidence"])
 
     def membership_command(command_name: str, func, label: str, doc: str):
         @main.command(name=command_name, help=doc)
         @click.argument(label)
+        @_region_option
         @_db_option
         @_format_options
-        def command(db_path: str, as_json: bool, as_csv: bool, **kwargs) -> None:
-            data = _run(func, db_path, kwargs[label])
+        def command(db_path: str, as_json: bool, as_csv: bool, region: str | None, **kwargs) -> None:
+            data = _run(func, db_path, kwargs[label], region=region)
             rows = [{**r, "roles": "+".join(r["roles"])} for r in data]
             emit(data, rows, ["name", "type", "roles", "documents"], as_json, as_csv,
-                 details=lambda r: _evidence_lines(r["evidence"], limit=1), empty=f"nothing found for {kwargs[label]}",
+                 details=lambda r: _evidence_lines(r["evidence"], limit=1),
+                 empty=f"nothing found for {kwargs[label]}" + (f" under {region}" if region else ""),
                  csv_columns=["id", "name", "type", "roles", "documents", "evidence"])
 
     membership_command("members", queries.members, "group",
@@ -232,11 +241,13 @@ def register(main: click.Group) -> None:
     @click.option("--type", "entity_type", default=None, help="Only this entity type (ENTERPRISE, PARTY_ORG, ...).")
     @click.option("--by", type=click.Choice(queries.TOP_BY), default="degree", show_default=True)
     @click.option("--limit", default=10, show_default=True)
+    @_region_option
     @_db_option
     @_format_options
-    def top(entity_type: str | None, by: str, limit: int, db_path: str, as_json: bool, as_csv: bool) -> None:
+    def top(entity_type: str | None, by: str, limit: int, region: str | None, db_path: str, as_json: bool,
+            as_csv: bool) -> None:
         """The most central entities of the collaboration graph (degree, betweenness) or most documented."""
-        data = _run(queries.top, db_path, entity_type, by, limit)
+        data = _run(queries.top, db_path, entity_type, by, limit, region=region)
         emit(data, data, ["rank", "name", "type", "degree", "betweenness", "documents"], as_json, as_csv)
 
     @main.command()
@@ -257,17 +268,19 @@ def register(main: click.Group) -> None:
     @click.option("--until", default=None, metavar="DATE", help="Only figures dated on or before DATE (2021 includes all of 2021).")
     @click.option("--plot", "plot_path", default=None, type=click.Path(dir_okay=False),
                   help="Also draw the series over time into this .png or .svg file.")
+    @_region_option
     @_db_option
     @_format_options
     def metrics(entity: str | None, indicator: str | None, sort: str, desc: bool, since: str | None,
-                until: str | None, plot_path: str | None, db_path: str, as_json: bool, as_csv: bool) -> None:
+                until: str | None, plot_path: str | None, region: str | None, db_path: str, as_json: bool,
+                as_csv: bool) -> None:
         """Metrics (of ENTITY, by name, alias or subject text) as a table, sorted by date.
 
         A figure's date is its period when that names a year (2021年), else its document's date.
         With --plot, each subject's indicator in one unit is a line over time (kb/plot.py).
         """
         _check_dates(since, until)
-        data = _run(queries.metrics, db_path, entity, indicator, sort, desc, since, until)
+        data = _run(queries.metrics, db_path, entity, indicator, sort, desc, since, until, region=region)
         if plot_path:
             from .plot import plot_series
 

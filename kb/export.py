@@ -2,7 +2,8 @@
 the self-contained HTML collaboration map.
 
 * graph formats carry the relation graph (:func:`kb.graph.relation_graph`): node ``name``/``label``,
-  ``type``, ``aliases`` (joined with ``|``), ``documents``, ``mentions``; edge ``predicate``,
+  ``type``, ``aliases`` (joined with ``|``), ``documents``, ``mentions``, ``province`` and ``city``
+  (of a region, or of the region an entity is LOCATED_IN: :func:`kb.regions.places`); edge ``predicate``,
   ``weight`` (documents), ``evidence_count`` (relation rows), ``documents`` and ``evidence`` (the
   sentences, one per line). ``graph="collaboration"`` exports the collaboration graph instead
   (edge ``kinds`` and ``via`` joined with ``|``).
@@ -34,6 +35,7 @@ import networkx as nx
 from . import queries
 from .dates import bounds
 from .graph import SHARED, collaboration_graph, connect, entity_table, memberships, relation_graph, relation_rows
+from .regions import places
 
 STATIC = Path(__file__).resolve().parent / "static"
 FORMATS = ("graphml", "gexf", "json", "csv", "html")
@@ -61,12 +63,20 @@ def _lifetime(data: dict) -> dict:
     return {"start": first[0], "end": last[1]} if first and last else {}
 
 
+def place_columns(place: dict[int, tuple[str | None, str | None]], entity_id: int) -> dict[str, str | None]:
+    """``province`` and ``city`` of an entity (None where not known)."""
+    province, city = place.get(entity_id, (None, None))
+    return {"province": province, "city": city}
+
+
 def flat_graph(db: Any, graph: str = "relations", since: str | None = None, until: str | None = None) -> nx.Graph:
     """The graph with scalar attributes only, as the GraphML and GEXF writers need, with each
     edge's lifetime and documents per year (see the module docstring)."""
     source = _graph(db, graph, since, until)
+    place = places(connect(db))
     flat = source.__class__()
     for node, data in source.nodes(data=True):
+        data = {**data, **place_columns(place, node)}
         flat.add_node(node, label=data["name"], **{k: _flat(v) for k, v in data.items()})
     edges = list(source.edges(data=True, keys=True) if source.is_multigraph() else source.edges(data=True))
     years = sorted({year for *_, data in edges for year in data["documents_per_year"]})
@@ -103,7 +113,8 @@ def graph_data(db: Any, since: str | None = None, until: str | None = None) -> d
     """Both graphs as JSON-ready dicts: nodes, relation edges, collaboration edges."""
     conn = connect(db)
     relations, collab = _graph(conn, "relations", since, until), collaboration_graph(conn, since, until)
-    nodes = [{"id": n, **data} for n, data in relations.nodes(data=True)]
+    place = places(conn)
+    nodes = [{"id": n, **data, **place_columns(place, n)} for n, data in relations.nodes(data=True)]
     edges = [{"source": u, "target": v, **data} for u, v, data in relations.edges(data=True)]
     collaborations = [{"source": u, "target": v, **data} for u, v, data in collab.edges(data=True)]
     return {"nodes": nodes, "edges": edges, "collaborations": collaborations}
@@ -120,7 +131,8 @@ def csv_tables(db: Any, since: str | None = None, until: str | None = None) -> d
     memberships and metrics dated in it (every entity is listed)."""
     conn = connect(db)
     table = entity_table(conn)
-    entities = [{**e, "aliases": "|".join(e["aliases"])} for e in table.values()]
+    place = places(conn)
+    entities = [{**e, "aliases": "|".join(e["aliases"]), **place_columns(place, e["id"])} for e in table.values()]
     relations = [{"id": r["id"], "subject_id": r["subject_id"], "subject": table[r["subject_id"]]["name"],
                   "predicate": r["predicate"], "object_id": r["object_id"], "object": table[r["object_id"]]["name"],
                   "document_id": r["document_id"], "source": r["source"], "date": r["date"],
@@ -145,7 +157,7 @@ def csv_tables(db: Any, since: str | None = None, until: str | None = None) -> d
                                 "documents": len({r["document_id"] for r in rels}), "evidence": rels[0]["evidence"]})
     metric_rows = queries.metrics(conn, sort="date", since=since, until=until)
     columns = {
-        "entities": ["id", "name", "type", "aliases", "documents", "mentions"],
+        "entities": ["id", "name", "type", "aliases", "documents", "mentions", "province", "city"],
         "relations": list(relations[0]) if relations else ["id"],
         "collaborations": ["entity_a_id", "entity_a", "entity_b_id", "entity_b", "kinds", "via", "documents",
                            "first_date", "last_date"],

@@ -16,6 +16,7 @@ import networkx as nx
 from .dates import in_range
 from .graph import (MEMBERSHIP, collaboration_graph, connect, entity_table, relation_graph,
                     relation_rows, rows)
+from .regions import under_or_all
 
 ROLES = {"LEADS": "leads", "MEMBER_OF": "member"}
 TOP_BY = ("degree", "betweenness", "documents")
@@ -104,23 +105,25 @@ def entity(db: Any, name: str) -> dict:
 
 
 def collaborators(db: Any, name: str, depth: int = 1, since: str | None = None,
-                  until: str | None = None) -> list[dict]:
+                  until: str | None = None, region: str | None = None) -> list[dict]:
     """Who works with ``name``: COOPERATES_WITH either way, or a shared committee/alliance.
 
     Ranked by distance, then by how many documents say so. Each row has ``kinds`` (COOPERATES_WITH
     and/or "shared membership"), ``via`` (the shared groups), ``path`` (names from ``name``) and
     the evidence of the last hop. ``depth`` > 1 also returns collaborators of collaborators.
     ``since`` / ``until`` (``YYYY[-MM[-DD]]``): only relations dated in range count (undated go).
+    ``region`` keeps the collaborators under that region (:func:`kb.regions.entities_under`).
     """
     conn = connect(db)
     start = find_entity(conn, name)
+    under = under_or_all(conn, region)
     graph = collaboration_graph(conn, since, until)
     if start["id"] not in graph:
         return []
     paths = nx.single_source_shortest_path(graph, start["id"], cutoff=max(1, depth))
     result = []
     for node, path in paths.items():
-        if node == start["id"]:
+        if node == start["id"] or (under is not None and node not in under):
             continue
         hop = graph.edges[path[-2], path[-1]]
         data = graph.nodes[node]
@@ -156,16 +159,24 @@ def _membership_rows(conn, column: str, entity_id: int, other: str) -> list[dict
     return result
 
 
-def members(db: Any, group: str) -> list[dict]:
-    """Members and leaders of a committee or alliance (MEMBER_OF / LEADS into it), leaders first."""
+def members(db: Any, group: str, region: str | None = None) -> list[dict]:
+    """Members and leaders of a committee or alliance (MEMBER_OF / LEADS into it), leaders first;
+    ``region``: only those under that region."""
     conn = connect(db)
-    return _membership_rows(conn, "object_id", find_entity(conn, group)["id"], "subject_id")
+    return _in_region(conn, _membership_rows(conn, "object_id", find_entity(conn, group)["id"], "subject_id"), region)
 
 
-def groups(db: Any, name: str) -> list[dict]:
-    """The committees and alliances an entity is a member (MEMBER_OF) or leader (LEADS) of."""
+def groups(db: Any, name: str, region: str | None = None) -> list[dict]:
+    """The committees and alliances an entity is a member (MEMBER_OF) or leader (LEADS) of;
+    ``region``: only those under that region."""
     conn = connect(db)
-    return _membership_rows(conn, "subject_id", find_entity(conn, name)["id"], "object_id")
+    return _in_region(conn, _membership_rows(conn, "subject_id", find_entity(conn, name)["id"], "object_id"), region)
+
+
+def _in_region(conn, result: list[dict], region: str | None) -> list[dict]:
+    """The rows whose entity (``id``) is under ``region`` (all of them when ``region`` is None)."""
+    under = under_or_all(conn, region)
+    return result if under is None else [row for row in result if row["id"] in under]
 
 
 def path(db: Any, a: str, b: str, limit: int = 5, since: str | None = None, until: str | None = None) -> dict:
@@ -205,16 +216,18 @@ def path(db: Any, a: str, b: str, limit: int = 5, since: str | None = None, unti
     return result
 
 
-def top(db: Any, type: str | None = None, by: str = "degree", limit: int = 10) -> list[dict]:
+def top(db: Any, type: str | None = None, by: str = "degree", limit: int = 10, region: str | None = None) -> list[dict]:
     """The most central entities of the collaboration graph (or the most documented ones).
 
     ``by``: ``degree`` (number of collaborators), ``betweenness`` (networkx betweenness centrality,
     normalized) or ``documents`` (distinct documents naming the entity; every entity counts, also
-    those without collaborators). ``type`` filters by entity type.
+    those without collaborators). ``type`` filters by entity type, ``region`` keeps the entities
+    under that region (ranked within the whole graph's centralities).
     """
     if by not in TOP_BY:
         raise ValueError(f"by must be one of {', '.join(TOP_BY)}")
     conn = connect(db)
+    under = under_or_all(conn, region)
     graph = collaboration_graph(conn)
     betweenness = nx.betweenness_centrality(graph) if len(graph) else {}
     table = entity_table(conn)
@@ -222,7 +235,7 @@ def top(db: Any, type: str | None = None, by: str = "degree", limit: int = 10) -
     result = []
     for node in candidates:
         entity = table[node]
-        if type and entity["type"] != type.upper():
+        if (type and entity["type"] != type.upper()) or (under is not None and node not in under):
             continue
         result.append({"id": node, "name": entity["name"], "type": entity["type"],
                        "degree": graph.degree(node) if node in graph else 0,
@@ -264,18 +277,20 @@ def _when(period: str | None, date: str | None) -> str | None:
 
 def metrics(db: Any, entity_name: str | None = None, indicator: str | None = None,
             sort: str = "date", descending: bool = False, since: str | None = None,
-            until: str | None = None) -> list[dict]:
+            until: str | None = None, region: str | None = None) -> list[dict]:
     """Metrics as rows (entity, indicator, value, unit, period, date, raw, document), filterable.
 
     ``entity_name`` matches the metric's linked entity (any alias) or its subject text;
     ``indicator`` is a substring of the indicator. ``since`` / ``until`` (``2021``, ``2021-05``,
     ``2021-05-05``) keep the rows whose ``when`` (the figure's period when it names a year, else its
     document's date) falls in that range, ends included; undated rows then go. Sorted by ``sort``
-    (date, value, indicator, entity); undated rows last.
+    (date, value, indicator, entity); undated rows last. ``region`` keeps the figures whose linked
+    entity is under that region (:func:`kb.regions.entities_under`).
     """
     if sort not in METRIC_SORT:
         raise ValueError(f"sort must be one of {', '.join(METRIC_SORT)}")
     conn = connect(db)
+    under = under_or_all(conn, region)
     ids: set[int] = set()
     names: set[str] = set()
     if entity_name:
@@ -294,6 +309,8 @@ def metrics(db: Any, entity_name: str | None = None, indicator: str | None = Non
         if entity_name and row["subject_id"] not in ids and _norm(row["subject_text"] or "") not in names:
             continue
         if indicator and indicator not in (row["indicator"] or ""):
+            continue
+        if under is not None and row["subject_id"] not in under:
             continue
         row["when"] = _when(row["period"], row["date"])
         if not in_range(row["when"], since, until):

@@ -47,6 +47,7 @@ from .corpus_index import (
 from .corpus_index import TABLES as INDEX_TABLES
 from .corrections import Correction
 from .dates import in_range
+from .regions import canonical_region
 
 
 class StoreError(Exception):
@@ -77,6 +78,33 @@ Facts = dict[str, list[list[Any]]]
 
 def _empty_facts() -> Facts:
     return {"mentions": [], "relations": [], "metrics": []}
+
+
+def document_regions(by_paragraph: dict[Any, Facts]) -> set[str]:
+    """The REGION names of a document's facts: what settles a short form two divisions share."""
+    return {name for facts in by_paragraph.values() for name, type_, *_ in facts["mentions"] if type_ == "REGION"}
+
+
+def with_canonical_regions(by_paragraph: dict[int, Facts]) -> dict[int, Facts]:
+    """The facts with each REGION under its full official name (江苏 -> 江苏省, kb/regions.py), so the
+    two are one entity corpus-wide; the printed form stays the mention's surface, hence an alias.
+
+    Done on the pipeline's facts before corrections apply, so a correction names what is stored."""
+    regions = document_regions(by_paragraph)
+    renamed = {name: canonical_region(name, regions) for name in regions}
+    renamed = {name: full for name, full in renamed.items() if full != name}
+    if not renamed:
+        return by_paragraph
+    out: dict[int, Facts] = {}
+    for idx, facts in by_paragraph.items():
+        out[idx] = {
+            "mentions": [[renamed.get(m[0], m[0]) if m[1] == "REGION" else m[0], *m[1:]] for m in facts["mentions"]],
+            "relations": [[renamed.get(r[0], r[0]) if r[1] == "REGION" else r[0], r[1], r[2],
+                           renamed.get(r[3], r[3]) if r[4] == "REGION" else r[3], *r[4:]] for r in facts["relations"]],
+            # a figure's subject is the document's entity of that name (_insert_facts)
+            "metrics": [[renamed.get(m[0], m[0]) if m[0] else m[0], *m[1:]] for m in facts["metrics"]],
+        }
+    return out
 
 
 def document_facts_by_paragraph(doc: Document) -> dict[int, Facts]:
@@ -197,7 +225,7 @@ class Store:
                     "select p.idx from paragraphs p join paragraphs t on t.id = p.duplicate_of "
                     "where p.document_id = ? and t.document_id != ?", [doc_id, doc_id])}
                 facts = corrections_mod.apply(
-                    self.corrections(), document_facts_by_paragraph(doc), doc.source,
+                    self.corrections(), with_canonical_regions(document_facts_by_paragraph(doc)), doc.source,
                     lambda idx: doc.paragraphs[idx].text if 0 <= idx < len(doc.paragraphs) else None)
                 self._insert_facts(doc_id, {paragraph_ids.get(idx): f for idx, f in facts.items()
                                             if idx not in duplicates})
