@@ -58,7 +58,7 @@ eval: setup
 # (10x slower measured on the HanLP model's inference); the HanLP training keeps both cores.
 train: setup
 	$(BIN)/python -m pip install --quiet -e '.[train]'
-	$(BIN)/python -m pipeline.ner_train --data $(DATA) --out models/ner
+	$(BIN)/python -m pipeline.training.ner_train --data $(DATA) --out models/ner
 	$(MAKE) train-clusters train-crf train-relations
 
 train-clusters: setup
