@@ -44,7 +44,7 @@ eval: setup
 	fi
 	@if [ -f $(POOL) ]; then \
 		OMP_NUM_THREADS=1 $(BIN)/kb eval-annotated --split test; \
-		OMP_NUM_THREADS=1 $(BIN)/python -m pipeline.entity_crf curve; \
+		OMP_NUM_THREADS=1 $(BIN)/python -m pipeline.training.entity_crf curve; \
 	else \
 		echo "note: $(POOL) is missing: no scores on the annotated in-domain test split"; \
 	fi
@@ -66,7 +66,7 @@ train-clusters: setup
 	$(BIN)/python -m pipeline.clusters train --pool $(POOL)
 
 train-crf: setup
-	OMP_NUM_THREADS=1 $(BIN)/python -m pipeline.entity_crf train
+	OMP_NUM_THREADS=1 $(BIN)/python -m pipeline.training.entity_crf train
 
 # The relation classifier from the annotated CCTV items (texts from $(DATA)/cctv_pool): a few minutes.
 train-relations: setup

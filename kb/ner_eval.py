@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Callable
 
 from pipeline import entities
+from pipeline.entity_crf import recognize_document
 from pipeline.ner_model import ModelRecognizer
 from pipeline.training.ner_data import (ANNOTATIONS, CCTV_ITEMS, CLUENER_EVAL_LABELS, MODEL_TYPES, OURS_TO_CLUENER,
                                         OURS_TO_MSRA, Sentence, cctv_items, in_domain_sentences, is_held_out,
@@ -83,7 +84,7 @@ def score_sentences(sentences: list[Sentence], mapping: dict[str, str], layers: 
             layer.prepare(texts)
     with entities.using_layers(layers):
         for i, (sent, text) in enumerate(zip(sentences, texts)):
-            spans = entities.recognize_document([text])[0] if text.strip() else []
+            spans = recognize_document([text])[0] if text.strip() else []
             pred = {(s.start, s.end, mapping[s.type]) for s in spans if s.type in mapping}
             scores.add(pred, set(sent.spans))
             if progress:

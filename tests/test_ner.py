@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from pipeline import entities, ner_labels
+from pipeline.entity_crf import recognize_document
 from pipeline.document import Span
 from pipeline.ner_model import MODEL_DIR, ModelRecognizer, fix_crf, load_model, map_label
 from pipeline.training import ner_data
@@ -372,9 +373,9 @@ def test_recognize_merges_a_model_layer_after_the_rules():
 def test_default_extraction_uses_the_model_and_keeps_every_rule_span():
     assert entities.MODEL_RECOGNIZER in entities.RECOGNIZERS
     texts = [p for p in seed("001").read_text(encoding="utf-8").split("\n") if p.strip()][:12]
-    merged = entities.recognize_document(texts)
+    merged = recognize_document(texts)
     with entities.using_layers(entities.RULE_RECOGNIZERS):
-        rules = entities.recognize_document(texts)
+        rules = recognize_document(texts)
     for r, m in zip(rules, merged):
         model_spans = [s for s in m if s.source == "model"]
         for s in model_spans:  # a model span never overlaps a rule span
