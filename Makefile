@@ -63,7 +63,7 @@ train: setup
 
 train-clusters: setup
 	$(BIN)/python -m pip install --quiet -e '.[train]'
-	$(BIN)/python -m pipeline.clusters train --pool $(POOL)
+	$(BIN)/python -m pipeline.training.clusters train --pool $(POOL)
 
 train-crf: setup
 	OMP_NUM_THREADS=1 $(BIN)/python -m pipeline.training.entity_crf train
@@ -71,7 +71,7 @@ train-crf: setup
 # The relation classifier from the annotated CCTV items (texts from $(DATA)/cctv_pool): a few minutes.
 train-relations: setup
 	$(BIN)/python -m pip install --quiet -e '.[train]'
-	$(BIN)/python -m pipeline.relation_model train --data $(DATA) --out models/relations
+	$(BIN)/python -m pipeline.training.relation_model train --data $(DATA) --out models/relations
 
 calibrate: setup
 	@if [ -f $(CONFUSIONS) ]; then \
