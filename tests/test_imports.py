@@ -92,3 +92,16 @@ def test_runtime_never_imports_training():
     bad = sorted(f"{a} imports {b} (line {graph.edges[a, b]['line']})"
                  for a in runtime for b in graph.successors(a) if b in present)
     assert not bad, "runtime modules importing training ones:\n" + "\n".join(bad)
+
+
+def test_the_schema_knows_nothing_of_the_pipeline_and_the_store_nothing_of_training():
+    """The store still reaches the pipeline stages (issue #20 wants it not to): ``pipeline.dedup``'s
+    calibration imports ``stages``, its place names come from ``entities``, and ``is_relative_name``
+    lives in ``resolve``. What holds already is checked here."""
+    graph = import_graph()
+    assert not [m for m in nx.descendants(graph, "kb.schema") if m.startswith("pipeline")]
+    for module in ("kb.store", "kb.corpus_index"):
+        reached = nx.descendants(graph, module)
+        assert "pipeline.document" in reached
+        bad = sorted(m for m in reached if m in EVALUATION or m.startswith(TRAINING_PACKAGE))
+        assert not bad, f"{module} reaches training or evaluation modules: {bad}"
