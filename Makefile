@@ -44,7 +44,7 @@ eval: setup
 	fi
 	@if [ -f $(POOL) ]; then \
 		OMP_NUM_THREADS=1 $(BIN)/kb eval-annotated --split test; \
-		OMP_NUM_THREADS=1 $(BIN)/python -m pipeline.entity_crf curve; \
+		OMP_NUM_THREADS=1 $(BIN)/python -m pipeline.training.entity_crf curve; \
 	else \
 		echo "note: $(POOL) is missing: no scores on the annotated in-domain test split"; \
 	fi
@@ -58,20 +58,20 @@ eval: setup
 # (10x slower measured on the HanLP model's inference); the HanLP training keeps both cores.
 train: setup
 	$(BIN)/python -m pip install --quiet -e '.[train]'
-	$(BIN)/python -m pipeline.ner_train --data $(DATA) --out models/ner
+	$(BIN)/python -m pipeline.training.ner_train --data $(DATA) --out models/ner
 	$(MAKE) train-clusters train-crf train-relations
 
 train-clusters: setup
 	$(BIN)/python -m pip install --quiet -e '.[train]'
-	$(BIN)/python -m pipeline.clusters train --pool $(POOL)
+	$(BIN)/python -m pipeline.training.clusters train --pool $(POOL)
 
 train-crf: setup
-	OMP_NUM_THREADS=1 $(BIN)/python -m pipeline.entity_crf train
+	OMP_NUM_THREADS=1 $(BIN)/python -m pipeline.training.entity_crf train
 
 # The relation classifier from the annotated CCTV items (texts from $(DATA)/cctv_pool): a few minutes.
 train-relations: setup
 	$(BIN)/python -m pip install --quiet -e '.[train]'
-	$(BIN)/python -m pipeline.relation_model train --data $(DATA) --out models/relations
+	$(BIN)/python -m pipeline.training.relation_model train --data $(DATA) --out models/relations
 
 calibrate: setup
 	@if [ -f $(CONFUSIONS) ]; then \

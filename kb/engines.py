@@ -1,6 +1,6 @@
 """Run the per-document work on a distributed engine: ``kb ingest --engine dask|ray``.
 
-Only :func:`kb.ingest.process_item` runs on the cluster (read, normalize, clean, dedup inside the
+Only the per-document work (``kb ingest`` hands over :func:`kb.ingest.process_item`) runs on the cluster (read, normalize, clean, dedup inside the
 document, extraction); results stream back to the one process that writes SQLite, which also does
 corpus-wide dedup. At most ``window`` documents are in flight, so neither side holds the corpus.
 
@@ -20,7 +20,7 @@ Without ``--address`` a local cluster of ``--workers`` processes is started and 
 from __future__ import annotations
 
 from collections import deque
-from typing import Iterable, Iterator
+from typing import Callable, Iterable, Iterator
 
 from pipeline.document import Document
 
@@ -31,14 +31,15 @@ class EngineMissing(RuntimeError):
     """The engine asked for is not installed."""
 
 
-def engine_map(engine: str, items: Iterable[str], workers: int = 2, address: str | None = None,
-               window: int | None = None) -> Iterator[Document]:
-    """``process_item`` over ``items`` (paths, records) on ``engine``, results in input order."""
+def engine_map(engine: str, work: Callable[[str], Document], items: Iterable[str], workers: int = 2,
+               address: str | None = None, window: int | None = None) -> Iterator[Document]:
+    """``work`` (``kb.ingest.process_item``) over ``items`` (paths, records) on ``engine``, results in
+    input order. ``work`` is passed in, not imported: the engines know nothing of ingest."""
     window = window or max(2, workers) * 4
     if engine == "dask":
-        return _dask_map(items, workers, address, window)
+        return _dask_map(work, items, workers, address, window)
     if engine == "ray":
-        return _ray_map(items, workers, address, window)
+        return _ray_map(work, items, workers, address, window)
     raise ValueError(f"unknown engine {engine!r}: choose one of {', '.join(ENGINES)}")
 
 
@@ -61,12 +62,12 @@ def _windowed(items: Iterable[str], submit, result, window: int) -> Iterator[Doc
         yield result(pending.popleft())
 
 
-def _dask_map(items: Iterable[str], workers: int, address: str | None, window: int) -> Iterator[Document]:
+def _dask_map(work: Callable[[str], Document], items: Iterable[str], workers: int, address: str | None,
+              window: int) -> Iterator[Document]:
     try:
         from dask.distributed import Client, LocalCluster
     except ImportError as exc:
         raise _missing("dask", "dask[distributed]") from exc
-    from .ingest import process_item
 
     cluster = None
     if address is None:
@@ -76,7 +77,7 @@ def _dask_map(items: Iterable[str], workers: int, address: str | None, window: i
     client = Client(address or cluster)
     try:
         # pure=False: the same path may hold new content on a later call.
-        yield from _windowed(items, lambda p: client.submit(process_item, p, pure=False),
+        yield from _windowed(items, lambda p: client.submit(work, p, pure=False),
                              lambda f: f.result(), window)
     finally:
         client.close()
@@ -84,12 +85,12 @@ def _dask_map(items: Iterable[str], workers: int, address: str | None, window: i
             cluster.close()
 
 
-def _ray_map(items: Iterable[str], workers: int, address: str | None, window: int) -> Iterator[Document]:
+def _ray_map(work: Callable[[str], Document], items: Iterable[str], workers: int, address: str | None,
+             window: int) -> Iterator[Document]:
     try:
         import ray
     except ImportError as exc:
         raise _missing("ray", "ray") from exc
-    from .ingest import process_item
 
     started = not ray.is_initialized()
     if started:
@@ -98,7 +99,7 @@ def _ray_map(items: Iterable[str], workers: int, address: str | None, window: in
         else:
             ray.init(num_cpus=workers, include_dashboard=False, log_to_driver=False,
                      configure_logging=False)
-    remote = ray.remote(num_cpus=1, max_retries=1)(process_item)
+    remote = ray.remote(num_cpus=1, max_retries=1)(work)
     try:
         yield from _windowed(items, lambda p: remote.remote(p), ray.get, window)
     finally:

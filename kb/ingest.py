@@ -53,6 +53,7 @@ from pipeline.read import (
 from pipeline.records import Record, is_record_file, iter_records, parse_date
 from pipeline.stages import run_stages
 
+from .engines import engine_map
 from .store import Store
 
 # A newsletter issue is tens of kilobytes. A text file above this is a dump or a mistake, and
@@ -471,9 +472,7 @@ def ingest(store: Store, paths: Iterable[str | os.PathLike[str]],
     with ingest_lock(store.path, on_wait):
         todo = _to_process(store, paths, report, progress)
         if engine != "local":
-            from .engines import engine_map
-
-            results = engine_map(engine, todo, workers=workers, address=address)
+            results = engine_map(engine, process_item, todo, workers=workers, address=address)
         else:
             results = map_pool(todo, workers, timeout=doc_timeout)
         for doc in results:

@@ -7,11 +7,11 @@ domain-dependent threshold is worth outside the newsletters.
 Three test sets:
 
 * the seed gold (``kb.evaluate``: entity and relation F1 through the whole pipeline);
-* CLUENER2020 dev, our types mapped back (``pipeline.ner_data.OURS_TO_CLUENER``), scored on the four
+* CLUENER2020 dev, our types mapped back (``pipeline.training.ner_data.OURS_TO_CLUENER``), scored on the four
   labels the issue names (company, government, organization, name): per-label F1 and their average,
   the number the CLUENER paper's BiLSTM-CRF reaches 74.9 on;
 * MSRA test (PER/LOC/ORG), micro F1;
-* CCTV held-out: the in-domain news items never trained on (``pipeline.ner_data.is_held_out``), with the
+* CCTV held-out: the in-domain news items never trained on (``pipeline.training.ner_data.is_held_out``), with the
   hand-corrected labels of ``models/ner/cctv_annotations.jsonl``, in our own types, micro F1 over the
   model's types (INDUSTRY, which only the rules find, is not annotated there).
 
@@ -25,10 +25,11 @@ from pathlib import Path
 from typing import Callable
 
 from pipeline import entities
-from pipeline.ner_data import (ANNOTATIONS, CCTV_ITEMS, CLUENER_EVAL_LABELS, MODEL_TYPES, OURS_TO_CLUENER, OURS_TO_MSRA,
-                               Sentence, cctv_items, in_domain_sentences, is_held_out, load_annotations,
-                               read_bio, read_cluener, silver_sentences)
+from pipeline.entity_crf import recognize_document
 from pipeline.ner_model import ModelRecognizer
+from pipeline.training.ner_data import (ANNOTATIONS, CCTV_ITEMS, CLUENER_EVAL_LABELS, MODEL_TYPES, OURS_TO_CLUENER,
+                                        OURS_TO_MSRA, Sentence, cctv_items, in_domain_sentences, is_held_out,
+                                        load_annotations, read_bio, read_cluener, silver_sentences)
 
 SYSTEMS = ("rules only", "model only", "merged", "merged @0.85")
 
@@ -83,7 +84,7 @@ def score_sentences(sentences: list[Sentence], mapping: dict[str, str], layers: 
             layer.prepare(texts)
     with entities.using_layers(layers):
         for i, (sent, text) in enumerate(zip(sentences, texts)):
-            spans = entities.recognize_document([text])[0] if text.strip() else []
+            spans = recognize_document([text])[0] if text.strip() else []
             pred = {(s.start, s.end, mapping[s.type]) for s in spans if s.type in mapping}
             scores.add(pred, set(sent.spans))
             if progress:

@@ -37,8 +37,6 @@ from pathlib import Path
 from typing import Iterable, Protocol
 
 from .document import Span
-from .entity_crf import one_type_per_surface
-from .genre import genre
 from .resources import ResourceMissing, models_dir
 
 LEXICON_DIR = models_dir() / "lexicons"
@@ -1577,51 +1575,6 @@ def org_short_forms(name: str, type_: str) -> list[str]:
                 out.append(core[L:])
                 break
     return [o for o in out if o != name]
-
-
-def recognize_document(texts: list[str], known: KnownEntities | None = None) -> list[list[Span]]:
-    """Recognize entities in all paragraphs of one document: the base recognizers (rules and the
-    HanLP model, :func:`base_recognize_document`), then the learned CRF that reads their output as
-    features (``pipeline.entity_crf``), whose spans are the answer. In the newsletter genre, or with
-    ``KB_ENTITY_CRF=off``, the base recognizers' spans are the answer. Returns one span list per
-    input text, offsets into that text."""
-    base = base_recognize_document(texts, known) if entity_crf_mode() != "learned-only" else None
-    with jieba_scope():
-        return learned_spans(texts, base)
-
-
-def learned_spans(texts: list[str], base: list[list[Span]] | None) -> list[list[Span]]:
-    """The second half of :func:`recognize_document`: the CRF over the base recognizers' spans
-    (``base``; None in ``learned-only`` mode), or ``base`` itself when the CRF is off. Call it inside
-    a ``jieba_scope`` opened after the base recognizers' (``pipeline.extract`` keeps that scope open
-    for resolution, which then finds the CRF's segmentations cached)."""
-    mode = entity_crf_mode()
-    if mode == "off":
-        return base
-    from .entity_crf import shipped_model
-
-    if mode == "learned-only":  # the CRF alone, on characters, segmentation and the gazetteer
-        learned = [shipped_model(learned_only=True).tag(text, [], []) for text in texts]
-    else:
-        learned = [shipped_model().tag(text, spans, model_spans_of(text)) for text, spans in zip(texts, base)]
-    one_type_per_surface(learned)
-    return learned
-
-
-def entity_crf_mode() -> str:
-    """``KB_ENTITY_CRF``: ``on`` (the CRF over the base recognizers' output), ``off`` (the base
-    recognizers alone) or ``learned-only`` (the CRF without them), for side-by-side scores. Unset, the
-    genre decides: ``on`` for news, ``off`` for newsletters. The CRF is trained on news items; on the
-    seed newsletters it costs entity F1 (0.875 without it, 0.853 with it and the rules' trusted
-    names put first) and relation F1 (0.796 against 0.702): README, "Genres"."""
-    value = os.environ.get("KB_ENTITY_CRF", "").strip().lower()
-    if value in ("off", "0", "no", "false"):
-        return "off"
-    if value == "learned-only":
-        return value
-    if value in ("on", "1", "yes", "true"):
-        return "on"
-    return "off" if genre() == "newsletter" else "on"
 
 
 def model_spans_of(text: str) -> list[Span]:

@@ -15,7 +15,8 @@ Credit, photo-credit and sponsor lines set aside by the clean stage are searched
 from __future__ import annotations
 
 from .document import Document, Paragraph, Span
-from .entities import KnownEntities, base_recognize_document, entity_crf_mode, jieba_scope, learned_spans
+from .entities import KnownEntities, base_recognize_document, jieba_scope
+from .entity_crf import entity_crf_mode, learned_spans
 from .genre import genre
 from .mention_filter import drop_phrase_mentions
 from .metrics import drop_heading_repeats, extract_metrics

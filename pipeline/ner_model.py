@@ -1,6 +1,6 @@
 """The statistical entity recognizer: a HanLP character BiLSTM-CRF, one layer of the extraction stage.
 
-The model is trained here (``make train``, ``pipeline.ner_train``) and committed in ``models/ner/``;
+The model is trained by ``pipeline.training.ner_train`` (``make train``) and committed in ``models/ner/``;
 loading it needs no network. ``ModelRecognizer`` wraps it as a recognizer layer (``text ->
 list[Span]``) that predicts whole documents in batches and caches the result per paragraph, so the
 two passes of ``recognize_document`` cost one forward pass.
@@ -22,7 +22,7 @@ from typing import Iterable
 from .resources import models_dir
 from .document import Span
 from .normalize import fold_width
-from .ner_data import MODEL_TYPES, location_type, org_type, split_sentences, tags_to_spans
+from .ner_labels import MODEL_TYPES, location_type, org_type, split_sentences, tags_to_spans
 
 MODEL_DIR = models_dir() / "ner"
 MAX_SENTENCE = 150  # characters per model input; paragraphs are cut at sentence ends first

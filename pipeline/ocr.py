@@ -4,7 +4,7 @@ Tesseract is called directly (``tesseract stdin stdout -l LANG --psm 3 tsv``) wi
 on a small machine its default thread pool spends more time contending than recognising (a page takes
 4 s with one thread and 18 s with the default on two shared cores). Its TSV output gives every word
 with a box and a confidence; words become lines, and the lines go through the same reading-order and
-paragraph code as a PDF's text layer (:mod:`pipeline.pdf`), so columns are read in order and running
+paragraph code as a PDF's text layer (:mod:`pipeline.layout`), so columns are read in order and running
 headers and page numbers are left out.
 
 The language is ``chi_sim`` or ``chi_tra``: ``$KB_OCR_LANG`` when set (any Tesseract language string,
@@ -24,7 +24,7 @@ import subprocess
 from functools import lru_cache
 
 from .document import Document
-from .pdf import Page, TextLine, fill_document
+from .layout import Page, TextLine, fill_document
 
 TESSERACT = "tesseract"
 LANGS = ("chi_sim", "chi_tra")

@@ -1,8 +1,10 @@
-"""Distributional clusters for the entity CRF (pipeline.clusters): training, the file, the features."""
+"""Distributional clusters for the entity CRF (pipeline.clusters, trained by pipeline.training.clusters):
+training, the file, the features."""
 from __future__ import annotations
 
-from pipeline.clusters import Clusters, shipped_clusters, train
+from pipeline.clusters import Clusters, shipped_clusters
 from pipeline.entity_crf import cluster_features
+from pipeline.training.clusters import train
 
 # A tiny corpus in which 钢铁/化工/纺织 and 公司/集团 fill the same slots.
 LINES = [f"{place}的{sector}{head}今年扩大生产，{sector}产业产值增长。"

@@ -5,8 +5,8 @@ from pathlib import Path
 from pipeline.document import Span
 from pipeline.entities import (RECOGNIZERS, IndustryRecognizer, KnownEntities, PersonRecognizer,
                                RegionGazetteer, SettlementRecognizer, SuffixOrgRecognizer,
-                               build_region_lexicon, merge_spans, recognize, recognize_document,
-                               short_form)
+                               build_region_lexicon, merge_spans, recognize, short_form)
+from pipeline.entity_crf import recognize_document
 
 DATA = Path(__file__).parent / "data"
 

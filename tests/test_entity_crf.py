@@ -6,7 +6,9 @@ import pytest
 
 from pipeline import entity_crf
 from pipeline.document import Span
-from pipeline.entity_crf import EntityCRF, features, labels, one_type_per_surface, spans_from_tags, train
+from pipeline.entity_crf import EntityCRF, features, labels, one_type_per_surface, spans_from_tags
+from pipeline.training import entity_crf as crf_training
+from pipeline.training.entity_crf import train
 
 # Invented sentences (no name here is taken from a document of the corpus or the pool).
 SENTENCES = [
@@ -45,7 +47,7 @@ def test_a_trained_model_saves_loads_and_tags(tmp_path):
     text, gold = SENTENCES[0]
     assert [(s.start, s.end, s.type) for s in crf.tag(text, [], [])] == gold
     assert all(0 < s.confidence <= 1 for s in crf.tag(text, [], []))
-    assert entity_crf.span_scores(path, examples[:3])["f1"] == 1.0
+    assert crf_training.span_scores(path, examples[:3])["f1"] == 1.0
 
 
 def test_one_type_per_surface_in_a_document():
@@ -60,7 +62,7 @@ def test_the_shipped_model_finds_organisations_persons_and_places(monkeypatch):
         crf = entity_crf.shipped_model()
     except FileNotFoundError:
         pytest.fail("the shipped CRF (models/entity_crf/model.crfsuite) is missing")
-    from pipeline.entities import recognize_document
+    from pipeline.entity_crf import recognize_document
 
     monkeypatch.setenv("KB_GENRE", "news")  # the genre the CRF runs in
     texts = ["青禾市委书记林晓东到青禾经济技术开发区调研，察看绿川新材料有限公司生产线。"]
@@ -74,7 +76,7 @@ def test_the_shipped_model_finds_organisations_persons_and_places(monkeypatch):
 
 
 def test_the_genre_decides_whether_the_crf_runs(monkeypatch):
-    from pipeline.entities import entity_crf_mode
+    from pipeline.entity_crf import entity_crf_mode
 
     monkeypatch.delenv("KB_ENTITY_CRF", raising=False)
     monkeypatch.setenv("KB_GENRE", "news")
@@ -86,7 +88,7 @@ def test_the_genre_decides_whether_the_crf_runs(monkeypatch):
 
 
 def test_the_learning_curve_trains_one_model_per_share(tmp_path):
-    from pipeline.entity_crf import learning_curve
+    from pipeline.training.entity_crf import learning_curve
 
     texts = ["南京市委书记来到苏州工业园区", "无锡市政府与常州市政府签约", "扬州市委召开会议"] * 4
     gold = {"南京市委": "GOV_ORG", "苏州工业园区": "ZONE", "无锡市政府": "GOV_ORG", "常州市政府": "GOV_ORG",
@@ -133,11 +135,11 @@ def test_the_base_cache_is_filled_once_in_worker_processes_and_gives_the_same_ex
             pass
 
     cache = Cache()
-    monkeypatch.setattr(entity_crf, "_base_cache", lambda: cache)
+    monkeypatch.setattr(crf_training, "_base_cache", lambda: cache)
     texts = [sentence for sentence, _ in SENTENCES[:3]]
-    documents = [entity_crf._paragraphs(t) for t in texts]
-    assert entity_crf.fill_base_cache(documents, jobs=2) == 3
-    assert entity_crf.fill_base_cache(documents, jobs=2) == 0  # all cached now
-    filled = [entity_crf.document_examples(t, None) for t in texts]
+    documents = [crf_training._paragraphs(t) for t in texts]
+    assert crf_training.fill_base_cache(documents, jobs=2) == 3
+    assert crf_training.fill_base_cache(documents, jobs=2) == 0  # all cached now
+    filled = [crf_training.document_examples(t, None) for t in texts]
     cache.clear()
-    assert [entity_crf.document_examples(t, None) for t in texts] == filled  # computed in this process
+    assert [crf_training.document_examples(t, None) for t in texts] == filled  # computed in this process

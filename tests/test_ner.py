@@ -6,9 +6,11 @@ from pathlib import Path
 
 import pytest
 
-from pipeline import entities, ner_data
+from pipeline import entities, ner_labels
+from pipeline.entity_crf import recognize_document
 from pipeline.document import Span
 from pipeline.ner_model import MODEL_DIR, ModelRecognizer, fix_crf, load_model, map_label
+from pipeline.training import ner_data
 
 from tests.conftest import seed
 
@@ -23,7 +25,7 @@ from tests.conftest import seed
     ("新华社", "INSTITUTION"),
 ])
 def test_org_type_by_head_word(surface, expected):
-    assert ner_data.org_type(surface) == expected
+    assert ner_labels.org_type(surface) == expected
 
 
 def test_cluener_labels_map_onto_ours_and_back():
@@ -38,7 +40,7 @@ def test_cluener_labels_map_onto_ours_and_back():
     for label in ("position", "scene", "book", "game", "movie"):
         assert ner_data.cluener_type("某物", label) is None
     # Every type the model learns maps back onto a CLUENER and an MSRA label for scoring.
-    for t in ner_data.MODEL_TYPES:
+    for t in ner_labels.MODEL_TYPES:
         assert t in ner_data.OURS_TO_CLUENER and t in ner_data.OURS_TO_MSRA
     # The round trip holds for the four scored CLUENER labels.
     for label, surface in [("name", "叶老桂"), ("company", "浙商银行"), ("government", "国家发改委"),
@@ -77,13 +79,13 @@ def test_read_bio_handles_bmes_weibo_and_org_typing(tmp_path):
 
 def test_tags_round_trip_and_lenient_reading():
     spans = [(0, 2, "PERSON"), (3, 4, "REGION"), (5, 9, "ENTERPRISE")]
-    tags = ner_data.spans_to_tags(10, spans)
+    tags = ner_labels.spans_to_tags(10, spans)
     assert tags[:5] == ["B-PERSON", "E-PERSON", "O", "S-REGION", "O"]
-    assert ner_data.tags_to_spans(tags) == spans
+    assert ner_labels.tags_to_spans(tags) == spans
     # An ill-formed sequence (I- with no B-, type change mid-chunk) still gives spans, no exception.
-    assert ner_data.tags_to_spans(["I-ORG", "E-ORG", "O", "B-PER", "I-LOC"]) == [(0, 2, "ORG"), (3, 4, "PER"),
+    assert ner_labels.tags_to_spans(["I-ORG", "E-ORG", "O", "B-PER", "I-LOC"]) == [(0, 2, "ORG"), (3, 4, "PER"),
                                                                                (4, 5, "LOC")]
-    assert ner_data.tags_to_spans(["B-LOC", "I-LOC", "O"]) == [(0, 2, "LOC")]  # BIO
+    assert ner_labels.tags_to_spans(["B-LOC", "I-LOC", "O"]) == [(0, 2, "LOC")]  # BIO
 
 
 def test_training_tsv_drops_spaces_folds_width_and_cuts_long_sentences(tmp_path):
@@ -122,7 +124,7 @@ TINY_SENTENCES = [
 @pytest.fixture(scope="module")
 def tiny_model(tmp_path_factory) -> Path:
     """A BiLSTM-CRF trained in seconds on four sentences: enough to test training, saving and loading."""
-    from pipeline.ner_train import train
+    from pipeline.training.ner_train import train
 
     sents = [ner_data.Sentence(list(text), spans, "tiny") for text, spans in TINY_SENTENCES] * 30
     out = tmp_path_factory.mktemp("tiny-ner")
@@ -371,9 +373,9 @@ def test_recognize_merges_a_model_layer_after_the_rules():
 def test_default_extraction_uses_the_model_and_keeps_every_rule_span():
     assert entities.MODEL_RECOGNIZER in entities.RECOGNIZERS
     texts = [p for p in seed("001").read_text(encoding="utf-8").split("\n") if p.strip()][:12]
-    merged = entities.recognize_document(texts)
+    merged = recognize_document(texts)
     with entities.using_layers(entities.RULE_RECOGNIZERS):
-        rules = entities.recognize_document(texts)
+        rules = recognize_document(texts)
     for r, m in zip(rules, merged):
         model_spans = [s for s in m if s.source == "model"]
         for s in model_spans:  # a model span never overlaps a rule span
@@ -439,7 +441,7 @@ def test_compare_in_domain_scores_only_held_out_hand_labelled_items(tmp_path, ti
 def test_committed_annotations_are_well_formed_and_match_the_items():
     rows = [json.loads(line) for line in ner_data.ANNOTATIONS.read_text(encoding="utf-8").splitlines()]
     assert rows and all(len(r["sha1"]) == 16 and r["id"] for r in rows)
-    assert {t for r in rows for _, t in r["entities"]} <= set(ner_data.MODEL_TYPES)
+    assert {t for r in rows for _, t in r["entities"]} <= set(ner_labels.MODEL_TYPES)
     if not (SHARED_DATA / ner_data.CCTV_ITEMS).is_file():
         pytest.skip(f"{SHARED_DATA / ner_data.CCTV_ITEMS} missing: cannot check the annotations still match")
     items = ner_data.cctv_items(SHARED_DATA)[:8]

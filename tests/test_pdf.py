@@ -4,7 +4,8 @@ from __future__ import annotations
 import pytest
 
 from pipeline.document import Document
-from pipeline.pdf import Page, TextLine, fill_document, read_pdf, running_lines
+from pipeline.layout import Page, TextLine, fill_document, running_lines
+from pipeline.pdf import read_pdf
 from pipeline.read import iter_paths, read
 from tests.bench.bench_ocr import cleaned_seed, layout, order_score, reading_text, reportlab_width, text_pdf
 from tests.conftest import seed

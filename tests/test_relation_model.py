@@ -10,6 +10,7 @@ import pytest
 from pipeline import relation_model as rm
 from pipeline.annotations import DEFAULT_POOL
 from pipeline.document import Relation
+from pipeline.training import relation_model as rm_training
 
 
 def spans(text: str, *items: tuple[str, str]) -> list[tuple[int, int, str, str]]:
@@ -106,7 +107,7 @@ def tiny_records() -> tuple[dict[str, dict], dict[str, str]]:
 
 def test_labelled_pairs_follow_the_evidence():
     records, texts = tiny_records()
-    labels = {(key[0], key[1], y) for _, y, key in rm.labelled_pairs(texts["doc0"], records["doc0"])}
+    labels = {(key[0], key[1], y) for _, y, key in rm_training.labelled_pairs(texts["doc0"], records["doc0"])}
     a, b, c = COMPANIES[:3]
     # cooperation both ways, in the evidence sentence only (the same pair in the third line is NONE)
     assert {(a, c, "COOPERATES_WITH"), (c, a, "COOPERATES_WITH"), (b, c, "COOPERATES_WITH")} <= labels
@@ -117,9 +118,9 @@ def test_labelled_pairs_follow_the_evidence():
 def test_a_tiny_model_learns_lists_and_round_trips(tmp_path):
     pytest.importorskip("sklearn")
     records, texts = tiny_records()
-    X, y, keys = rm.build_dataset(records, texts)
-    model = rm.fit(X, y, C=10.0, min_count=1, prune=0.0)
-    model.allowed = rm.allowed_types(y, keys)
+    X, y, keys = rm_training.build_dataset(records, texts)
+    model = rm_training.fit(X, y, C=10.0, min_count=1, prune=0.0)
+    model.allowed = rm_training.allowed_types(y, keys)
     model.thresholds = {c: 0.5 for c in model.classes if c != rm.NONE}
     text = "蓝海软件公司、北辰机械公司和松石化工公司签订合作协议。"
     sp = spans(text, ("蓝海软件公司", "ENTERPRISE"), ("北辰机械公司", "ENTERPRISE"), ("松石化工公司", "ENTERPRISE"))
@@ -170,7 +171,7 @@ def test_the_policy_follows_the_genre_within_one_process(monkeypatch):
 
 
 def test_train_says_clearly_when_the_pool_is_missing(tmp_path, capsys):
-    assert rm.main(["train", "--data", str(tmp_path), "--out", str(tmp_path / "out")]) != 0
+    assert rm_training.main(["train", "--data", str(tmp_path), "--out", str(tmp_path / "out")]) != 0
     assert "pool is missing" in capsys.readouterr().err
     assert not (tmp_path / "out").exists()
 
@@ -182,7 +183,7 @@ def test_annotated_documents_give_positive_pairs():
     records = annotations.split_records("train")
     some = dict(sorted(records.items())[:5])
     texts = annotations.pool_texts(some)
-    X, y, keys = rm.build_dataset(some, texts)
+    X, y, keys = rm_training.build_dataset(some, texts)
     assert len(X) == len(y) == len(keys) and any(label != rm.NONE for label in y)
 
 

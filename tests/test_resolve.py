@@ -1,5 +1,5 @@
 """Resolution of relative names and short forms within one document."""
-from pipeline.entities import recognize_document
+from pipeline.entity_crf import recognize_document
 from pipeline.resolve import Resolution, resolve
 
 

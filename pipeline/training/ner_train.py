@@ -1,9 +1,9 @@
 """Train the character BiLSTM-CRF entity model (``make train``) and write it to ``models/ner``.
 
-    python -m pipeline.ner_train [--data ../shared/data] [--out models/ner] [--epochs 12]
+    python -m pipeline.training.ner_train [--data ../shared/data] [--out models/ner] [--epochs 12]
 
 Reads the public NER corpora and the in-domain CCTV items from the shared data folder (see
-``pipeline.ner_data`` for the label mapping), holds out 4% of the sentences for model selection,
+``pipeline.training.ner_data`` for the label mapping), holds out 4% of the sentences for model selection,
 trains HanLP's ``RNNNamedEntityRecognizer`` (with the CRF fix) on the CPU, and copies the three
 files a load needs (config.json, vocabs.json, model.pt) into the output folder.
 """
@@ -19,9 +19,9 @@ import time
 from pathlib import Path
 
 from . import ner_data
-from .ner_model import MODEL_DIR
+from ..ner_model import MODEL_DIR
 
-DEFAULT_DATA = Path(__file__).resolve().parent.parent.parent / "shared" / "data"
+DEFAULT_DATA = Path(__file__).resolve().parents[3] / "shared" / "data"  # ../shared/data beside the checkout
 HYPERPARAMETERS = dict(embed=100, rnn_hidden=200, drop=0.5, lr=0.002, batch_size=64, anneal_factor=0.5,
                        anneal_patience=2, patience=4)
 MODEL_FILES = ("config.json", "vocabs.json", "model.pt")
@@ -75,7 +75,7 @@ def train(sentences: list[ner_data.Sentence], out_dir: Path, epochs: int, dev_sh
     """Train on ``sentences`` (a held-out share picks the best epoch); return the run's facts."""
     import torch
 
-    from .ner_model import recognizer_class
+    from ..ner_model import recognizer_class
 
     torch.manual_seed(seed)
     random.seed(seed)

