@@ -148,7 +148,8 @@ def metadata(db_path: str | Path) -> dict:
         "title": "cluster-kb",
         "description_html": ("Party building in industrial clusters, from Chinese newsletters: entities, "
                              "relations with their evidence, metrics. "
-                             f'<a href="{MAP_PATH}">Collaboration map</a>.'),
+                             f'<a href="{MAP_PATH}">Collaboration map</a>. '
+                             '<a href="/-/metrics-chart">Figures over time</a>.'),
         "databases": {database_name(db_path): {"tables": tables, "queries": CANNED}},
     }
 

@@ -177,3 +177,16 @@ def test_map_is_served(site):
     base, _ = site
     status, page = get(base, serve.MAP_PATH)
     assert status == 200 and "vis-network" in page and "人工智能产业集群党委" in page
+
+
+def test_figures_over_time_page_draws_the_plot_of_kb_metrics(site):
+    base, _ = site
+    status, body = get(base, "/-/metrics-chart", indicator="党员")
+    assert status == 200 and "<svg" in body and "series" in body
+    _, home = get(base, "/")
+    assert "/-/metrics-chart" in home
+    with pytest.raises(urllib.error.HTTPError) as bad:
+        get(base, "/-/metrics-chart", indicator="党员", since="last year")
+    assert bad.value.code == 400 and "give YYYY" in bad.value.read().decode("utf-8")
+    _, nothing = get(base, "/-/metrics-chart", indicator="没有这个指标")
+    assert "<svg" not in nothing and "no figures match" in nothing
