@@ -10,7 +10,7 @@ import click
 from . import DEFAULT_DB
 from .annotation_io import FORMATS, AnnotationError, import_annotations
 from .cli_corrections import open_for_corrections
-from .corrections import CorrectionError
+from .corrections import Correction, CorrectionError
 
 
 def register(main: click.Group) -> None:
@@ -44,10 +44,8 @@ def register(main: click.Group) -> None:
         click.echo(f"{summary['documents']} document(s) compared ({summary['format']}): "
                    f"{len(summary['corrections'])} correction(s) recorded, "
                    f"{summary['documents_changed']} stored document change(s)")
-        for correction in summary["corrections"]:
-            click.echo(f"  {correction['action']} {correction['name']}"
-                       + (f" -> {correction['new_type']}" if correction.get("new_type") else "")
-                       + (f" {correction['predicate']} {correction['object']}" if correction.get("predicate") else ""))
+        for record in summary["corrections"]:
+            click.echo(f"  {record['id']}: {Correction(**record).describe()}")
         if training:
             click.echo(f"{summary['training_records']} training record(s) -> {training}")
         if summary["problems"]:
