@@ -349,7 +349,7 @@ def doc_name(source: str) -> str:
     return source.rpartition("#")[2] if "#" in source else Path(source).name
 
 
-def compare(view: DocumentView, item: Reviewed, tool: str) -> Outcome:
+def compare(view: DocumentView, item: Reviewed) -> Outcome:
     """The corrections that turn what the knowledge base holds into what the reviewer left, and the
     reviewed item as a training record (annotation-guide format)."""
     types, predicates, problems = _types(), _predicates(), []
@@ -492,7 +492,7 @@ def import_annotations(store: Any, path: str | Path, fmt: str | None = None, tra
         elif view.text != item.text:
             problems.append(f"{item.where}: {view.source} changed since the export (its text differs): skipped")
         else:
-            outcome = compare(view, item, fmt)
+            outcome = compare(view, item)
             outcomes.append(outcome)
             authors.append(author or item.author)
             problems += outcome.problems
