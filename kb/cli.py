@@ -402,6 +402,10 @@ from .cli_corrections import import_file as _import_corrections  # noqa: E402
 from .cli_corrections import register as _register_corrections  # noqa: E402
 
 _register_corrections(main)
+# The doccano / Label Studio round trip (kb import-annotations) in kb/cli_annotations.py.
+from .cli_annotations import register as _register_annotations  # noqa: E402
+
+_register_annotations(main)
 
 if __name__ == "__main__":
     main()

@@ -314,19 +314,35 @@ def register(main: click.Group) -> None:
              csv_columns=["when", "kind", "what", "evidence", "document_id", "source"])
 
     @main.command(name="export")
-    @click.argument("fmt", metavar="FORMAT", type=click.Choice(["graphml", "gexf", "json", "csv", "html"]))
+    @click.argument("fmt", metavar="FORMAT", type=click.Choice(["graphml", "gexf", "json", "csv", "html",
+                                                                 "doccano", "label-studio"]))
     @click.argument("out", type=click.Path())
     @click.option("--graph", type=click.Choice(["relations", "collaboration"]), default="relations",
                   show_default=True, help="Which graph graphml and gexf hold.")
+    @click.option("--docs", multiple=True, metavar="DOC",
+                  help="doccano / label-studio: only this document (id, source or file name; repeat or "
+                       "separate with commas). Default: every ok document.")
     @range_options("relations")
     @_db_option
-    def export_command(fmt: str, out: str, graph: str, since: str | None, until: str | None, db_path: str) -> None:
-        """Export the graph (graphml, gexf, json), flat tables (csv: a folder) or the map (html).
+    def export_command(fmt: str, out: str, graph: str, docs: tuple[str, ...], since: str | None, until: str | None,
+                       db_path: str) -> None:
+        """Export the graph (graphml, gexf, json), flat tables (csv: a folder), the map (html), or
+        documents to review with what the pipeline found (doccano: JSONL; label-studio: tasks JSON and
+        OUT's .label-config.xml beside it; `kb import-annotations` reads the reviewed file back).
 
         graphml and gexf edges carry start / end (the first and last day of their evidence: Gephi's
         timeline) and docs_YYYY (documents per year). With --since / --until, csv's metrics table
         keeps the figures dated in range too.
         """
+        if fmt in ("doccano", "label-studio"):
+            from .annotation_io import export_annotations
+
+            if since or until:
+                raise click.UsageError("--since / --until do not apply to doccano and label-studio (use --docs)")
+            refs = tuple(ref.strip() for spec in docs for ref in spec.split(",") if ref.strip())
+            for written in _run(export_annotations, db_path, fmt, out, refs):
+                click.echo(str(written))
+            return
         from .export import export
 
         _check_dates(since, until)
