@@ -86,6 +86,25 @@ where (:entity = '' or subject_id in {_NAME_IDS.format(p='entity')} or subject_t
   and (:indicator = '' or indicator like '%' || :indicator || '%')
 order by date is null, date, id""",
     },
+    "coverage_by_place": {
+        "title": "Coverage figures by place",
+        "description": "Figures whose indicator contains :indicator (empty: 覆盖, coverage) with the place "
+                       "they are about (place_from says how it was found): the subject itself when it is a "
+                       "REGION, else where a LOCATED_IN relation puts the subject, else the region its "
+                       "document mentions most; by place, then date.",
+        "sql": """select coalesce(case when m.entity_type = 'REGION' then m.entity end, located.name, (
+           select e.name from mentions mm join entities e on e.id = mm.entity_id
+           where mm.document_id = m.document_id and e.type = 'REGION'
+           group by e.id order by count(*) desc, e.id limit 1)) as place,
+       case when m.entity_type = 'REGION' then 'subject' when located.name is not null then 'located_in'
+            else 'document' end as place_from,
+       m.date, m.entity, m.subject_text, m.indicator, m.value, m.unit, m.raw, m.source
+from metrics_with_dates m
+left join (select r.subject_id, min(o.name) as name from relations r join entities o on o.id = r.object_id
+           where r.predicate = 'LOCATED_IN' group by r.subject_id) located on located.subject_id = m.subject_id
+where m.indicator like '%' || coalesce(nullif(:indicator, ''), '覆盖') || '%'
+order by place is null, place, m.date is null, m.date, m.id""",
+    },
 }
 
 TABLES = {

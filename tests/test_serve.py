@@ -190,3 +190,13 @@ def test_figures_over_time_page_draws_the_plot_of_kb_metrics(site):
     assert bad.value.code == 400 and "give YYYY" in bad.value.read().decode("utf-8")
     _, nothing = get(base, "/-/metrics-chart", indicator="没有这个指标")
     assert "<svg" not in nothing and "no figures match" in nothing
+
+
+def test_canned_coverage_by_place(site):
+    base, _ = site
+    _, rows = get(base, "/cluster/coverage_by_place.json", indicator="", _shape="array")
+    assert rows and all("覆盖" in r["indicator"] for r in rows)
+    assert all(r["place"] and r["place_from"] in ("subject", "located_in", "document") for r in rows)
+    assert [r["place"] for r in rows] == sorted(r["place"] for r in rows)
+    _, rates = get(base, "/cluster/coverage_by_place.json", indicator="覆盖率", _shape="array")
+    assert rates and {r["unit"] for r in rates} == {"%"}
