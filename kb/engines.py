@@ -17,10 +17,11 @@ identically mounted filesystem); the database stays on the machine running ``kb 
 
 Without ``--address`` a local cluster of ``--workers`` processes is started and stopped.
 """
+
 from __future__ import annotations
 
 from collections import deque
-from typing import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 
 from pipeline.document import Document
 
@@ -31,8 +32,14 @@ class EngineMissing(RuntimeError):
     """The engine asked for is not installed."""
 
 
-def engine_map(engine: str, work: Callable[[str], Document], items: Iterable[str], workers: int = 2,
-               address: str | None = None, window: int | None = None) -> Iterator[Document]:
+def engine_map(
+    engine: str,
+    work: Callable[[str], Document],
+    items: Iterable[str],
+    workers: int = 2,
+    address: str | None = None,
+    window: int | None = None,
+) -> Iterator[Document]:
     """``work`` (``kb.ingest.process_item``) over ``items`` (paths, records) on ``engine``, results in
     input order. ``work`` is passed in, not imported: the engines know nothing of ingest."""
     window = window or max(2, workers) * 4
@@ -44,8 +51,10 @@ def engine_map(engine: str, work: Callable[[str], Document], items: Iterable[str
 
 
 def _missing(engine: str, extra: str) -> EngineMissing:
-    return EngineMissing(f"--engine {engine} needs {extra}, which is not installed: "
-                         f"pip install 'cluster-kb[{engine}]' (or pip install '{extra}')")
+    return EngineMissing(
+        f"--engine {engine} needs {extra}, which is not installed: "
+        f"pip install 'cluster-kb[{engine}]' (or pip install '{extra}')"
+    )
 
 
 def _windowed(items: Iterable[str], submit, result, window: int) -> Iterator[Document]:
@@ -62,8 +71,9 @@ def _windowed(items: Iterable[str], submit, result, window: int) -> Iterator[Doc
         yield result(pending.popleft())
 
 
-def _dask_map(work: Callable[[str], Document], items: Iterable[str], workers: int, address: str | None,
-              window: int) -> Iterator[Document]:
+def _dask_map(
+    work: Callable[[str], Document], items: Iterable[str], workers: int, address: str | None, window: int
+) -> Iterator[Document]:
     try:
         from dask.distributed import Client, LocalCluster
     except ImportError as exc:
@@ -72,21 +82,22 @@ def _dask_map(work: Callable[[str], Document], items: Iterable[str], workers: in
     cluster = None
     if address is None:
         # Processes, one thread each: the stages are pure Python and hold the GIL.
-        cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                               dashboard_address=None, silence_logs=40)
+        cluster = LocalCluster(
+            n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None, silence_logs=40
+        )
     client = Client(address or cluster)
     try:
         # pure=False: the same path may hold new content on a later call.
-        yield from _windowed(items, lambda p: client.submit(work, p, pure=False),
-                             lambda f: f.result(), window)
+        yield from _windowed(items, lambda p: client.submit(work, p, pure=False), lambda f: f.result(), window)
     finally:
         client.close()
         if cluster is not None:
             cluster.close()
 
 
-def _ray_map(work: Callable[[str], Document], items: Iterable[str], workers: int, address: str | None,
-             window: int) -> Iterator[Document]:
+def _ray_map(
+    work: Callable[[str], Document], items: Iterable[str], workers: int, address: str | None, window: int
+) -> Iterator[Document]:
     try:
         import ray
     except ImportError as exc:
@@ -97,8 +108,7 @@ def _ray_map(work: Callable[[str], Document], items: Iterable[str], workers: int
         if address:
             ray.init(address=address, log_to_driver=False)
         else:
-            ray.init(num_cpus=workers, include_dashboard=False, log_to_driver=False,
-                     configure_logging=False)
+            ray.init(num_cpus=workers, include_dashboard=False, log_to_driver=False, configure_logging=False)
     remote = ray.remote(num_cpus=1, max_retries=1)(work)
     try:
         yield from _windowed(items, lambda p: remote.remote(p), ray.get, window)

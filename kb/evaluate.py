@@ -32,6 +32,7 @@ Matching rules
 - P = correct / predicted, R = correct / gold, F1 their harmonic mean (0 when undefined).
   Micro totals add the counts over all documents and all types / predicates.
 """
+
 from __future__ import annotations
 
 import json
@@ -40,8 +41,9 @@ import os
 import re
 import sys
 import unicodedata
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable
+from typing import Any
 
 SYMMETRIC_PREDICATES = {"COOPERATES_WITH"}
 _TOLERANCE = 1e-6
@@ -68,7 +70,7 @@ class Score:
         p, r = self.precision, self.recall
         return 2 * p * r / (p + r) if p + r else 0.0
 
-    def add(self, other: "Score") -> None:
+    def add(self, other: Score) -> None:
         self.gold += other.gold
         self.predicted += other.predicted
         self.correct += other.correct
@@ -87,6 +89,7 @@ class EvalReport:
 
 
 # ---------------------------------------------------------------- helpers
+
 
 def norm_name(name: Any) -> str:
     """The form names are compared in: NFKC, no whitespace."""
@@ -128,6 +131,7 @@ def _doc_key(d: dict) -> str:
 
 
 # ---------------------------------------------------------------- the three scores
+
 
 def score_entities(pred: list[dict], gold: list[dict]) -> dict[str, Score]:
     """Per-type scores for one document (rules in the module docstring)."""
@@ -194,8 +198,9 @@ def _distinct_triples(relations: Iterable[dict], resolve: Callable[[str], frozen
 def score_relations(pred_doc: dict, gold_doc: dict) -> dict[str, Score]:
     """Per-predicate scores for one document (rules in the module docstring)."""
     gold_trip = _distinct_triples(gold_doc.get("relations"), _gold_resolver(gold_doc.get("entities") or []))
-    pred_trip = _distinct_triples(pred_doc.get("relations"),
-                                  _pred_resolver(pred_doc.get("entities") or [], gold_doc.get("entities") or []))
+    pred_trip = _distinct_triples(
+        pred_doc.get("relations"), _pred_resolver(pred_doc.get("entities") or [], gold_doc.get("entities") or [])
+    )
 
     def same(pt: tuple, gt: tuple) -> bool:
         (ps, pp, po), (gs, gp, go) = pt, gt
@@ -228,13 +233,15 @@ def score_metrics(pred: list[dict], gold: list[dict]) -> Score:
 
     def same(i: int, j: int) -> bool:
         (a, ua), (b, ub) = pv[i], gv[j]
-        return a is not None and b is not None and ua == ub and \
-            math.isclose(a, b, rel_tol=_TOLERANCE, abs_tol=_TOLERANCE)
+        return (
+            a is not None and b is not None and ua == ub and math.isclose(a, b, rel_tol=_TOLERANCE, abs_tol=_TOLERANCE)
+        )
 
     return Score(len(gv), len(pv), _max_matching(len(pv), len(gv), same))
 
 
 # ---------------------------------------------------------------- public API
+
 
 def evaluate(predicted: list[dict], gold: list[dict]) -> EvalReport:
     """Score predicted documents against gold documents (both in the seed-gold.jsonl shape)."""
@@ -265,8 +272,9 @@ def format_report(report: EvalReport) -> str:
     lines = [header, "-" * len(header)]
 
     def row(label: str, s: Score) -> None:
-        lines.append(f"{label:<28}{s.gold:>7}{s.predicted:>7}{s.correct:>9}"
-                     f"{s.precision:>8.3f}{s.recall:>8.3f}{s.f1:>8.3f}")
+        lines.append(
+            f"{label:<28}{s.gold:>7}{s.predicted:>7}{s.correct:>9}{s.precision:>8.3f}{s.recall:>8.3f}{s.f1:>8.3f}"
+        )
 
     for etype in sorted(report.entity_types):
         row(f"entity {etype}", report.entity_types[etype])
@@ -300,9 +308,11 @@ def load_gold(path: str | os.PathLike[str]) -> list[dict]:
                 try:
                     record = json.loads(line)
                 except json.JSONDecodeError as exc:
-                    raise GoldFileError(f"{path}:{lineno}: not a JSON record ({exc.msg} at column {exc.colno})") from exc
+                    raise GoldFileError(
+                        f"{path}:{lineno}: not a JSON record ({exc.msg} at column {exc.colno})"
+                    ) from exc
                 if not isinstance(record, dict) or "doc" not in record:
-                    raise GoldFileError(f"{path}:{lineno}: a record must be a JSON object with a \"doc\" field")
+                    raise GoldFileError(f'{path}:{lineno}: a record must be a JSON object with a "doc" field')
                 records.append(record)
     except UnicodeDecodeError as exc:
         raise GoldFileError(f"{path}: not UTF-8 text ({exc.reason})") from exc
@@ -318,8 +328,16 @@ def prediction_from_document(doc: Any) -> dict:
         "doc": os.path.basename(str(getattr(doc, "source", ""))),
         "entities": [{"name": n, "type": t, "aliases": sorted(a - {n})} for (n, t), a in names.items()],
         "relations": [{"s": r.subject, "p": r.predicate, "o": r.object} for r in getattr(doc, "relations", [])],
-        "metrics": [{"subject": m.subject or m.subject_text, "indicator": m.indicator, "value": m.value,
-                     "unit": m.unit, "raw": m.raw} for m in getattr(doc, "metrics", [])],
+        "metrics": [
+            {
+                "subject": m.subject or m.subject_text,
+                "indicator": m.indicator,
+                "value": m.value,
+                "unit": m.unit,
+                "raw": m.raw,
+            }
+            for m in getattr(doc, "metrics", [])
+        ],
     }
 
 
