@@ -176,8 +176,9 @@ def stored_entity(conn: Any, name: str, type_: str | None = None) -> dict[str, A
     found = []
     for column in ("e.name", "a.alias"):
         found = conn.execute(
-            "select distinct e.id, e.name, e.type, d.source from entities e left join aliases a on a.entity_id = e.id "
-            f"left join documents d on d.id = e.local_to where {column} = ? and (? is null or e.type = ?) order by e.id",
+            "select distinct e.id, e.name, e.type, d.source from entities e "
+            "left join aliases a on a.entity_id = e.id left join documents d on d.id = e.local_to "
+            f"where {column} = ? and (? is null or e.type = ?) order by e.id",
             [name, type_, type_],
         ).fetchall()
         if found:

@@ -1,8 +1,9 @@
 """Run the per-document work on a distributed engine: ``kb ingest --engine dask|ray``.
 
-Only the per-document work (``kb ingest`` hands over :func:`kb.ingest.process_item`) runs on the cluster (read, normalize, clean, dedup inside the
-document, extraction); results stream back to the one process that writes SQLite, which also does
-corpus-wide dedup. At most ``window`` documents are in flight, so neither side holds the corpus.
+Only the per-document work (``kb ingest`` hands over :func:`kb.ingest.process_item`) runs on the
+cluster (read, normalize, clean, dedup inside the document, extraction); results stream back to the
+one process that writes SQLite, which also does corpus-wide dedup. At most ``window`` documents are
+in flight, so neither side holds the corpus.
 
 Both engines are optional extras, imported only when asked for. On a real cluster every worker
 needs cluster-kb installed (same version) and the input files at the same paths (a shared or

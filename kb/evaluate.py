@@ -140,7 +140,7 @@ def score_entities(pred: list[dict], gold: list[dict]) -> dict[str, Score]:
     for etype in sorted({t for _, t, _ in p_ents} | {t for _, t, _ in g_ents}):
         ps = [names for _, t, names in p_ents if t == etype]
         gs = [names for _, t, names in g_ents if t == etype]
-        correct = _max_matching(len(ps), len(gs), lambda i, j: bool(ps[i] & gs[j]))
+        correct = _max_matching(len(ps), len(gs), lambda i, j, ps=ps, gs=gs: bool(ps[i] & gs[j]))
         out[etype] = Score(len(gs), len(ps), correct)
     return out
 
@@ -215,7 +215,8 @@ def score_relations(pred_doc: dict, gold_doc: dict) -> dict[str, Score]:
     for pred_name in sorted({t[1] for t in gold_trip} | {t[1] for t in pred_trip}):
         ps = [t for t in pred_trip if t[1] == pred_name]
         gs = [t for t in gold_trip if t[1] == pred_name]
-        out[pred_name] = Score(len(gs), len(ps), _max_matching(len(ps), len(gs), lambda i, j: same(ps[i], gs[j])))
+        correct = _max_matching(len(ps), len(gs), lambda i, j, ps=ps, gs=gs: same(ps[i], gs[j]))
+        out[pred_name] = Score(len(gs), len(ps), correct)
     return out
 
 

@@ -392,7 +392,8 @@ class Store:
             out[row[0]]["mentions"].append(list(row[1:]))
         for row in self.db.execute(
             "select r.paragraph_id, s.name, s.type, r.predicate, o.name, o.type, r.evidence, r.confidence, r.attrs"
-            f"{', r.id' if relation_ids else ''} from relations r join entities s on s.id = r.subject_id join entities o on o.id = r.object_id "
+            f"{', r.id' if relation_ids else ''} from relations r "
+            "join entities s on s.id = r.subject_id join entities o on o.id = r.object_id "
             f"where r.{column} = ? order by r.id",
             [value],
         ):

@@ -653,7 +653,7 @@ def sample_pool_pairs(
     rng = random.Random(seed)
     pairs: list[dict] = []
     used: set[tuple[str, int]] = set()
-    for band, candidates in enumerate(in_band):
+    for candidates in in_band:
         candidates.sort()
         rng.shuffle(candidates)
         taken = 0

@@ -334,11 +334,11 @@ def parse_number(s: str) -> tuple[float, str]:
     if m:
         qual.append(m.group(1))
         t = t[: m.start()]
-    percent = False
+    # The percent sign goes: the value is the number itself (百分之三十 → 30).
     if t.startswith("百分之"):
-        t, percent = t[3:], True
+        t = t[3:]
     elif t.endswith("%"):
-        t, percent = t[:-1], True
+        t = t[:-1]
     if re.search("[余多几来]", t):
         qual.append("".join(re.findall("[余多几来]", t)))
         t = re.sub("[余多几来]", "", t)

@@ -145,10 +145,11 @@ def read_pdf(raw: bytes, source: str = "<pdf>", doc: Document | None = None, ocr
     if needs_ocr:
         problem = ocr.tesseract_problem()
         if problem:
+            pages_word = "pages" if len(needs_ocr) > 1 else "page"
             which = (
                 "it has no text layer"
                 if len(needs_ocr) == n_pages
-                else f"page{'s' if len(needs_ocr) > 1 else ''} {_ranges(list(needs_ocr))} of {n_pages} have no text layer"
+                else f"{pages_word} {_ranges(list(needs_ocr))} of {n_pages} have no text layer"
             )
             return doc.fail(f"cannot OCR this PDF ({which}): {problem}")
         try:

@@ -811,7 +811,7 @@ def _visited(sent: _Sentence, out: list[Relation], date: str | None) -> None:
         for v in who:
             for o in g.names(place_types):
                 out.append(_rel(v, "VISITED", o, "", 0.7, -1, **attrs))
-    for s, e, w in sent.triggers(VISIT_VERBS):
+    for s, e, _w in sent.triggers(VISIT_VERBS):
         clause = sent.clause_of(s)
         who = visitors_before(s)
         # 在X，某某一行参观… : X is the visited place
@@ -948,7 +948,7 @@ def _leads_and_members(sent: _Sentence, out: list[Relation], prev: _Sentence | N
                 lead_subjects.append(x)
                 out.append(_rel(x, "LEADS", grp, "", 0.75, -1))
             # …会同/带动/联合 A、B等 → members of the same group
-            for s2, e2, w in sent.triggers(("会同", "带动", "联合", "团结", "吸纳", "聚集", "集聚")):
+            for s2, e2, _w in sent.triggers(("会同", "带动", "联合", "团结", "吸纳", "聚集", "集聚")):
                 if s2 > g.end:
                     g2 = sent.list_after(e2, max_gap=1)
                     if g2:
@@ -990,7 +990,7 @@ def _leads_and_members(sent: _Sentence, out: list[Relation], prev: _Sentence | N
             if s < x.start and x.end <= e and x.type in ORG_TYPES and x.name != grp.name:
                 out.append(_rel(x, "MEMBER_OF", grp, "", 0.7, -1))
     # (GROUP)成员(单位)有/包括/为 A、B、C
-    for s, e, w in sent.triggers(
+    for s, e, _w in sent.triggers(
         ("成员单位有", "成员单位包括", "成员单位为", "成员有", "成员包括", "成员为", "成员是", "成员单位是")
     ):
         g = sent.list_after(e, max_gap=0)
@@ -1003,21 +1003,21 @@ def _leads_and_members(sent: _Sentence, out: list[Relation], prev: _Sentence | N
         for x in g.names(ORG_TYPES | {"REGION", "ZONE"}):
             out.append(_rel(x, "MEMBER_OF", grp, "", 0.75, -1))
     # A加入/入盟/纳入 GROUP
-    for s, e, w in sent.triggers(("加入", "入盟", "加盟", "纳入", "并入")):
+    for s, e, _w in sent.triggers(("加入", "入盟", "加盟", "纳入", "并入")):
         g = sent.list_after(e, max_gap=2, types=GROUP_TYPES | {"ZONE"})
         a = sent.list_before(s, same_clause=True, types=ORG_TYPES)
         if g and a and len(t[a.end : s]) <= 6:
             for x in a.names(ORG_TYPES):
                 out.append(_rel(x, "MEMBER_OF", g.members[0], "", 0.7, -1))
     # GROUP覆盖/吸纳 A、B
-    for s, e, w in sent.triggers(("覆盖", "吸纳", "涵盖", "囊括")):
+    for s, e, _w in sent.triggers(("覆盖", "吸纳", "涵盖", "囊括")):
         a = sent.list_before(s, same_clause=True, types=GROUP_TYPES)
         g = sent.list_after(e, max_gap=2, types=ORG_TYPES)
         if a and g and len(t[a.end : s]) <= 4:
             for x in g.names(ORG_TYPES):
                 out.append(_rel(x, "MEMBER_OF", a.members[-1], "", 0.6, -1))
     # X下设A、B (sub-organizations) ; A隶属(于)X ; 直属X的A
-    for s, e, w in sent.triggers(("下设", "下辖", "设有")):
+    for s, e, _w in sent.triggers(("下设", "下辖", "设有")):
         a = sent.list_before(s, same_clause=True, types=ORG_TYPES)
         if a is None:
             a = _List([sent.topic().members[-1]], 0, 0) if sent.topic() and sent.topic().end <= s else None
@@ -1025,7 +1025,7 @@ def _leads_and_members(sent: _Sentence, out: list[Relation], prev: _Sentence | N
         if a and g and a.members[-1].type in ORG_TYPES:
             for x in g.names(ORG_TYPES):
                 out.append(_rel(x, "SUBORDINATE_TO", a.members[-1], "", 0.65, -1))
-    for s, e, w in sent.triggers(("隶属于", "隶属", "归属于", "归属", "直属于", "从属于")):
+    for s, e, _w in sent.triggers(("隶属于", "隶属", "归属于", "归属", "直属于", "从属于")):
         a = sent.list_before(s, same_clause=True, types=ORG_TYPES)
         g = sent.list_after(e, max_gap=1, types=ORG_TYPES | {"ZONE"})
         if a and g and len(t[a.end : s]) <= 2:

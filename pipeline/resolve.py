@@ -78,7 +78,7 @@ def _anchors(texts: list[str], spans: list[list[Span]], title: str) -> list[_Anc
     # County short forms count once their full form is in the document (江宁 inside 江宁工业区).
     full_counties = set()
     for t in [title, *texts]:
-        for s, _e, r in analyze(t)[1]:
+        for _s, _e, r in analyze(t)[1]:
             if r.level == "county":
                 full_counties.add(r.name)
     shorts = {lex[n].short: n for n in full_counties if lex[n].short}

@@ -101,7 +101,8 @@ KEQIAO = TEMPLATE.format(place="浙江省绍兴市柯桥区", a=15, b=418, c=6.2
 # An OCR copy of HAIMEN: spaces inside words, 市 misread as 巿, 党 misread as 赏, two Traditional
 # characters (發, 領), a dropped digit (326 -> 36) and a dropped character.
 HAIMEN_OCR = (
-    "江苏省南通巿海门 区坚持以党建引領产业集 群发展，由区委组织部牵头，推动集群内规上企业党组织应建尽建，组建产业链赏建联盟，"
+    "江苏省南通巿海门 区坚持以党建引領产业集 群发展，由区委组织部牵头，"
+    "推动集群内规上企业党组织应建尽建，组建产业链赏建联盟，"
     "开展党员先锋岗创建、联合攻关和人才共育活动。截至今年6月，全区已成立产业集群党委12个，覆盖企业36家，"
     "带动新增就业4.5万人，集群企业之间的合作项目不断增加，發展活力持续增强。"
 )

@@ -28,8 +28,8 @@ def found(spans, type_=None):
 def test_build_region_lexicon(tmp_path):
     out = tmp_path / "regions.txt"
     n = build_region_lexicon(DATA / "ent_admin", out)
-    lines = [l.split("\t") for l in out.read_text(encoding="utf-8").splitlines() if not l.startswith("#")]
-    rows = {l[0]: l for l in lines}
+    lines = [line.split("\t") for line in out.read_text(encoding="utf-8").splitlines() if not line.startswith("#")]
+    rows = {fields[0]: fields for fields in lines}
     assert n == len(lines)
     assert rows["金山区"][1:] == ["county", "金山", "上海市"]
     assert rows["亭林镇"][1:] == ["town", "亭林", "金山区"]
@@ -101,7 +101,10 @@ def test_sector_enterprises_and_lists():
 
 
 def test_persons():
-    text = "本报讯(张依婷)3月7日下午，区委书记刘健，区委常委、人武部部长李德华一行来工业区社区开展活动。工业区领导沈国忠、余飞麟及社区全体领导班子参加调研。"
+    text = (
+        "本报讯(张依婷)3月7日下午，区委书记刘健，区委常委、人武部部长李德华一行来工业区社区开展活动。"
+        "工业区领导沈国忠、余飞麟及社区全体领导班子参加调研。"
+    )
     names = found(PersonRecognizer()(text), "PERSON")
     assert {"张依婷", "刘健", "李德华", "沈国忠", "余飞麟"} <= names
     assert "班子" not in names

@@ -68,7 +68,8 @@ def test_ingest_fills_entities_mentions_relations_metrics(store):
     }
     # Mentions trace back to the original text (seed 000 is Simplified already).
     rows = store.db.execute(
-        "select m.surface, d.original, m.orig_start, m.orig_end from mentions m join documents d on d.id = m.document_id "
+        "select m.surface, d.original, m.orig_start, m.orig_end "
+        "from mentions m join documents d on d.id = m.document_id "
         "where d.source like '%000_%' and m.orig_start is not null"
     ).fetchall()
     assert rows and all(original[s:e].replace(" ", "").replace("\n", "") == surface for surface, original, s, e in rows)

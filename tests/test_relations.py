@@ -81,7 +81,10 @@ def test_date_without_doc_date_keeps_month_day():
 
 
 def test_person_list_shares_the_title_and_visit_in_a_place():
-    text = "区政协办公室主任杨桦，工业区领导沈国忠、余飞麟等陪同。在上海侨好食品有限公司，刘豫峰一行参观了企业展厅、生产车间。"
+    text = (
+        "区政协办公室主任杨桦，工业区领导沈国忠、余飞麟等陪同。"
+        "在上海侨好食品有限公司，刘豫峰一行参观了企业展厅、生产车间。"
+    )
     ents = [
         ("区政协办公室", "GOV_ORG", "金山区政协办公室"),
         ("杨桦", "PERSON", "杨桦"),
@@ -110,7 +113,10 @@ def test_party_title_after_a_place_names_its_committee():
 
 
 def test_established_with_elided_heads_expands_the_list():
-    text = "金山工业区成立高端智能装备产业、生命健康产业和新材料产业集群党委，为产业集群企业之间搭建合作共融、抱团发展平台。"
+    text = (
+        "金山工业区成立高端智能装备产业、生命健康产业和新材料产业集群党委，"
+        "为产业集群企业之间搭建合作共融、抱团发展平台。"
+    )
     ents = [
         ("金山工业区", "ZONE", "金山工业区"),
         ("高端智能装备产业", "INDUSTRY", "高端智能装备"),
@@ -158,7 +164,10 @@ def test_cooperation_is_symmetric_and_reported_once():
 
 
 def test_anaphor_and_pairing_with_a_village():
-    text = "上海通工汽车零部件有限公司企业董事长杨宝富就是受聘的11位非公企业家之一，早在2015年该企业就与五龙村开展企村结对共建。"
+    text = (
+        "上海通工汽车零部件有限公司企业董事长杨宝富就是受聘的11位非公企业家之一，"
+        "早在2015年该企业就与五龙村开展企村结对共建。"
+    )
     ents = [
         ("上海通工汽车零部件有限公司", "ENTERPRISE", "上海通工汽车零部件有限公司"),
         ("杨宝富", "PERSON", "杨宝富"),

@@ -48,7 +48,8 @@ def test_ingesting_the_corpus_again_changes_no_row(store):
 def test_duplicates_are_pointers_to_stored_paragraphs(store):
     ingest(store, [CORPUS])
     rows = store.db.execute(
-        "select p.idx, t.idx, t.document_id = p.document_id from paragraphs p join paragraphs t on t.id = p.duplicate_of"
+        "select p.idx, t.idx, t.document_id = p.document_id "
+        "from paragraphs p join paragraphs t on t.id = p.duplicate_of"
     ).fetchall()
     assert len(rows) == 2 and all(same for _, _, same in rows)
 

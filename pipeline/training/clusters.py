@@ -2,10 +2,10 @@
 
     python -m pipeline.training.clusters train [--pool PATH] [--out models/entity_crf/clusters.tsv]
 
-Training: word2vec (gensim, CBOW: several times faster than skip-gram here; one thread and a fixed seed: reproducible) on the pool's
-lines as characters, as overlapping bigrams and as jieba words (no HMM), then k-means (scikit-learn)
-at two granularities. The annotated dev and test items are left out, so that the vectors have not
-seen the text they are scored on.
+Training: word2vec (gensim, CBOW: several times faster than skip-gram here; one thread and a fixed
+seed: reproducible) on the pool's lines as characters, as overlapping bigrams and as jieba words (no
+HMM), then k-means (scikit-learn) at two granularities. The annotated dev and test items are left
+out, so that the vectors have not seen the text they are scored on.
 """
 
 from __future__ import annotations

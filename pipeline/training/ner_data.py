@@ -147,7 +147,7 @@ def read_bio(
         chars = [c[0] if c else c for c, _ in rows]  # Weibo glues a segment index to the char: 一0
         spans = tags_to_spans([t for _, t in rows])
         out.append(
-            _mapped(chars, spans, source, lambda s, l: _coarse(s, l, org_default))
+            _mapped(chars, spans, source, lambda s, label: _coarse(s, label, org_default))
             if ours
             else Sentence(chars, spans, source)
         )

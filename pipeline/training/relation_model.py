@@ -198,7 +198,7 @@ def train(
             "documents": len(train_rec),
             "pairs": len(y),
             "batch_files": batches,
-            "positives": dict(sorted(Counter(l for l in y if l != NONE).items())),
+            "positives": dict(sorted(Counter(label for label in y if label != NONE).items())),
         },
         "dev": {"documents": len(dev_rec), "pairs": len(yd), "scores_gold_spans": dev_scores},
         "hyperparameters": {
@@ -239,16 +239,18 @@ def write_card(model: Model, path: Path) -> None:
             rows.append(f"| {cls} | {sc['gold']} | | | | | (too few to tune) | {model.thresholds[cls]} |")
     positives = ", ".join(f"{k} {v}" for k, v in info["trained_on"]["positives"].items())
     hp = info["hyperparameters"]
+    trained, batches, dev_documents = info["trained_on"], info["trained_on"]["batch_files"], info["dev"]["documents"]
     text = f"""# Relation classifier (models/relations)
 
 Written by `python -m pipeline.training.relation_model train` (do not edit above the marker at the end).
 
 - **What**: a multinomial logistic regression over ordered pairs of entity mentions of one sentence
   (classes: NONE and the predicates), applied in plain Python from `model.json`
-  (`pipeline/relation_model.py`, trained by `pipeline/training/relation_model.py`); combined with the rules per `combine.tsv` in `pipeline/extract.py`.
+  (`pipeline/relation_model.py`, trained by `pipeline/training/relation_model.py`); combined with
+  the rules per `combine.tsv` in `pipeline/extract.py`.
 - **Data**: the project's annotated CCTV items (`models/annotations/cctv`, split in `selection.tsv`):
-  {info["trained_on"]["documents"]} train documents ({len(info["trained_on"]["batch_files"])} batch files,
-  {info["trained_on"]["batch_files"][0]} to {info["trained_on"]["batch_files"][-1]}), {info["trained_on"]["pairs"]} candidate pairs;
+  {trained["documents"]} train documents ({len(batches)} batch files,
+  {batches[0]} to {batches[-1]}), {trained["pairs"]} candidate pairs;
   positives: {positives}.
   Mentions are the gold names and aliases matched in the text (`pipeline.annotations.entity_spans`);
   a pair is positive when the record has the relation and the pair's sentence is its evidence.
@@ -259,10 +261,11 @@ Written by `python -m pipeline.training.relation_model train` (do not edit above
   vocabularies in `pipeline/relations.py` and `models/lexicons/rel_cues.txt`: negation, 陪同 roles,
   membership, subordination, location), a title between or after, list gaps (、和及), adjacency,
   administrative levels of two regions, the subject opening the sentence.
-- **Hyperparameters**: C={hp["C"]}, class_weight={hp["class_weight"]}, lbfgs, features seen in ≥ {hp["min_count"]} pairs,
-  weights under 0.02 pruned, pairs at most {hp["max_gap"]} characters apart, seed {hp["seed"]}.
+- **Hyperparameters**: C={hp["C"]}, class_weight={hp["class_weight"]}, lbfgs,
+  features seen in ≥ {hp["min_count"]} pairs, weights under 0.02 pruned, pairs at most {hp["max_gap"]} characters apart,
+  seed {hp["seed"]}.
   Training took {info["seconds"]} s on this machine (2 shared cores).
-- **Thresholds** per predicate: the best pair-level F1 on dev ({info["dev"]["documents"]} documents, gold mentions);
+- **Thresholds** per predicate: the best pair-level F1 on dev ({dev_documents} documents, gold mentions);
   predicates with fewer than 3 dev relations keep 0.5.
 - **Confidence**: the class probability (no class weights, so it stays close to calibrated).
 

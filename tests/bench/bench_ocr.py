@@ -348,14 +348,16 @@ def text_pdf_check(seed_path: Path, out: Path) -> None:
         if order == "rows":
             (out / "pdf_two_columns_rows.pdf").write_bytes(raw)
         readers = {
-            "pypdf extract_text": lambda: "\n".join(p.extract_text() for p in pypdf.PdfReader(io.BytesIO(raw)).pages),
-            "pypdf layout mode": lambda: "\n".join(
+            "pypdf extract_text": lambda raw=raw: "\n".join(
+                p.extract_text() for p in pypdf.PdfReader(io.BytesIO(raw)).pages
+            ),
+            "pypdf layout mode": lambda raw=raw: "\n".join(
                 p.extract_text(extraction_mode="layout") for p in pypdf.PdfReader(io.BytesIO(raw)).pages
             ),
-            "pdfplumber extract_text": lambda: "\n".join(
+            "pdfplumber extract_text": lambda raw=raw: "\n".join(
                 p.extract_text() or "" for p in pdfplumber.open(io.BytesIO(raw)).pages
             ),
-            "pdfplumber + pipeline.pdf": lambda: read_pdf(raw, source="bench.pdf").text,
+            "pdfplumber + pipeline.pdf": lambda raw=raw: read_pdf(raw, source="bench.pdf").text,
         }
         for name, fn in readers.items():
             started = time.perf_counter()
