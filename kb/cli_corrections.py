@@ -106,6 +106,7 @@ def _named(spec: str) -> tuple[str, str | None]:
 def register(main: click.Group) -> None:
     """Add the correction commands to the ``kb`` group (``kb entity`` is made by kb/cli_explore.py)."""
     entity = main.commands["entity"]
+    assert isinstance(entity, click.Group)  # a group of subcommands: kb/cli_explore.py registers it first
     type_option = click.option("--type", "type_", default=None, help="The entity's type, when the name is several.")
 
     @entity.command()

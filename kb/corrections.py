@@ -96,7 +96,7 @@ class Correction:
         what = f"{self.name}" + (f" [{self.type}]" if self.type else "")
         where = f" in {self.document}" if self.document else ""
         if self.action in ("rename", "merge"):
-            target = self.new_name + (f" [{self.new_type}]" if self.new_type else "")
+            target = f"{self.new_name}" + (f" [{self.new_type}]" if self.new_type else "")
             return f"{self.action} {what} -> {target}{where}"
         if self.action == "retype":
             return f"retype {what} -> {self.new_type}{where}"
@@ -253,7 +253,9 @@ def apply(
 
 def _apply_one(c: Correction, facts: dict[int, Facts], paragraph_text: Callable[[int], str | None]) -> None:
     if c.action == "add-relation":
-        text = paragraph_text(c.paragraph) if c.paragraph is not None else None
+        if c.paragraph is None:
+            return
+        text = paragraph_text(c.paragraph)
         if text is None:
             return
         para = facts.setdefault(c.paragraph, {"mentions": [], "relations": [], "metrics": []})

@@ -30,7 +30,9 @@ def find_document(db: Any, document: int | str) -> dict | None:
     """A document by id, source path, file name or sha256 prefix (as ``kb show`` finds it)."""
     conn = connect(db)
     key = str(document).strip()
-    queries = [("select * from documents where id = ?", [int(key)])] if key.isdigit() else []
+    queries: list[tuple[str, list[int | str]]] = (
+        [("select * from documents where id = ?", [int(key)])] if key.isdigit() else []
+    )
     queries += [
         ("select * from documents where source = ?", [key]),
         ("select * from documents where source like ? order by id", [f"%/{key}"]),

@@ -23,10 +23,13 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
+from typing import TypeVar
 
 from pipeline.document import Document
 
 ENGINES = ("dask", "ray")
+# What ``work`` takes: for kb ingest a path or a record of a file of records.
+Item = TypeVar("Item")
 
 
 class EngineMissing(RuntimeError):
@@ -35,8 +38,8 @@ class EngineMissing(RuntimeError):
 
 def engine_map(
     engine: str,
-    work: Callable[[str], Document],
-    items: Iterable[str],
+    work: Callable[[Item], Document],
+    items: Iterable[Item],
     workers: int = 2,
     address: str | None = None,
     window: int | None = None,
@@ -58,7 +61,7 @@ def _missing(engine: str, extra: str) -> EngineMissing:
     )
 
 
-def _windowed(items: Iterable[str], submit, result, window: int) -> Iterator[Document]:
+def _windowed(items: Iterable[Item], submit, result, window: int) -> Iterator[Document]:
     pending: deque = deque()
     items = iter(items)
     while True:
@@ -73,7 +76,7 @@ def _windowed(items: Iterable[str], submit, result, window: int) -> Iterator[Doc
 
 
 def _dask_map(
-    work: Callable[[str], Document], items: Iterable[str], workers: int, address: str | None, window: int
+    work: Callable[[Item], Document], items: Iterable[Item], workers: int, address: str | None, window: int
 ) -> Iterator[Document]:
     try:
         from dask.distributed import Client, LocalCluster
@@ -97,7 +100,7 @@ def _dask_map(
 
 
 def _ray_map(
-    work: Callable[[str], Document], items: Iterable[str], workers: int, address: str | None, window: int
+    work: Callable[[Item], Document], items: Iterable[Item], workers: int, address: str | None, window: int
 ) -> Iterator[Document]:
     try:
         import ray

@@ -41,7 +41,7 @@ import os
 import re
 import sys
 import unicodedata
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -113,6 +113,11 @@ def _max_matching(n_left: int, n_right: int, edge: Callable[[int, int], bool]) -
     return sum(1 for i in range(n_left) if augment(i, [False] * n_right))
 
 
+def _matching_size(left: Sequence[Any], right: Sequence[Any], related: Callable[[Any, Any], bool]) -> int:
+    """Size of a maximum one-to-one matching between two lists, an item of each related by ``related``."""
+    return _max_matching(len(left), len(right), lambda i, j: related(left[i], right[j]))
+
+
 def _distinct_entities(entities: Iterable[dict]) -> list[tuple[str, str, frozenset[str]]]:
     """(name, type, all names) per distinct (name, type), aliases of repeats merged."""
     merged: dict[tuple[str, str], set[str]] = {}
@@ -140,7 +145,7 @@ def score_entities(pred: list[dict], gold: list[dict]) -> dict[str, Score]:
     for etype in sorted({t for _, t, _ in p_ents} | {t for _, t, _ in g_ents}):
         ps = [names for _, t, names in p_ents if t == etype]
         gs = [names for _, t, names in g_ents if t == etype]
-        correct = _max_matching(len(ps), len(gs), lambda i, j, ps=ps, gs=gs: bool(ps[i] & gs[j]))
+        correct = _matching_size(ps, gs, lambda p, g: bool(p & g))
         out[etype] = Score(len(gs), len(ps), correct)
     return out
 
@@ -182,7 +187,7 @@ def _pred_resolver(pred_entities: list[dict], gold_entities: list[dict]) -> Call
     return resolve
 
 
-def _distinct_triples(relations: Iterable[dict], resolve: Callable[[str], frozenset]) -> list[tuple]:
+def _distinct_triples(relations: Iterable[dict] | None, resolve: Callable[[str], frozenset]) -> list[tuple]:
     seen, out = set(), []
     for r in relations or []:
         p = str(r.get("p") or r.get("predicate") or "")
@@ -215,7 +220,7 @@ def score_relations(pred_doc: dict, gold_doc: dict) -> dict[str, Score]:
     for pred_name in sorted({t[1] for t in gold_trip} | {t[1] for t in pred_trip}):
         ps = [t for t in pred_trip if t[1] == pred_name]
         gs = [t for t in gold_trip if t[1] == pred_name]
-        correct = _max_matching(len(ps), len(gs), lambda i, j, ps=ps, gs=gs: same(ps[i], gs[j]))
+        correct = _matching_size(ps, gs, same)
         out[pred_name] = Score(len(gs), len(ps), correct)
     return out
 

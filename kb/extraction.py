@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import tempfile
+from collections.abc import Callable
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
@@ -212,7 +213,7 @@ def report_dict_score(s) -> dict[str, float]:
     }
 
 
-def _unmatched(these: list[dict], others: list[dict]) -> list[tuple[float, str, str]]:
+def _unmatched(these: list[dict], others: list[dict]) -> list[tuple[float | None, str, str]]:
     """(value, unit, raw) of the metrics in ``these`` left over after matching ``others`` (multisets)."""
     from .evaluate import score_metrics
 
@@ -274,12 +275,19 @@ def evaluate_systems(split: str, systems: list[str] | None = None, limit: int = 
     return reports
 
 
+def _table_row(table: str, key: str) -> Callable[[dict], dict | None]:
+    """A report's scores for ``key`` in its per-type or per-predicate ``table`` (None where it has none)."""
+    return lambda report: report[table].get(key)
+
+
 def format_systems(reports: dict[str, dict[str, Any]]) -> str:
     """Systems side by side: P/R/F1 per entity type, per predicate, metrics and micro totals."""
     names = list(reports)
     first = reports[names[0]]
-    rows = [("entity " + t, lambda r, t=t: r["entity_types"].get(t)) for t in first["entity_types"]]
-    rows += [("relation " + p, lambda r, p=p: r["predicates"].get(p)) for p in first["predicates"]]
+    rows: list[tuple[str, Callable[[dict], dict | None]]] = [
+        ("entity " + t, _table_row("entity_types", t)) for t in first["entity_types"]
+    ]
+    rows += [("relation " + p, _table_row("predicates", p)) for p in first["predicates"]]
     rows += [
         ("METRICS", lambda r: r["metrics"]),
         ("ENTITIES (micro)", lambda r: r["entities"]),

@@ -177,7 +177,7 @@ def read_guarded(path: str | os.PathLike[str], raw: bytes | None = None) -> Docu
     else:
         size, is_text = len(raw), sniff(raw) is None and suffix not in PDF_SUFFIXES | IMAGE_SUFFIXES
     if is_text and size > MAX_TEXT_BYTES:
-        doc = Document(source=source, sha256=_sha256_file(path) if raw is None else _sha256(raw))
+        doc = Document(source=source, sha256=(_sha256_file(path) or "") if raw is None else _sha256(raw))
         return doc.fail(
             f"file too large for one document: {size / 2**20:.1f} MiB of text "
             f"(limit {MAX_TEXT_BYTES // 2**20} MiB); split it into issues"
@@ -186,7 +186,7 @@ def read_guarded(path: str | os.PathLike[str], raw: bytes | None = None) -> Docu
         data = raw if raw is not None else _head(path)
         depth = _html_depth(data) if suffix in HTML_SUFFIXES or _looks_like_html(data) else 0
         if depth > MAX_HTML_DEPTH:
-            doc = Document(source=source, sha256=_sha256_file(path) if raw is None else _sha256(raw))
+            doc = Document(source=source, sha256=(_sha256_file(path) or "") if raw is None else _sha256(raw))
             return doc.fail(
                 f"HTML nested too deeply to process: {depth} levels (limit {MAX_HTML_DEPTH}); "
                 "broken or generated markup?"
@@ -333,16 +333,16 @@ def _work(conn, parent: int) -> None:
 
 
 class _Worker:
-    """A forked worker process and the pipe to it; ``job`` is (index, path, deadline) while busy."""
+    """A forked worker process and the pipe to it; ``job`` is (index, path or record, deadline) while busy."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         self.conn, theirs = Pipe()
         self.process = get_context("fork").Process(target=_work, args=(theirs, os.getpid()), daemon=True)
         self.process.start()
         theirs.close()
-        self.job: tuple[int, str, float] | None = None
+        self.job: tuple[int, str | Record, float] | None = None
 
-    def start(self, index: int, item: str, timeout: float) -> None:
+    def start(self, index: int, item: str | Record, timeout: float) -> None:
         self.conn.send(item)
         self.job = (index, item, time.monotonic() + timeout)
 
@@ -412,11 +412,11 @@ def map_pool(
 def _collect(busy: list[_Worker], pool: list[_Worker], done: dict[int, Document], timeout: float) -> None:
     """Wait for the first result, death or missed deadline among the busy workers and record it."""
     now = time.monotonic()
-    first_deadline = min(w.job[2] for w in busy)
+    jobs = [(w, w.job) for w in busy if w.job is not None]  # all of them: a busy worker has a job
+    first_deadline = min(job[2] for _, job in jobs)
     ready = wait([w.conn for w in busy] + [w.process.sentinel for w in busy], max(first_deadline - now, 0))
     now = time.monotonic()
-    for worker in busy:
-        index, item, deadline = worker.job
+    for worker, (index, item, deadline) in jobs:
         if worker.conn in ready or worker.process.sentinel in ready:
             try:
                 if worker.conn.poll():

@@ -80,7 +80,7 @@ def plot_series(rows: list[dict], out: str | Path, title: str = "") -> dict:
     fig, ax = plt.subplots(figsize=(9, 5), dpi=120)
     for (subject, indicator, unit), points in chosen:
         ax.plot(
-            [p[0] for p in points],
+            [p[0] for p in points],  # type: ignore[arg-type]  # dates: matplotlib converts them; its stubs want numbers
             [p[1] for p in points],
             marker="o",
             label=f"{subject} · {indicator} ({unit})" if unit else f"{subject} · {indicator}",

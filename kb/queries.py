@@ -234,7 +234,7 @@ def path(db: Any, a: str, b: str, limit: int = 5, since: str | None = None, unti
     source, target = find_entity(conn, a), find_entity(conn, b)
     graph = relation_graph(conn, since, until)
     undirected = nx.Graph(graph.to_undirected(as_view=True))
-    result = {"from": _brief(source), "to": _brief(target), "length": None, "paths": []}
+    result: dict[str, Any] = {"from": _brief(source), "to": _brief(target), "length": None, "paths": []}
     if source["id"] == target["id"]:
         result["length"] = 0
         return result

@@ -18,6 +18,7 @@ import sqlite3
 import sys
 import tempfile
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -204,7 +205,7 @@ def database_name(db_path: str | Path) -> str:
 
 def metadata(db_path: str | Path) -> dict:
     """Datasette metadata: titles, descriptions, column docs, facets, FTS and canned queries."""
-    tables = {}
+    tables: dict[str, dict[str, Any]] = {}
     for name, (title, description, facets, columns) in TABLES.items():
         tables[name] = {"title": title, "description": description, "facets": facets, "columns": columns}
     for hidden in ("meta", "paragraphs_fts", "lsh_bands", "held_facts"):

@@ -238,7 +238,7 @@ class Store:
             cleared: set[int] = set()  # paragraphs of other documents that pointed into a deleted one
             seeds = self._delete_source(doc.source, touched, cleared)
             doc_id = (
-                self.db["documents"]
+                self.db.table("documents")
                 .insert(
                     {
                         "source": doc.source,
@@ -260,6 +260,7 @@ class Store:
                 )
                 .last_pk
             )
+            assert doc_id is not None  # the new row's id
             paragraph_ids: dict[int, int] = {}
             if doc.ok:
                 paragraph_ids = self._save_paragraphs(doc, doc_id)
@@ -530,9 +531,11 @@ class Store:
 
         def entity(name: str, type_: str) -> int:
             if (name, type_) not in ids:
-                ids[(name, type_)] = self.entity_id(
+                created = self.entity_id(
                     name, type_, create=True, document_id=doc_id, local=corrections_mod.is_local(split, name, type_)
                 )
+                assert created is not None  # create=True: found or inserted
+                ids[(name, type_)] = created
             return ids[(name, type_)]
 
         names: dict[str, int] = {
@@ -687,7 +690,7 @@ class Store:
                 if stored.key() == correction.key():
                     return stored, 0
             record = {k: v for k, v in correction.record().items() if k != "id"}
-            correction_id = self.db["corrections"].insert(record).last_pk
+            correction_id = self.db.table("corrections").insert(record).last_pk
             correction = Correction(**{**record, "id": correction_id})
             changed = 0
             for doc_id in self._documents_touched_by(correction):
