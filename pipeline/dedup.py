@@ -631,7 +631,7 @@ def sample_pool_pairs(
     signatures: dict[tuple[str, int], LeanMinHash] = {}
     exact: dict[tuple[str, int], str] = {}
     rank = {item_id: (date, item_id) for item_id, (date, _) in items.items()}
-    for item_id in sorted(items, key=rank.get):
+    for item_id in sorted(items, key=rank.__getitem__):
         for idx, text in enumerate(items[item_id][1]):
             if len(fingerprint_text(text)) < MIN_NEAR_CHARS:
                 continue
@@ -781,7 +781,8 @@ def _main(argv: list[str]) -> int:
         argv = argv[:at] + argv[at + 2 :]
     texts = [p.text for doc in prepare_all(argv[1:]) if doc.ok for p in doc.paragraphs]
     # Repeats inside the seeds are what we must find, so they are not "distinct" paragraphs.
-    index, distinct = DedupIndex(), []
+    index = DedupIndex()
+    distinct: list[str] = []
     for text in texts:
         if not index.find(minhash(text), exact_key(text)):
             index.add(str(len(distinct)), minhash(text), exact_key(text))

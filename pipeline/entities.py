@@ -36,10 +36,13 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from .document import Span
 from .resources import ResourceMissing, models_dir
+
+if TYPE_CHECKING:
+    from spacy.matcher import PhraseMatcher
 
 LEXICON_DIR = models_dir() / "lexicons"
 REGION_LEXICON = LEXICON_DIR / "ent_regions.txt"
@@ -90,7 +93,7 @@ class KnownEntities:
 
     types: dict[str, str] = field(default_factory=dict)
     aliases: dict[str, str] = field(default_factory=dict)
-    _matcher: object | None = field(default=None, repr=False, compare=False)
+    _matcher: PhraseMatcher | None = field(default=None, repr=False, compare=False)
 
     def add(self, name: str, type_: str, aliases: Iterable[str] = ()) -> None:
         """Add (or confirm) a canonical name of a type, with surface forms that mean it."""
@@ -336,7 +339,7 @@ def jieba_posseg():
 
 def _memo_tokenizer(pseg):
     class MemoPOSTokenizer(pseg.POSTokenizer):
-        def __init__(self, base):  # shares the default tokenizer's dictionary and tag table
+        def __init__(self, base) -> None:  # shares the default tokenizer's dictionary and tag table
             self.tokenizer, self.word_tag_tab = base.tokenizer, base.word_tag_tab
             self.memo: dict[str, tuple] = {}
 
@@ -803,7 +806,7 @@ class RegionGazetteer:
         toks, regions = analyze(text)
         bounds = token_boundaries(text)
         spans = []
-        covered = set()
+        covered: set[int] = set()
         for s, e, r in regions:
             # 镇江 inside 北桥镇江海 was already avoided by leftmost-longest; also skip a full
             # form glued inside a longer word (a town name ending in the middle of a token).
@@ -1647,7 +1650,7 @@ class ListRecognizer:
                 counts[t] = counts.get(t, 0) + 1
             lexical_regions = all(text[s:e] in region_shorts() or text[s:e] in region_lexicon() for s, e in items)
             if counts:
-                best = max(counts, key=counts.get)
+                best = max(counts, key=counts.__getitem__)
                 if best == "REGION" and lexical_regions:
                     counts[best] = len(items)  # 吴中、常州、扬州、无锡: every item is a place name
                 if counts[best] < max(1, len(items) // 2) or best not in ("ENTERPRISE", "REGION"):

@@ -221,27 +221,31 @@ def labels(text: str, gold: list[tuple[int, int, str]]) -> list[str]:
 
 def spans_from_tags(text: str, tags: list[str], marginal=None) -> list[Span]:
     """Spans from BIO tags (an I- without its B- starts a span); confidence the lowest marginal."""
-    spans, start, type_ = [], None, None
+    spans: list[Span] = []
+    current: tuple[int, str] | None = None  # (start, type) of the span being read
     for i, tag in enumerate([*tags, "O"]):
-        inside = tag.startswith("I-") and type_ == tag[2:] and start is not None
-        if start is not None and not inside:
+        inside = current is not None and tag.startswith("I-") and current[1] == tag[2:]
+        if current is not None and not inside:
+            start, type_ = current
             conf = min(marginal(tags[j], j) for j in range(start, i)) if marginal else 1.0
             spans.append(Span(start, i, text[start:i], type_, source="crf", confidence=round(conf, 3)))
-            start, type_ = None, None
+            current = None
         if tag.startswith(("B-", "I-")) and not inside:
-            start, type_ = i, tag[2:]
+            current = (i, tag[2:])
     return spans
 
 
 def one_type_per_surface(spans_per_text: list[list[Span]]) -> None:
     """Within a document a surface keeps its most frequent type (ties: the most confident)."""
-    votes: dict[str, Counter] = {}
+    votes: dict[str, dict[str, float]] = {}
     for spans in spans_per_text:
         for s in spans:
-            votes.setdefault(s.text, Counter())[s.type] += 1 + s.confidence / 10
+            by_type = votes.setdefault(s.text, {})
+            by_type[s.type] = by_type.get(s.type, 0) + 1 + s.confidence / 10
     for spans in spans_per_text:
         for s in spans:
-            s.type = votes[s.text].most_common(1)[0][0]
+            by_type = votes[s.text]
+            s.type = max(by_type, key=by_type.__getitem__)  # ties: the type seen first
 
 
 class EntityCRF:
@@ -295,10 +299,12 @@ def learned_spans(texts: list[str], base: list[list[Span]] | None) -> list[list[
     a ``jieba_scope`` opened after the base recognizers' (``pipeline.extract`` keeps that scope open
     for resolution, which then finds the CRF's segmentations cached)."""
     mode = entity_crf_mode()
-    if mode == "off":
-        return base
     if mode == "learned-only":  # the CRF alone, on characters, segmentation and the gazetteer
         learned = [shipped_model(learned_only=True).tag(text, [], []) for text in texts]
+    elif base is None:
+        raise ValueError(f"KB_ENTITY_CRF={mode} needs the base recognizers' spans")
+    elif mode == "off":
+        return base
     else:
         learned = [
             shipped_model().tag(text, spans, model_spans_of(text)) for text, spans in zip(texts, base, strict=False)

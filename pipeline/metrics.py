@@ -841,7 +841,7 @@ def _indicator_before(text: str, q: Quantity, subject_end: int) -> str:
 def _sentence_subject(sentence: str) -> str:
     """The noun phrase a sentence opens with (its subject), after time words; '' when none."""
     s = _strip_phrase(re.split(r"[，,：:]", sentence, maxsplit=1)[0]) if sentence else ""
-    words = []
+    words: list[str] = []
     for w in jieba.posseg.cut(s):
         if w.flag.startswith(("n", "j")) or w.flag in ("vn", "an", "l") and words:
             words.append(w.word)

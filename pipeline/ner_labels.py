@@ -79,18 +79,18 @@ def spans_to_tags(n: int, spans: Iterable[tuple[int, int, str]]) -> list[str]:
 def tags_to_spans(tags: list[str]) -> list[tuple[int, int, str]]:
     """Spans from BIO, BMES or IOBES tags (``M-`` is ``I-``); a broken chunk ends where its type changes."""
     spans: list[tuple[int, int, str]] = []
-    start, type_ = None, None
+    start, type_ = None, ""
     for i, tag in enumerate(list(tags) + ["O"]):
         prefix, _, t = tag.partition("-")
         prefix = "I" if prefix == "M" else prefix
         if start is not None and (prefix in ("O", "B", "S") or t != type_):
             spans.append((start, i, type_))
-            start, type_ = None, None
+            start, type_ = None, ""
         if prefix in ("B", "S") or (prefix in ("I", "E") and start is None and t):
             start, type_ = i, t
         if prefix in ("E", "S") and start is not None:
             spans.append((start, i + 1, type_))
-            start, type_ = None, None
+            start, type_ = None, ""
     return spans
 
 

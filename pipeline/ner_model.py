@@ -40,7 +40,7 @@ def fix_crf(model) -> None:
 
 
 @lru_cache(maxsize=1)
-def recognizer_class():
+def recognizer_class() -> type:
     """HanLP's ``RNNNamedEntityRecognizer`` with the CRF ``batch_first`` fix applied on build and load.
 
     Built on first use, so that importing this module does not import torch; ``hanlp.load`` finds it
@@ -254,7 +254,9 @@ class ModelRecognizer:
     def __init__(self, path: str | os.PathLike | None = None, batch_size: int = 64, cache_size: int = 4096):
         self.path = Path(path) if path is not None else None
         self.batch_size = batch_size
-        self._cache: OrderedDict[str, list[tuple[int, int, str]]] = OrderedDict()
+        self._cache: OrderedDict[str, list[tuple[int, int, str, float]]] = (
+            OrderedDict()
+        )  # (start, end, type, confidence)
         self._cache_size = cache_size
 
     @property
@@ -277,7 +279,7 @@ class ModelRecognizer:
         for i, text in enumerate(todo):
             for off, sent in split_sentences(text, MAX_SENTENCE):
                 pieces.append((i, off, sent))
-        found: list[list[tuple[int, int, str]]] = [[] for _ in todo]
+        found: list[list[tuple[int, int, str, float]]] = [[] for _ in todo]
         inputs = [list(sent) for _, _, sent in pieces]
         outputs = self._predict(inputs) if inputs else []
         for (i, off, sent), ents in zip(pieces, outputs, strict=False):

@@ -74,7 +74,8 @@ def lines_from_chars(chars: list[dict]) -> list[TextLine]:
 
 def _line_of(chars: list[dict]) -> TextLine:
     parts: list[str] = []
-    for prev, c in zip([None] + chars[:-1], chars, strict=False):
+    previous: list[dict | None] = [None, *chars[:-1]]
+    for prev, c in zip(previous, chars, strict=False):
         size = max(c.get("size") or (c["bottom"] - c["top"]), 1.0)
         if prev is not None and c["x0"] - prev["x1"] > 0.5 * size and " " not in (prev["text"], c["text"]):
             parts.append(" ")

@@ -403,7 +403,7 @@ def _title(text: str, sent: tuple[int, int], person: Mention, org: Mention) -> s
 
 def _date(text: str, sent: tuple[int, int], doc_date: str | None) -> str:
     dm = rules.DATE_RE.search(text, sent[0], sent[1])
-    return rules._date_attr(dm.groups(), doc_date) if dm else ""
+    return rules._date_attr(dm, doc_date) if dm else ""
 
 
 def predict_relations(

@@ -252,7 +252,13 @@ ANAPHORS = [
     (re.compile(r"(?<![园社小景厂楼])((?:区|镇|县|市|村)里)"), {"REGION"}),
 ]
 #: For 区里/镇里: the suffix the antecedent's name must end with.
-PLACE_SUFFIX_OF = {"区里": "区", "镇里": ("镇", "街道"), "县里": "县", "市里": "市", "村里": "村"}
+PLACE_SUFFIX_OF: dict[str, str | tuple[str, ...]] = {
+    "区里": "区",
+    "镇里": ("镇", "街道"),
+    "县里": "县",
+    "市里": "市",
+    "村里": "村",
+}
 
 DATE_RE = re.compile(r"(?:(\d{4})年)?(\d{1,2})月(\d{1,2})日")
 
@@ -467,7 +473,8 @@ class _Sentence:
 
     def triggers(self, words) -> list[tuple[int, int, str]]:
         """Occurrences of trigger words outside mentions, longest word first at each place."""
-        found, taken = [], set()
+        found: list[tuple[int, int, str]] = []
+        taken: set[int] = set()
         for w in sorted(words, key=len, reverse=True):
             for m in re.finditer(re.escape(w), self.masked[self.start : self.end]):
                 s, e = self.start + m.start(), self.start + m.end()
@@ -509,8 +516,9 @@ class _Sentence:
         return None
 
 
-def _date_attr(raw: tuple[str | None, str, str], doc_date: str | None) -> str:
-    year, month, day = raw
+def _date_attr(date: re.Match[str], doc_date: str | None) -> str:
+    """YYYY-MM-DD (MM-DD without a year) of a :data:`DATE_RE` match; the year from ``doc_date`` if absent."""
+    year, month, day = date.group(1), date.group(2), date.group(3)
     if not year and doc_date and re.match(r"\d{4}", doc_date):
         year = doc_date[:4]
     md = f"{int(month):02d}-{int(day):02d}"
@@ -552,7 +560,7 @@ def extract_relations(
     for sent in sentences:
         dm = DATE_RE.search(text, sent.start, sent.end)
         if dm:
-            last_date = _date_attr(dm.groups(), doc_date)
+            last_date = _date_attr(dm, doc_date)
         out: list[Relation] = []
         _located(sent, out)
         _holds(sent, out)
@@ -682,14 +690,14 @@ def _located(sent: _Sentence, out: list[Relation]) -> None:
         rest = t[g.end : g.end + 1]
         if rest == "等" and len(g.members) >= 1:
             nxt = next((h for h in sent.lists if h.start == g.end + 1), None)
-            host = nxt.members[0] if nxt else None
-            if host is not None and host.type in PLACE_TYPES:
+            place = nxt.members[0] if nxt else None
+            if place is not None and place.type in PLACE_TYPES:
                 for m in g.members:
                     if m.type not in PLACE_TYPES:
                         continue
-                    if m.type == host.type == "REGION" and not _can_contain(host, m):
+                    if m.type == place.type == "REGION" and not _can_contain(place, m):
                         continue
-                    out.append(_rel(m, "LOCATED_IN", host, "", 0.55, -1))
+                    out.append(_rel(m, "LOCATED_IN", place, "", 0.55, -1))
     # 在X，… enterprises of the sentence are in X
     first = sent.clauses[0]
     if sent.lists and sent.lists[0].start >= first[0] and sent.lists[0].end <= first[1]:
@@ -1020,7 +1028,8 @@ def _leads_and_members(sent: _Sentence, out: list[Relation], prev: _Sentence | N
     for s, e, _w in sent.triggers(("下设", "下辖", "设有")):
         a = sent.list_before(s, same_clause=True, types=ORG_TYPES)
         if a is None:
-            a = _List([sent.topic().members[-1]], 0, 0) if sent.topic() and sent.topic().end <= s else None
+            topic = sent.topic()
+            a = _List([topic.members[-1]], 0, 0) if topic and topic.end <= s else None
         g = sent.list_after(e, max_gap=6, types=ORG_TYPES)
         if a and g and a.members[-1].type in ORG_TYPES:
             for x in g.names(ORG_TYPES):
@@ -1029,14 +1038,14 @@ def _leads_and_members(sent: _Sentence, out: list[Relation], prev: _Sentence | N
         a = sent.list_before(s, same_clause=True, types=ORG_TYPES)
         g = sent.list_after(e, max_gap=1, types=ORG_TYPES | {"ZONE"})
         if a and g and len(t[a.end : s]) <= 2:
-            hi = g.members[0]
+            superior = g.members[0]
             for x in a.names(ORG_TYPES):
                 pred = (
                     "SUBORDINATE_TO"
-                    if x.type in GROUP_TYPES | {"GOV_ORG"} and hi.type in GROUP_TYPES | {"GOV_ORG"}
+                    if x.type in GROUP_TYPES | {"GOV_ORG"} and superior.type in GROUP_TYPES | {"GOV_ORG"}
                     else "MEMBER_OF"
                 )
-                out.append(_rel(x, pred, hi, "", 0.65, -1))
+                out.append(_rel(x, pred, superior, "", 0.65, -1))
     # X是Y的成员单位/会员单位
     for m in re.finditer(
         r"(□+)(?:是|为|系|成为|作为)(□+)的?(?:首批|正式|重要|核心)?(?:成员单位|会员单位|成员|会员|理事单位)",
@@ -1048,10 +1057,10 @@ def _leads_and_members(sent: _Sentence, out: list[Relation], prev: _Sentence | N
             out.append(_rel(lo, "MEMBER_OF", hi, "", 0.7, -1))
     # (由)X牵头 … about a group named earlier in the sentence: 该联盟由X牵头
     for m in re.finditer(r"由(□+)牵头", sent.masked[sent.start : sent.end]):
-        x = next((y for y in sent.mentions if y.start == sent.start + m.start(1)), None)
+        leader = next((y for y in sent.mentions if y.start == sent.start + m.start(1)), None)
         grp = next((y for y in sent.mentions if y.type in GROUP_TYPES and y.end <= sent.start + m.start()), None)
-        if x and grp and x.type in ORG_TYPES and x.name != grp.name:
-            out.append(_rel(x, "LEADS", grp, "", 0.65, -1))
+        if leader and grp and leader.type in ORG_TYPES and leader.name != grp.name:
+            out.append(_rel(leader, "LEADS", grp, "", 0.65, -1))
     for m in re.finditer(r"直属(□+)的(□+)", sent.masked[sent.start : sent.end]):
         hi = next((x for x in sent.mentions if x.start == sent.start + m.start(1)), None)
         lo = next((x for x in sent.mentions if x.start == sent.start + m.start(2)), None)
@@ -1062,8 +1071,9 @@ def _leads_and_members(sent: _Sentence, out: list[Relation], prev: _Sentence | N
 def _implicit_subject(sent: _Sentence, prev: _Sentence | None, ctx: _Context) -> tuple[list[_Mention], float]:
     """Subject of a sentence that opens with 与X…: the previous sentence's topic, else the latest
     enterprise or organization named before."""
-    if prev is not None and prev.topic() is not None:
-        return prev.topic().names(ACTOR_TYPES), 0.45
+    topic = prev.topic() if prev is not None else None
+    if topic is not None:
+        return topic.names(ACTOR_TYPES), 0.45
     last = ctx.last({"ENTERPRISE", "INSTITUTION", "PARTY_ORG"})
     return ([last], 0.4) if last else ([], 0.0)
 

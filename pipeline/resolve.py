@@ -113,9 +113,9 @@ def _anchors(texts: list[str], spans: list[list[Span]], title: str) -> list[_Anc
                     out.append(_Anchor(pi, sp.start, sp.name, "zone"))
                 elif sp.type in ("PARTY_ORG", "GOV_ORG", "REGION") and not _relative_level(sp.name):
                     # A zone named inside a longer name: 江宁工业区社区党工委 -> 江宁工业区.
-                    m = re.match(r"^(.{2,12}?(?:工业区|开发区|经济园区))", sp.name)
-                    if m and m.group(1) not in ZONE_HEADS:
-                        out.append(_Anchor(pi, sp.start, m.group(1), "zone"))
+                    zone = re.match(r"^(.{2,12}?(?:工业区|开发区|经济园区))", sp.name)
+                    if zone and zone.group(1) not in ZONE_HEADS:
+                        out.append(_Anchor(pi, sp.start, zone.group(1), "zone"))
     if not any(a.level == "district" for a in out):
         out.extend(_districts_of_zones(out))
     out.sort(key=lambda a: (a.par, a.pos))
@@ -210,7 +210,7 @@ def _joins(short: str, long: str, type_: str) -> bool:
         head, tail = long[:i], long[i + len(short) :]
         head_ok = head == "" or head in lex or head in region_shorts()
         tail_ok = tail == "" or bool(COMPANY_SUFFIX.match(tail))
-        return len(short) >= 2 and head_ok and tail_ok and (head or tail)
+        return len(short) >= 2 and head_ok and tail_ok and bool(head or tail)
     if type_ in ("PARTY_ORG", "GOV_ORG", "ZONE", "INSTITUTION", "ALLIANCE"):
         # 社区党工委 / 江宁工业区社区党工委; S88科创走廊 / 长三角S88科创走廊: the longer one adds a
         # place in front. Short heads alone (党委, 支部) never join.
@@ -247,9 +247,9 @@ def resolve(paragraph_spans: list[list[Span]], paragraph_texts: list[str], title
                     full = sp.name  # 镇/村 alone are not names; only zone-relative regions expand
                 sp.name = full
             if sp.type == "REGION" and sp.name in region_shorts():
-                full = _unique_full(sp.name, standalone)
-                if full:
-                    sp.name = full
+                unique = _unique_full(sp.name, standalone)
+                if unique:
+                    sp.name = unique
     # 2. Short forms join the longest form of the same type.
     names_by_type: dict[str, set[str]] = {}
     for spans in paragraph_spans:

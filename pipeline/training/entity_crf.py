@@ -27,7 +27,7 @@ from concurrent.futures import ProcessPoolExecutor
 from functools import lru_cache
 from pathlib import Path
 
-from .. import annotations
+from .. import annotations as annotated  # not `annotations`: the __future__ import's name
 from ..annotations import PoolMissing, entity_spans, split_records
 from ..dedup import local_dedup
 from ..document import Span
@@ -137,14 +137,18 @@ def _base_cache():
 
 def build_examples(
     split: str, pool: Path | None = None, limit: int = 0, known: KnownNames | None = None
-) -> list[tuple[list[list[str]], list[str], str]]:
-    """Training (or scoring) examples of one split of the annotated corpus; ``known`` is the lexicon
-    built from the train split (its documents' own names are discounted in their features)."""
-    records = annotations.split_records(split)
+) -> list[tuple[list[list[str]], list[str] | None, str]]:
+    """Training (or scoring) examples of one split of the annotated corpus (labelled: every document
+    has its record); ``known`` is the lexicon built from the train split (its documents' own names
+    are discounted in their features)."""
+    records = annotated.split_records(split)
     ids = sorted(records)[: limit or None]
-    texts = annotations.pool_texts(ids, **({"pool": pool} if pool else {}))
-    documents = {doc_id: _paragraphs(texts[doc_id]) for doc_id in ids if doc_id in texts}
-    documents = {doc_id: paragraphs for doc_id, paragraphs in documents.items() if paragraphs is not None}
+    texts = annotated.pool_texts(ids, **({"pool": pool} if pool else {}))
+    documents: dict[str, list[str]] = {}
+    for doc_id in ids:
+        paragraphs = _paragraphs(texts[doc_id]) if doc_id in texts else None
+        if paragraphs is not None:
+            documents[doc_id] = paragraphs
     fill_base_cache(list(documents.values()))  # both cores for the slow part
     examples = []
     for doc_id, paragraphs in documents.items():

@@ -324,7 +324,7 @@ def cut_long(sent: Sentence, max_len: int = 150) -> list[Sentence]:
     """Split at sentence ends (and hard at ``max_len``), never inside an entity."""
     if len(sent.chars) <= max_len:
         return [sent]
-    inside = set()
+    inside: set[int] = set()
     for s, e, _ in sent.spans:
         inside.update(range(s + 1, e))
     cuts, last = [], 0
@@ -336,16 +336,16 @@ def cut_long(sent: Sentence, max_len: int = 150) -> list[Sentence]:
             cuts.append(i + 1)
             last = i + 1
     out, prev = [], 0
-    for c in cuts + [len(sent.chars)]:
-        if c > prev:
+    for cut in cuts + [len(sent.chars)]:
+        if cut > prev:
             out.append(
                 Sentence(
-                    sent.chars[prev:c],
-                    [(s - prev, e - prev, t) for s, e, t in sent.spans if s >= prev and e <= c],
+                    sent.chars[prev:cut],
+                    [(s - prev, e - prev, t) for s, e, t in sent.spans if s >= prev and e <= cut],
                     sent.source,
                 )
             )
-        prev = c
+        prev = cut
     return out
 
 

@@ -18,12 +18,13 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 from ..ner_model import MODEL_DIR
 from . import ner_data
 
 DEFAULT_DATA = Path(__file__).resolve().parents[3] / "shared" / "data"  # ../shared/data beside the checkout
-HYPERPARAMETERS = dict(
+HYPERPARAMETERS: dict[str, Any] = dict(
     embed=100, rnn_hidden=200, drop=0.5, lr=0.002, batch_size=64, anneal_factor=0.5, anneal_patience=2, patience=4
 )
 MODEL_FILES = ("config.json", "vocabs.json", "model.pt")

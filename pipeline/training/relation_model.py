@@ -16,8 +16,9 @@ import time
 from collections import Counter
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
-from .. import annotations
+from .. import annotations as annotated  # not `annotations`: the __future__ import's name
 from ..annotations import PoolMissing, entity_spans
 from ..relation_model import MAX_GAP, NONE, SYMMETRIC, MentionIndex, Model, candidates, mentions_of, pair_features
 from ..resources import resource
@@ -143,7 +144,7 @@ def choose_thresholds(
         if cls == NONE:
             continue
         gold = {_key(cls, key) for label, key in zip(y, keys, strict=False) if label == cls}
-        best = (-1.0, 0.5, {})
+        best: tuple[float, float, dict[str, Any]] = (-1.0, 0.5, {})
         for t in grid:
             pred = {
                 _key(cls, key)
@@ -182,17 +183,17 @@ def train(
 ) -> Model:
     """Train on the annotated ``train`` split, choose thresholds on ``dev``, write the model and its card."""
     started = time.time()
-    pool = (Path(data_dir) / "cctv_pool" / "pool.jsonl.gz") if data_dir else annotations.DEFAULT_POOL
-    records = annotations.load_records()
-    train_rec = annotations.split_records("train", records)
-    dev_rec = annotations.split_records("dev", records)
-    texts = annotations.pool_texts(list(train_rec) + list(dev_rec), pool=pool)
+    pool = (Path(data_dir) / "cctv_pool" / "pool.jsonl.gz") if data_dir else annotated.DEFAULT_POOL
+    records = annotated.load_records()
+    train_rec = annotated.split_records("train", records)
+    dev_rec = annotated.split_records("dev", records)
+    texts = annotated.pool_texts(list(train_rec) + list(dev_rec), pool=pool)
     X, y, keys = build_dataset(train_rec, texts)
     model = fit(X, y, C=C, class_weight=class_weight)
     model.allowed = allowed_types(y, keys)
     Xd, yd, kd = build_dataset(dev_rec, texts)
     model.thresholds, dev_scores = choose_thresholds(model, Xd, yd, kd)
-    batches = sorted(p.name for p in annotations.RECORDS_DIR.glob("*.jsonl"))
+    batches = sorted(p.name for p in annotated.RECORDS_DIR.glob("*.jsonl"))
     model.info = {
         "trained_on": {
             "documents": len(train_rec),
