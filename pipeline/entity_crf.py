@@ -245,7 +245,7 @@ def one_type_per_surface(spans_per_text: list[list[Span]]) -> None:
     for spans in spans_per_text:
         for s in spans:
             by_type = votes[s.text]
-            s.type = max(by_type, key=by_type.__getitem__)  # ties: the type seen first
+            s.type = max(by_type, key=by_type.__getitem__)  # equal weights: the type seen first
 
 
 class EntityCRF:

@@ -254,9 +254,8 @@ class ModelRecognizer:
     def __init__(self, path: str | os.PathLike | None = None, batch_size: int = 64, cache_size: int = 4096):
         self.path = Path(path) if path is not None else None
         self.batch_size = batch_size
-        self._cache: OrderedDict[str, list[tuple[int, int, str, float]]] = (
-            OrderedDict()
-        )  # (start, end, type, confidence)
+        # text -> its entities as (start, end, type, confidence)
+        self._cache: OrderedDict[str, list[tuple[int, int, str, float]]] = OrderedDict()
         self._cache_size = cache_size
 
     @property
