@@ -1,5 +1,6 @@
-# cluster-kb: `make run` builds the knowledge base from corpus/, `make test` runs the tests.
-# Both create the virtual environment and install the project on first use.
+# cluster-kb: `make run` builds the knowledge base from corpus/, `make test` runs the tests, `make check`
+# lints, checks formatting and types, then runs the tests (what CI runs). All create the virtual
+# environment and install the project on first use.
 PYTHON ?= python3
 VENV   ?= .venv
 BIN     = $(VENV)/bin
@@ -14,7 +15,7 @@ POOL        = $(DATA)/cctv_pool/pool.jsonl.gz
 # CPU wheel locally). Elsewhere on Linux: make setup TORCH_INDEX=https://download.pytorch.org/whl/cpu
 TORCH_INDEX ?=
 
-.PHONY: setup run test eval train train-clusters train-crf train-relations calibrate bench bench-ner bench-ingest bench-ocr serve map system-deps clean-db clean
+.PHONY: setup run test check eval train train-clusters train-crf train-relations calibrate bench bench-ner bench-ingest bench-ocr serve map system-deps clean-db clean
 
 setup: $(VENV)/.installed
 
@@ -31,6 +32,14 @@ run: setup
 	$(BIN)/kb ingest corpus/ --db $(DB) --genre newsletter
 
 test: setup
+	$(BIN)/python -m pytest
+
+# ruff (lint, then the formatter in check mode) and mypy (its settings in pyproject.toml), then the tests.
+LINTED = pipeline kb tests
+check: setup
+	$(BIN)/ruff check $(LINTED)
+	$(BIN)/ruff format --check $(LINTED)
+	$(BIN)/mypy
 	$(BIN)/python -m pytest
 
 # Seed gold scores, each recognizer layer, and rules / model / merged side by side on the seed gold,
@@ -115,4 +124,4 @@ clean-db:
 	rm -f $(DB) $(DB)-wal $(DB)-shm
 
 clean: clean-db
-	rm -rf $(VENV) *.egg-info .pytest_cache
+	rm -rf $(VENV) *.egg-info .pytest_cache .mypy_cache .ruff_cache

@@ -20,6 +20,7 @@ offsets (both tools renumber the ids):
 
 Unchanged items give no correction; importing the same file again gives none either.
 """
+
 from __future__ import annotations
 
 import json
@@ -52,6 +53,7 @@ def _predicates() -> tuple[str, ...]:
 
 
 # --- what the knowledge base holds for one document ---------------------------------------------
+
 
 @dataclass
 class Span:
@@ -89,8 +91,9 @@ def document_view(conn: Any, document_id: int) -> DocumentView:
     source, date, text, status = row
     if status != "ok" or text is None:
         raise AnnotationError(f"document {document_id} ({source}) failed at ingest: nothing to review")
-    paragraphs = conn.execute("select id, idx, text from paragraphs where document_id = ? order by idx",
-                              [document_id]).fetchall()
+    paragraphs = conn.execute(
+        "select id, idx, text from paragraphs where document_id = ? order by idx", [document_id]
+    ).fetchall()
     starts, at = {}, 0
     for pid, idx, para_text in paragraphs:
         starts[pid] = (idx, at)
@@ -99,9 +102,11 @@ def document_view(conn: Any, document_id: int) -> DocumentView:
         raise AnnotationError(f"document {document_id}: its text is not its paragraphs joined (re-ingest it)")
     spans, seen = [], set()
     for pid, start, end, entity_id, name, type_ in conn.execute(
-            "select m.paragraph_id, m.start, m.end, e.id, e.name, e.type from mentions m "
-            "join entities e on e.id = m.entity_id where m.document_id = ? and m.paragraph_id is not null "
-            "order by m.id", [document_id]):
+        "select m.paragraph_id, m.start, m.end, e.id, e.name, e.type from mentions m "
+        "join entities e on e.id = m.entity_id where m.document_id = ? and m.paragraph_id is not null "
+        "order by m.id",
+        [document_id],
+    ):
         idx, offset = starts[pid]
         key = (offset + start, offset + end)
         if key not in seen:  # one span per stretch of text: a tool cannot show two on the same characters
@@ -110,9 +115,11 @@ def document_view(conn: Any, document_id: int) -> DocumentView:
     spans.sort(key=lambda s: (s.start, s.end))
     arrows, triples = [], set()
     for subject_id, object_id, predicate, pid, s_name, o_name in conn.execute(
-            "select r.subject_id, r.object_id, r.predicate, r.paragraph_id, s.name, o.name from relations r "
-            "join entities s on s.id = r.subject_id join entities o on o.id = r.object_id "
-            "where r.document_id = ? order by r.id", [document_id]):
+        "select r.subject_id, r.object_id, r.predicate, r.paragraph_id, s.name, o.name from relations r "
+        "join entities s on s.id = r.subject_id join entities o on o.id = r.object_id "
+        "where r.document_id = ? order by r.id",
+        [document_id],
+    ):
         triples.add((s_name, predicate, o_name))
         paragraph = starts[pid][0] if pid in starts else None
         s, o = _span_of(spans, subject_id, paragraph), _span_of(spans, object_id, paragraph)
@@ -125,34 +132,55 @@ def _span_of(spans: list[Span], entity_id: int, paragraph: int | None) -> int | 
     """Index of the entity's first span in the paragraph, else its first span anywhere, else None."""
     mine = [i for i, s in enumerate(spans) if s.entity_id == entity_id]
     here = [i for i in mine if spans[i].paragraph == paragraph]
-    return (here or mine or [None])[0]
+    return (here or mine)[0] if mine else None
 
 
 # --- export --------------------------------------------------------------------------------------
 
+
 def to_doccano(view: DocumentView) -> dict:
     """One line of doccano's "sequence labeling + relations" JSONL."""
     return {
-        "id": view.document_id, "text": view.text,
-        "entities": [{"id": i + 1, "label": s.type, "start_offset": s.start, "end_offset": s.end}
-                     for i, s in enumerate(view.spans)],
-        "relations": [{"id": i + 1, "from_id": s + 1, "to_id": o + 1, "type": p}
-                      for i, (s, o, p) in enumerate(view.arrows)],
-        "kb_source": view.source, "kb_document_id": view.document_id, "kb_paragraph_starts": view.paragraph_starts,
+        "id": view.document_id,
+        "text": view.text,
+        "entities": [
+            {"id": i + 1, "label": s.type, "start_offset": s.start, "end_offset": s.end}
+            for i, s in enumerate(view.spans)
+        ],
+        "relations": [
+            {"id": i + 1, "from_id": s + 1, "to_id": o + 1, "type": p} for i, (s, o, p) in enumerate(view.arrows)
+        ],
+        "kb_source": view.source,
+        "kb_document_id": view.document_id,
+        "kb_paragraph_starts": view.paragraph_starts,
     }
 
 
 def to_label_studio(view: DocumentView) -> dict:
     """One Label Studio task with the pipeline's findings as a prediction (see :func:`label_config`)."""
     result: list[dict] = [
-        {"id": f"e{i + 1}", "from_name": "label", "to_name": "text", "type": "labels",
-         "value": {"start": s.start, "end": s.end, "text": view.text[s.start:s.end], "labels": [s.type]}}
-        for i, s in enumerate(view.spans)]
-    result += [{"from_id": f"e{s + 1}", "to_id": f"e{o + 1}", "type": "relation", "direction": "right", "labels": [p]}
-               for s, o, p in view.arrows]
-    return {"data": {"text": view.text, "kb_source": view.source, "kb_document_id": view.document_id,
-                     "kb_paragraph_starts": view.paragraph_starts},
-            "predictions": [{"model_version": "cluster-kb", "result": result}]}
+        {
+            "id": f"e{i + 1}",
+            "from_name": "label",
+            "to_name": "text",
+            "type": "labels",
+            "value": {"start": s.start, "end": s.end, "text": view.text[s.start : s.end], "labels": [s.type]},
+        }
+        for i, s in enumerate(view.spans)
+    ]
+    result += [
+        {"from_id": f"e{s + 1}", "to_id": f"e{o + 1}", "type": "relation", "direction": "right", "labels": [p]}
+        for s, o, p in view.arrows
+    ]
+    return {
+        "data": {
+            "text": view.text,
+            "kb_source": view.source,
+            "kb_document_id": view.document_id,
+            "kb_paragraph_starts": view.paragraph_starts,
+        },
+        "predictions": [{"model_version": "cluster-kb", "result": result}],
+    }
 
 
 def label_config() -> str:
@@ -160,8 +188,10 @@ def label_config() -> str:
     as relations)."""
     relations = "\n".join(f'    <Relation value="{p}"/>' for p in _predicates())
     labels = "\n".join(f'    <Label value="{t}"/>' for t in _types())
-    return (f'<View>\n  <Relations>\n{relations}\n  </Relations>\n  <Labels name="label" toName="text">\n{labels}\n'
-            '  </Labels>\n  <Text name="text" value="$text"/>\n</View>\n')
+    return (
+        f'<View>\n  <Relations>\n{relations}\n  </Relations>\n  <Labels name="label" toName="text">\n{labels}\n'
+        '  </Labels>\n  <Text name="text" value="$text"/>\n</View>\n'
+    )
 
 
 def config_path(out: str | Path) -> Path:
@@ -196,11 +226,13 @@ def export_annotations(db_path: str | Path, fmt: str, out: str | Path, docs: tup
     out = Path(out)
     try:
         if fmt == "doccano":
-            out.write_text("".join(json.dumps(to_doccano(v), ensure_ascii=False) + "\n" for v in views),
-                           encoding="utf-8")
+            out.write_text(
+                "".join(json.dumps(to_doccano(v), ensure_ascii=False) + "\n" for v in views), encoding="utf-8"
+            )
             return [out]
-        out.write_text(json.dumps([to_label_studio(v) for v in views], ensure_ascii=False, indent=1) + "\n",
-                       encoding="utf-8")
+        out.write_text(
+            json.dumps([to_label_studio(v) for v in views], ensure_ascii=False, indent=1) + "\n", encoding="utf-8"
+        )
         config_path(out).write_text(label_config(), encoding="utf-8")
     except OSError as exc:
         raise AnnotationError(f"{out}: cannot write ({exc.strerror})") from exc
@@ -208,6 +240,7 @@ def export_annotations(db_path: str | Path, fmt: str, out: str | Path, docs: tup
 
 
 # --- reading a reviewed file ---------------------------------------------------------------------
+
 
 @dataclass
 class Reviewed:
@@ -227,7 +260,9 @@ def detect_format(text: str) -> str:
 
 
 def _span(where: str, text: str, start: Any, end: Any, label: Any) -> tuple[int, int, str]:
-    if not all(isinstance(v, int) and not isinstance(v, bool) for v in (start, end)) or not 0 <= start < end <= len(text):
+    if not all(isinstance(v, int) and not isinstance(v, bool) for v in (start, end)) or not 0 <= start < end <= len(
+        text
+    ):
         raise AnnotationError(f"{where}: span offsets {start!r}..{end!r} are not inside the text")
     if not isinstance(label, str) or not label:
         raise AnnotationError(f"{where}: a span without a label")
@@ -247,7 +282,8 @@ def read_doccano(content: str, where: str) -> list[Reviewed]:
             raise AnnotationError(f"{at}: not JSON ({exc.msg})") from exc
         if not isinstance(item, dict) or not isinstance(item.get("text"), str):
             raise AnnotationError(f"{at}: not a doccano item (an object with text, entities, relations)")
-        text, spans, ids = item["text"], [], {}
+        text, ids = item["text"], {}
+        spans: list[tuple[int, int, str]] = []
         raw_entities = item.get("entities", item.get("label", []))
         if not isinstance(raw_entities, list) or not isinstance(item.get("relations", []), list):
             raise AnnotationError(f"{at}: entities and relations must be lists")
@@ -258,8 +294,9 @@ def read_doccano(content: str, where: str) -> list[Reviewed]:
             elif isinstance(entity, list) and len(entity) == 3:
                 spans.append(_span(at, text, *entity))
             else:
-                raise AnnotationError(f"{at}: an entity is neither {{id, label, start_offset, end_offset}} "
-                                      "nor [start, end, label]")
+                raise AnnotationError(
+                    f"{at}: an entity is neither {{id, label, start_offset, end_offset}} nor [start, end, label]"
+                )
         arrows = []
         for relation in item.get("relations", []):
             if not isinstance(relation, dict) or relation.get("from_id") not in ids or relation.get("to_id") not in ids:
@@ -298,7 +335,8 @@ def read_label_studio(content: str, where: str) -> tuple[list[Reviewed], int]:
             unreviewed += 1
             continue
         annotation = annotations[-1]
-        text, spans, ids, relations = data["text"], [], {}, []
+        text, ids, relations = data["text"], {}, []
+        spans: list[tuple[int, int, str]] = []
         if not isinstance(annotation.get("result"), list):
             raise AnnotationError(f"{at}: an annotation without a result list")
         for result in annotation["result"]:
@@ -326,6 +364,7 @@ def read_label_studio(content: str, where: str) -> tuple[list[Reviewed], int]:
 
 # --- comparing with the knowledge base -----------------------------------------------------------
 
+
 @dataclass
 class Outcome:
     """What one reviewed item gives: corrections, a training record, what cannot be applied."""
@@ -341,7 +380,7 @@ def sentence_around(text: str, start: int, end: int) -> str:
     lo = max(text.rfind(ch, 0, start) for ch in SENTENCE_END + "\n") + 1
     ends = [i for i in (text.find(ch, end) for ch in SENTENCE_END + "\n") if i != -1]
     hi = min(ends) if ends else len(text)
-    return text[lo:hi + (text[hi:hi + 1] in tuple(SENTENCE_END))].strip()
+    return text[lo : hi + (text[hi : hi + 1] in tuple(SENTENCE_END))].strip()
 
 
 def doc_name(source: str) -> str:
@@ -361,8 +400,10 @@ def compare(view: DocumentView, item: Reviewed) -> Outcome:
         elif (start, end) in stored_at:
             labels_of[stored_at[(start, end)].entity_id].append(label)
         else:
-            problems.append(f"{item.where}: span {item.text[start:end]!r} [{label}] is no stored entity: "
-                            "no correction (kept in the training data)")
+            problems.append(
+                f"{item.where}: span {item.text[start:end]!r} [{label}] is no stored entity: "
+                "no correction (kept in the training data)"
+            )
     entities = {s.entity_id: s for s in reversed(view.spans)}  # the first span of each
     rejected, retyped, corrections = set(), {}, []
     for entity_id, span in entities.items():
@@ -371,8 +412,10 @@ def compare(view: DocumentView, item: Reviewed) -> Outcome:
             rejected.add(entity_id)
         elif labels != {span.type}:
             if len(labels) > 1:
-                problems.append(f"{item.where}: {span.name} has spans labelled {', '.join(sorted(labels))}: "
-                                "give them one label (no correction)")
+                problems.append(
+                    f"{item.where}: {span.name} has spans labelled {', '.join(sorted(labels))}: "
+                    "give them one label (no correction)"
+                )
             else:
                 retyped[entity_id] = labels.pop()
 
@@ -385,29 +428,54 @@ def compare(view: DocumentView, item: Reviewed) -> Outcome:
     for s_index, o_index, predicate in item.arrows:
         (s_name, s_label, s_span), (o_name, o_label, o_span) = end_of(s_index), end_of(o_index)
         if predicate not in predicates:
-            problems.append(f"{item.where}: relation {s_name} {predicate or '(no label)'} {o_name}: "
-                            "not a predicate of the ontology")
+            problems.append(
+                f"{item.where}: relation {s_name} {predicate or '(no label)'} {o_name}: not a predicate of the ontology"
+            )
         elif s_label in types and o_label in types:
             reviewed[(s_name, predicate, o_name)] = (s_span, o_span, s_label, o_label)
     shown = {(view.spans[s].name, p, view.spans[o].name): (view.spans[s], view.spans[o]) for s, o, p in view.arrows}
     for (s_name, predicate, o_name), (s_span, o_span) in shown.items():
         if (s_name, predicate, o_name) not in reviewed and not {s_span.entity_id, o_span.entity_id} & rejected:
-            corrections.append(Correction("reject-relation", s_name, s_span.type, predicate=predicate, object=o_name,
-                                          object_type=o_span.type, document=view.source))
-    corrections += [Correction("reject-entity", entities[i].name, entities[i].type, document=view.source)
-                    for i in sorted(rejected)]
-    corrections += [Correction("retype", entities[i].name, entities[i].type, new_type=t, document=view.source)
-                    for i, t in retyped.items()]
+            corrections.append(
+                Correction(
+                    "reject-relation",
+                    s_name,
+                    s_span.type,
+                    predicate=predicate,
+                    object=o_name,
+                    object_type=o_span.type,
+                    document=view.source,
+                )
+            )
+    corrections += [
+        Correction("reject-entity", entities[i].name, entities[i].type, document=view.source) for i in sorted(rejected)
+    ]
+    corrections += [
+        Correction("retype", entities[i].name, entities[i].type, new_type=t, document=view.source)
+        for i, t in retyped.items()
+    ]
     for (s_name, predicate, o_name), (s_span, o_span, s_label, o_label) in reviewed.items():
         if (s_name, predicate, o_name) in view.triples:
             continue
         if s_span is None or o_span is None:
-            problems.append(f"{item.where}: relation {s_name} {predicate} {o_name}: "
-                            f"{s_name if s_span is None else o_name} is no stored entity: no correction "
-                            "(kept in the training data)")
+            problems.append(
+                f"{item.where}: relation {s_name} {predicate} {o_name}: "
+                f"{s_name if s_span is None else o_name} is no stored entity: no correction "
+                "(kept in the training data)"
+            )
             continue
-        corrections.append(Correction("add-relation", s_name, s_label, predicate=predicate, object=o_name,
-                                      object_type=o_label, document=view.source, paragraph=s_span.paragraph))
+        corrections.append(
+            Correction(
+                "add-relation",
+                s_name,
+                s_label,
+                predicate=predicate,
+                object=o_name,
+                object_type=o_label,
+                document=view.source,
+                paragraph=s_span.paragraph,
+            )
+        )
     return Outcome(corrections, training_record(view, item), problems)
 
 
@@ -431,8 +499,10 @@ def training_record(view: DocumentView, item: Reviewed) -> dict:
             forms[name] = {}
         forms[name].setdefault(surface, None)
         type_votes[name][label] += 1
-    entities = [{"name": n, "type": type_votes[n].most_common(1)[0][0],
-                 "aliases": [f for f in forms[n] if f != n]} for n in names]
+    entities = [
+        {"name": n, "type": type_votes[n].most_common(1)[0][0], "aliases": [f for f in forms[n] if f != n]}
+        for n in names
+    ]
     relations, seen = [], set()
     for s_index, o_index, predicate in item.arrows:
         if predicate not in _predicates() or s_index not in span_name or o_index not in span_name:
@@ -443,11 +513,17 @@ def training_record(view: DocumentView, item: Reviewed) -> dict:
         if key not in seen:
             seen.add(key)
             relations.append({"s": key[0], "p": predicate, "o": key[2], "evidence": evidence, "attrs": {}})
-    return {"doc": doc_name(view.source), "date": view.date, "entities": entities, "relations": relations,
-            "metrics": []}
+    return {
+        "doc": doc_name(view.source),
+        "date": view.date,
+        "entities": entities,
+        "relations": relations,
+        "metrics": [],
+    }
 
 
 # --- the import ----------------------------------------------------------------------------------
+
 
 def read_reviewed(path: str | Path, fmt: str | None = None) -> tuple[str, list[Reviewed], int]:
     """``(format, items, unreviewed tasks)`` of a reviewed file; the format is detected when None."""
@@ -467,16 +543,19 @@ def _find_view(conn: Any, item: Reviewed) -> DocumentView | None:
     """The stored document an item was exported from: by ``kb_source``, else by its text."""
     row = None
     if item.source:
-        row = conn.execute("select id from documents where source = ? and status = 'ok' order by id desc",
-                           [item.source]).fetchone()
+        row = conn.execute(
+            "select id from documents where source = ? and status = 'ok' order by id desc", [item.source]
+        ).fetchone()
     if row is None:
-        row = conn.execute("select id from documents where text = ? and status = 'ok' order by id desc",
-                           [item.text]).fetchone()
+        row = conn.execute(
+            "select id from documents where text = ? and status = 'ok' order by id desc", [item.text]
+        ).fetchone()
     return document_view(conn, row[0]) if row else None
 
 
-def import_annotations(store: Any, path: str | Path, fmt: str | None = None, training: str | Path | None = None,
-                       author: str | None = None) -> dict:
+def import_annotations(
+    store: Any, path: str | Path, fmt: str | None = None, training: str | Path | None = None, author: str | None = None
+) -> dict:
     """Record the corrections a reviewed file implies (through ``store.add_correction``) and write its
     training records to ``training``. The whole file is read and compared before anything is recorded.
     Returns a summary: corrections (records), documents changed, training records, problems."""
@@ -499,13 +578,14 @@ def import_annotations(store: Any, path: str | Path, fmt: str | None = None, tra
     records = [o.record for o in outcomes]
     if training is not None:
         try:
-            Path(training).write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records),
-                                      encoding="utf-8")
+            Path(training).write_text(
+                "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), encoding="utf-8"
+            )
         except OSError as exc:
             raise AnnotationError(f"{training}: cannot write ({exc.strerror})") from exc
     recorded, changed = [], 0
     known = {c.key() for c in store.corrections()}  # made before (an import run twice): not counted again
-    for outcome, who in zip(outcomes, authors):
+    for outcome, who in zip(outcomes, authors, strict=False):
         for correction in outcome.corrections:
             if correction.key() in known:
                 continue
@@ -513,6 +593,12 @@ def import_annotations(store: Any, path: str | Path, fmt: str | None = None, tra
             stored, n = store.add_correction(stamped(correction, who, REASONS[fmt]))
             recorded.append(stored.record())
             changed += n
-    return {"format": fmt, "documents": len(outcomes), "corrections": recorded, "documents_changed": changed,
-            "training_records": len(records) if training is not None else 0,
-            "training_file": str(training) if training is not None else None, "problems": problems}
+    return {
+        "format": fmt,
+        "documents": len(outcomes),
+        "corrections": recorded,
+        "documents_changed": changed,
+        "training_records": len(records) if training is not None else 0,
+        "training_file": str(training) if training is not None else None,
+        "problems": problems,
+    }

@@ -1,4 +1,5 @@
 """The ``kb`` command line. Each command mirrors a function of :mod:`kb.store` or :mod:`kb.ingest`."""
+
 from __future__ import annotations
 
 import json
@@ -12,8 +13,15 @@ from . import DEFAULT_DB
 from .connection import KnowledgeBaseMissing, describe_sqlite_error
 from .store import Store, StoreError
 
-db_option = click.option("--db", "db_path", default=DEFAULT_DB, show_default=True, envvar="KB_DB",
-                         type=click.Path(dir_okay=False), help="The knowledge base file.")
+db_option = click.option(
+    "--db",
+    "db_path",
+    default=DEFAULT_DB,
+    show_default=True,
+    envvar="KB_DB",
+    type=click.Path(dir_okay=False),
+    help="The knowledge base file.",
+)
 
 
 def open_store(db_path: str, write: bool = False) -> Store:
@@ -44,6 +52,7 @@ def main() -> None:
 
 def genre_option(command):
     """``--genre news|newsletter``: which recognizers have the last word (see README, "Genres")."""
+
     def set_genre(ctx, param, value):
         if value:  # the worker processes read it from the environment
             import os
@@ -51,11 +60,17 @@ def genre_option(command):
             os.environ["KB_GENRE"] = value
         return value
 
-    return click.option("--genre", type=click.Choice(["news", "newsletter"]), default=None, envvar="KB_GENRE",
-                        callback=set_genre, expose_value=False,
-                        help="What the texts are. news (default): the learned CRF decides, as measured "
-                             "on news items; newsletter: the rules and the HanLP model alone, names kept "
-                             "whole, as measured on party-building newsletters.")(command)
+    return click.option(
+        "--genre",
+        type=click.Choice(["news", "newsletter"]),
+        default=None,
+        envvar="KB_GENRE",
+        callback=set_genre,
+        expose_value=False,
+        help="What the texts are. news (default): the learned CRF decides, as measured "
+        "on news items; newsletter: the rules and the HanLP model alone, names kept "
+        "whole, as measured on party-building newsletters.",
+    )(command)
 
 
 @main.command()
@@ -65,24 +80,59 @@ def genre_option(command):
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, readable=False))
 @db_option
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
-@click.option("--workers", "-j", type=click.IntRange(min=1), default=None,
-              help="Processes for the per-document stages (default: the number of cores).")
-@click.option("--engine", type=click.Choice(["local", "dask", "ray"]), default="local", show_default=True,
-              help="Where the per-document stages run: a local process pool, or a Dask or Ray cluster "
-                   "(optional extras: pip install 'cluster-kb[dask]').")
-@click.option("--address", default=None,
-              help="Scheduler (dask: tcp://HOST:8786) or head (ray: HOST:6379) of a running cluster; "
-                   "default: start a local one with --workers workers.")
-@click.option("--ocr-lang", default=None, envvar="KB_OCR_LANG",
-              help="Tesseract language for scans (chi_sim, chi_tra, chi_sim+chi_tra); default: detected.")
-@click.option("--doc-timeout", type=click.FloatRange(min=0, min_open=True), default=120, show_default=True,
-              help="Seconds one document may take; one that takes longer is recorded failed and the run "
-                   "goes on (local engine).")
-@click.option("--corrections", "corrections_file", type=click.Path(exists=True, dir_okay=False), default=None,
-              help="Apply the corrections in this file first (JSON lines from kb corrections export).")
+@click.option(
+    "--workers",
+    "-j",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Processes for the per-document stages (default: the number of cores).",
+)
+@click.option(
+    "--engine",
+    type=click.Choice(["local", "dask", "ray"]),
+    default="local",
+    show_default=True,
+    help="Where the per-document stages run: a local process pool, or a Dask or Ray cluster "
+    "(optional extras: pip install 'cluster-kb[dask]').",
+)
+@click.option(
+    "--address",
+    default=None,
+    help="Scheduler (dask: tcp://HOST:8786) or head (ray: HOST:6379) of a running cluster; "
+    "default: start a local one with --workers workers.",
+)
+@click.option(
+    "--ocr-lang",
+    default=None,
+    envvar="KB_OCR_LANG",
+    help="Tesseract language for scans (chi_sim, chi_tra, chi_sim+chi_tra); default: detected.",
+)
+@click.option(
+    "--doc-timeout",
+    type=click.FloatRange(min=0, min_open=True),
+    default=120,
+    show_default=True,
+    help="Seconds one document may take; one that takes longer is recorded failed and the run goes on (local engine).",
+)
+@click.option(
+    "--corrections",
+    "corrections_file",
+    type=click.Path(exists=True, dir_okay=False),
+    default=None,
+    help="Apply the corrections in this file first (JSON lines from kb corrections export).",
+)
 @genre_option
-def ingest(paths: tuple[str, ...], db_path: str, quiet: bool, workers: int | None, engine: str,
-           address: str | None, ocr_lang: str | None, doc_timeout: float, corrections_file: str | None) -> None:
+def ingest(
+    paths: tuple[str, ...],
+    db_path: str,
+    quiet: bool,
+    workers: int | None,
+    engine: str,
+    address: str | None,
+    ocr_lang: str | None,
+    doc_timeout: float,
+    corrections_file: str | None,
+) -> None:
     """Ingest files and folders (.txt .md .html .pdf .png .jpg .tif, recursively) into the knowledge base.
 
     Content already stored (same sha256) is skipped; a file whose content changed replaces what
@@ -95,12 +145,11 @@ def ingest(paths: tuple[str, ...], db_path: str, quiet: bool, workers: int | Non
     if ocr_lang:
         os.environ["KB_OCR_LANG"] = ocr_lang  # read by pipeline.ocr, in the worker processes too
 
+    from pipeline import resources
     from pipeline.read import iter_paths
 
     from .engines import EngineMissing
     from .ingest import ingest as run_ingest
-
-    from pipeline import resources
 
     resources.check()  # a broken install stops here, before any document is recorded as failed
     store = open_store(db_path, write=True)
@@ -111,16 +160,24 @@ def ingest(paths: tuple[str, ...], db_path: str, quiet: bool, workers: int | Non
     total = sum(1 for _ in iter_paths(paths))  # a walk over names only: the files are read once, later
     with tqdm(total=total, unit="doc", disable=quiet, file=sys.stderr, smoothing=0.1) as bar:
         try:
-            report = run_ingest(store, paths, progress=lambda _path: bar.update(1), workers=workers,
-                                engine=engine, address=address, doc_timeout=doc_timeout,
-                                on_wait=lambda message: click.echo(message, err=True))
+            report = run_ingest(
+                store,
+                paths,
+                progress=lambda _path: bar.update(1),
+                workers=workers,
+                engine=engine,
+                address=address,
+                doc_timeout=doc_timeout,
+                on_wait=lambda message: click.echo(message, err=True),
+            )
         except EngineMissing as exc:
             raise click.ClickException(str(exc)) from exc
         except StoreError as exc:
             raise click.ClickException(str(exc)) from exc
         except sqlite3.OperationalError as exc:
-            raise click.ClickException(f"{db_path}: {describe_sqlite_error(exc)} "
-                                       "(documents stored so far are kept; run again to go on)") from exc
+            raise click.ClickException(
+                f"{db_path}: {describe_sqlite_error(exc)} (documents stored so far are kept; run again to go on)"
+            ) from exc
     click.echo(f"{report.added} added, {report.unchanged} unchanged, {report.failed} failed -> {db_path}")
     for source, error in report.failures:
         click.echo(f"  failed: {source}: {error}", err=True)
@@ -150,11 +207,19 @@ def stats(db_path: str, as_json: bool) -> None:
 @click.argument("query")
 @db_option
 @click.option("--limit", default=20, show_default=True)
-@click.option("--since", default=None, metavar="DATE",
-              help="Only paragraphs of documents dated on or after DATE (2021, 2021-05, 2021-05-05); with "
-                   "--since or --until, paragraphs of undated documents are left out.")
-@click.option("--until", default=None, metavar="DATE",
-              help="Only paragraphs of documents dated on or before DATE (2021 includes all of 2021).")
+@click.option(
+    "--since",
+    default=None,
+    metavar="DATE",
+    help="Only paragraphs of documents dated on or after DATE (2021, 2021-05, 2021-05-05); with "
+    "--since or --until, paragraphs of undated documents are left out.",
+)
+@click.option(
+    "--until",
+    default=None,
+    metavar="DATE",
+    help="Only paragraphs of documents dated on or before DATE (2021 includes all of 2021).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON lines.")
 def search(query: str, db_path: str, limit: int, since: str | None, until: str | None, as_json: bool) -> None:
     """Paragraphs that contain QUERY (any length: 党委 works), the same search as the web page's."""
@@ -173,8 +238,10 @@ def search(query: str, db_path: str, limit: int, since: str | None, until: str |
             click.echo(json.dumps(row, ensure_ascii=False))
         else:
             mark = " [duplicate]" if row["duplicate_of"] else ""
-            click.echo(f"[doc {row['document_id']} ¶{row['idx']}]{mark} {row['date'] or '(no date)'}  "
-                       f"{row['title'] or row['source']}")
+            click.echo(
+                f"[doc {row['document_id']} ¶{row['idx']}]{mark} {row['date'] or '(no date)'}  "
+                f"{row['title'] or row['source']}"
+            )
             click.echo(f"    {row['text'][:200]}")
 
 
@@ -199,8 +266,10 @@ def show(document: str, db_path: str, as_json: bool, as_html: bool) -> None:
         doc = {k: v for k, v in doc.items() if k not in ("original",)}
         click.echo(json.dumps({"document": doc, "paragraphs": paragraphs}, ensure_ascii=False, indent=1))
         return
-    click.echo(f"# {doc['title'] or ''}\n{doc['source']}  date={doc['date']}  script={doc['script']}  "
-               f"status={doc['status']}  sha256={(doc['sha256'] or '')[:12]}")
+    click.echo(
+        f"# {doc['title'] or ''}\n{doc['source']}  date={doc['date']}  script={doc['script']}  "
+        f"status={doc['status']}  sha256={(doc['sha256'] or '')[:12]}"
+    )
     if doc["error"]:
         click.echo(f"error: {doc['error']}")
     if doc["warnings"]:
@@ -208,9 +277,11 @@ def show(document: str, db_path: str, as_json: bool, as_html: bool) -> None:
             click.echo(f"warning: {warning}")
     for para in paragraphs:
         if para["duplicate_of"]:
-            where = ("" if para["duplicate_document_id"] == doc["id"] else f"doc {para['duplicate_document_id']} ")
-            click.echo(f"\n[{para['idx']}] (duplicate of {where}¶{para['duplicate_idx']}, "
-                       f"similarity {para['similarity']}) {para['text'][:60]}…")
+            where = "" if para["duplicate_document_id"] == doc["id"] else f"doc {para['duplicate_document_id']} "
+            click.echo(
+                f"\n[{para['idx']}] (duplicate of {where}¶{para['duplicate_idx']}, "
+                f"similarity {para['similarity']}) {para['text'][:60]}…"
+            )
         else:
             click.echo(f"\n[{para['idx']}]{' ##' if para['kind'] == 'heading' else ''} {para['text']}")
 
@@ -229,8 +300,11 @@ def failures(db_path: str, as_json: bool) -> None:
 
 @main.command()
 @click.argument("source", default="-", type=click.Path(allow_dash=True))
-@click.option("--lines", is_flag=True, help="Each input line is its own document; results stream out as lines "
-              "are read, each with its line number.")
+@click.option(
+    "--lines",
+    is_flag=True,
+    help="Each input line is its own document; results stream out as lines are read, each with its line number.",
+)
 @genre_option
 def extract(source: str, lines: bool) -> None:
     """Run the stages on raw text (FILE or - for standard input) without storing; print JSON lines.
@@ -280,7 +354,7 @@ def _extract_lines(handle, source: str) -> None:
 
     def flush() -> None:
         nonlocal failed
-        for (number, _), result in zip(batch, extract_texts([text for _, text in batch], source=source)):
+        for (number, _), result in zip(batch, extract_texts([text for _, text in batch], source=source), strict=False):
             failed += "error" in result
             click.echo(json.dumps({"line": number, **result}, ensure_ascii=False))
         sys.stdout.flush()
@@ -301,18 +375,27 @@ def _extract_lines(handle, source: str) -> None:
         raise click.ClickException(f"{source}: {exc}") from exc
     flush()
     if failed:
-        click.echo(f"kb extract: {failed} of {total} lines gave no document (see their \"error\")", err=True)
+        click.echo(f'kb extract: {failed} of {total} lines gave no document (see their "error")', err=True)
 
 
 @main.command(name="eval")
 @click.argument("gold", type=click.Path(exists=True, dir_okay=False))
-@click.option("--corpus", default="corpus", show_default=True, type=click.Path(exists=True),
-              help="The documents the gold file annotates.")
+@click.option(
+    "--corpus",
+    default="corpus",
+    show_default=True,
+    type=click.Path(exists=True),
+    help="The documents the gold file annotates.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the scores as JSON.")
 @click.option("--layers", is_flag=True, help="Also score each entity recognizer layer alone and left out.")
-@click.option("--compare", "compare_data", type=click.Path(file_okay=False),
-              help="Also compare rules only / model only / merged on the gold and on CLUENER2020 dev and "
-                   "MSRA test found under this data folder (e.g. ../shared/data).")
+@click.option(
+    "--compare",
+    "compare_data",
+    type=click.Path(file_okay=False),
+    help="Also compare rules only / model only / merged on the gold and on CLUENER2020 dev and "
+    "MSRA test found under this data folder (e.g. ../shared/data).",
+)
 @click.option("--limit", type=int, default=0, help="With --compare: score only the first N sentences per corpus.")
 @genre_option
 def evaluate(gold: str, corpus: str, as_json: bool, layers: bool, compare_data: str | None, limit: int) -> None:
@@ -345,14 +428,27 @@ def evaluate(gold: str, corpus: str, as_json: bool, layers: bool, compare_data: 
 
 
 @main.command(name="eval-annotated")
-@click.option("--split", type=click.Choice(["train", "dev", "test"]), default="test", show_default=True,
-              help="Which split of the annotated CCTV items (models/annotations) to score.")
-@click.option("--systems", default="rules only,learned only,shipped", show_default=True,
-              help="Comma-separated systems to compare (kb/extraction.py SYSTEMS).")
+@click.option(
+    "--split",
+    type=click.Choice(["train", "dev", "test"]),
+    default="test",
+    show_default=True,
+    help="Which split of the annotated CCTV items (models/annotations) to score.",
+)
+@click.option(
+    "--systems",
+    default="rules only,learned only,shipped",
+    show_default=True,
+    help="Comma-separated systems to compare (kb/extraction.py SYSTEMS).",
+)
 @click.option("--limit", type=int, default=0, help="Score only the first N documents of the split.")
-@click.option("--only", type=click.Choice(["metrics"]), default=None,
-              help="Score one stage alone: 'metrics' runs only the metric stage (no recognizers, "
-                   "seconds instead of minutes) and lists each document's missed and wrong metrics.")
+@click.option(
+    "--only",
+    type=click.Choice(["metrics"]),
+    default=None,
+    help="Score one stage alone: 'metrics' runs only the metric stage (no recognizers, "
+    "seconds instead of minutes) and lists each document's missed and wrong metrics.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the scores as JSON.")
 def evaluate_annotated_command(split: str, systems: str, limit: int, only: str | None, as_json: bool) -> None:
     """Score the rules, the learned models and what ships on the annotated in-domain split.

@@ -1,6 +1,7 @@
 """``kb import-annotations``: a file reviewed in doccano or Label Studio (exported with ``kb export
 doccano|label-studio``) back into the knowledge base as corrections, and out as training records
 (kb/annotation_io.py)."""
+
 from __future__ import annotations
 
 import json
@@ -18,17 +19,36 @@ def register(main: click.Group) -> None:
 
     @main.command("import-annotations")
     @click.argument("file", type=click.Path(exists=True, dir_okay=False))
-    @click.option("--format", "fmt", type=click.Choice(FORMATS), default=None,
-                  help="The tool that wrote FILE (default: a JSON list is Label Studio, JSON lines doccano).")
-    @click.option("--training", type=click.Path(dir_okay=False), default=None, metavar="OUT.jsonl",
-                  help="Also write the reviewed documents as training records (annotation-guide format).")
-    @click.option("--author", default=None,
-                  help="Who reviewed (default: the annotator the file names, else your login name).")
+    @click.option(
+        "--format",
+        "fmt",
+        type=click.Choice(FORMATS),
+        default=None,
+        help="The tool that wrote FILE (default: a JSON list is Label Studio, JSON lines doccano).",
+    )
+    @click.option(
+        "--training",
+        type=click.Path(dir_okay=False),
+        default=None,
+        metavar="OUT.jsonl",
+        help="Also write the reviewed documents as training records (annotation-guide format).",
+    )
+    @click.option(
+        "--author", default=None, help="Who reviewed (default: the annotator the file names, else your login name)."
+    )
     @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
-    @click.option("--db", "db_path", default=DEFAULT_DB, show_default=True, envvar="KB_DB",
-                  type=click.Path(dir_okay=False), help="The knowledge base file.")
-    def import_annotations_command(file: str, fmt: str | None, training: str | None, author: str | None,
-                                   as_json: bool, db_path: str) -> None:
+    @click.option(
+        "--db",
+        "db_path",
+        default=DEFAULT_DB,
+        show_default=True,
+        envvar="KB_DB",
+        type=click.Path(dir_okay=False),
+        help="The knowledge base file.",
+    )
+    def import_annotations_command(
+        file: str, fmt: str | None, training: str | None, author: str | None, as_json: bool, db_path: str
+    ) -> None:
         """Turn a reviewed doccano / Label Studio export into corrections: a span relabelled is a retype
         in that document, an entity with every span deleted a reject there, an arrow deleted a relation
         reject, an arrow added between stored entities a relation add. Spans that are no stored entity
@@ -41,9 +61,11 @@ def register(main: click.Group) -> None:
         if as_json:
             click.echo(json.dumps(summary, ensure_ascii=False, indent=1))
             return
-        click.echo(f"{summary['documents']} document(s) compared ({summary['format']}): "
-                   f"{len(summary['corrections'])} correction(s) recorded, "
-                   f"{summary['documents_changed']} stored document change(s)")
+        click.echo(
+            f"{summary['documents']} document(s) compared ({summary['format']}): "
+            f"{len(summary['corrections'])} correction(s) recorded, "
+            f"{summary['documents_changed']} stored document change(s)"
+        )
         for record in summary["corrections"]:
             click.echo(f"  {record['id']}: {Correction(**record).describe()}")
         if training:

@@ -5,6 +5,7 @@ Each correction is recorded (kb/corrections.py) and applied at once to what is s
 every document ingested later, so it stays in force. Each command mirrors
 :meth:`kb.store.Store.add_correction` with a :class:`kb.corrections.Correction`.
 """
+
 from __future__ import annotations
 
 import json
@@ -14,20 +15,20 @@ from pathlib import Path
 import click
 
 from . import DEFAULT_DB
-from .corrections import (
-    Correction,
-    CorrectionError,
-    read_jsonl,
-    relation_correction,
-    stamped,
-    stored_entity,
-)
+from .corrections import Correction, CorrectionError, read_jsonl, relation_correction, stamped, stored_entity
 from .store import Store, StoreError
 
 
 def _db_option(func):
-    return click.option("--db", "db_path", default=DEFAULT_DB, show_default=True, envvar="KB_DB",
-                        type=click.Path(dir_okay=False), help="The knowledge base file.")(func)
+    return click.option(
+        "--db",
+        "db_path",
+        default=DEFAULT_DB,
+        show_default=True,
+        envvar="KB_DB",
+        type=click.Path(dir_okay=False),
+        help="The knowledge base file.",
+    )(func)
 
 
 def _who_why(func):
@@ -105,6 +106,7 @@ def _named(spec: str) -> tuple[str, str | None]:
 def register(main: click.Group) -> None:
     """Add the correction commands to the ``kb`` group (``kb entity`` is made by kb/cli_explore.py)."""
     entity = main.commands["entity"]
+    assert isinstance(entity, click.Group)  # a group of subcommands: kb/cli_explore.py registers it first
     type_option = click.option("--type", "type_", default=None, help="The entity's type, when the name is several.")
 
     @entity.command()
@@ -114,14 +116,27 @@ def register(main: click.Group) -> None:
     @click.option("--doc", "document", default=None, help="Only in this document (id, source or file name).")
     @_who_why
     @_db_option
-    def rename(name: str, new_name: str, type_: str | None, document: str | None, reason: str | None,
-               author: str | None, as_json: bool, db_path: str) -> None:
+    def rename(
+        name: str,
+        new_name: str,
+        type_: str | None,
+        document: str | None,
+        reason: str | None,
+        author: str | None,
+        as_json: bool,
+        db_path: str,
+    ) -> None:
         """Give the entity NAME the canonical name NEW_NAME (NAME stays an alias)."""
         found = _entity(db_path, name, _check_type(type_, "--type"), document)
         if not new_name.strip() or new_name == found["name"]:
             raise click.BadParameter("give a new, different name", param_hint="NEW_NAME")
-        _record(db_path, Correction("rename", found["name"], found["type"], new_name=new_name.strip(),
-                                    document=found["document"]), author, reason, as_json)
+        _record(
+            db_path,
+            Correction("rename", found["name"], found["type"], new_name=new_name.strip(), document=found["document"]),
+            author,
+            reason,
+            as_json,
+        )
 
     @entity.command()
     @click.argument("name")
@@ -130,35 +145,63 @@ def register(main: click.Group) -> None:
     @click.option("--doc", "document", default=None, help="Only in this document (id, source or file name).")
     @_who_why
     @_db_option
-    def retype(name: str, new_type: str, type_: str | None, document: str | None, reason: str | None,
-               author: str | None, as_json: bool, db_path: str) -> None:
+    def retype(
+        name: str,
+        new_type: str,
+        type_: str | None,
+        document: str | None,
+        reason: str | None,
+        author: str | None,
+        as_json: bool,
+        db_path: str,
+    ) -> None:
         """Make the entity NAME of type NEW_TYPE (one of the ontology's entity types)."""
         _check_type(new_type, "NEW_TYPE")
         found = _entity(db_path, name, _check_type(type_, "--type"), document)
         if found["type"] == new_type:
             raise click.ClickException(f"{found['name']} is already {new_type}")
-        _record(db_path, Correction("retype", found["name"], found["type"], new_type=new_type,
-                                    document=found["document"]), author, reason, as_json)
+        _record(
+            db_path,
+            Correction("retype", found["name"], found["type"], new_type=new_type, document=found["document"]),
+            author,
+            reason,
+            as_json,
+        )
 
     @entity.command()
     @click.argument("target")
     @click.argument("others", nargs=-1, required=True)
     @_who_why
     @_db_option
-    def merge(target: str, others: tuple[str, ...], reason: str | None, author: str | None, as_json: bool,
-              db_path: str) -> None:
+    def merge(
+        target: str, others: tuple[str, ...], reason: str | None, author: str | None, as_json: bool, db_path: str
+    ) -> None:
         """Fold the entities OTHERS into TARGET: their mentions and relations move, their names become
         aliases of TARGET. Write NAME/TYPE where a name is several entities (苏州工业园区/ZONE)."""
         into = _entity(db_path, *_named(target))
         if into["document"]:
-            raise click.ClickException(f"{into['name']} is local to {into['document']}: merge into an entity "
-                                       "of the whole corpus (or rename it first)")
+            raise click.ClickException(
+                f"{into['name']} is local to {into['document']}: merge into an entity "
+                "of the whole corpus (or rename it first)"
+            )
         for spec in others:
             found = _entity(db_path, *_named(spec))
             if found["id"] == into["id"]:
                 raise click.ClickException(f"{spec} is {into['name']} itself")
-            _record(db_path, Correction("merge", found["name"], found["type"], new_name=into["name"],
-                                        new_type=into["type"], document=found["document"]), author, reason, as_json)
+            _record(
+                db_path,
+                Correction(
+                    "merge",
+                    found["name"],
+                    found["type"],
+                    new_name=into["name"],
+                    new_type=into["type"],
+                    document=found["document"],
+                ),
+                author,
+                reason,
+                as_json,
+            )
 
     @entity.command()
     @click.argument("name")
@@ -166,20 +209,27 @@ def register(main: click.Group) -> None:
     @type_option
     @_who_why
     @_db_option
-    def split(name: str, document: str, type_: str | None, reason: str | None, author: str | None, as_json: bool,
-              db_path: str) -> None:
+    def split(
+        name: str, document: str, type_: str | None, reason: str | None, author: str | None, as_json: bool, db_path: str
+    ) -> None:
         """Make NAME in one document an entity of its own (another body of the same name)."""
         found = _entity(db_path, name, _check_type(type_, "--type"), document)
-        _record(db_path, Correction("split", found["name"], found["type"], document=found["document"]),
-                author, reason, as_json)
+        _record(
+            db_path,
+            Correction("split", found["name"], found["type"], document=found["document"]),
+            author,
+            reason,
+            as_json,
+        )
 
     @entity.command()
     @click.argument("name")
     @type_option
     @_who_why
     @_db_option
-    def reject(name: str, type_: str | None, reason: str | None, author: str | None, as_json: bool,
-               db_path: str) -> None:
+    def reject(
+        name: str, type_: str | None, reason: str | None, author: str | None, as_json: bool, db_path: str
+    ) -> None:
         """NAME is not an entity: its mentions and relations go and are never stored again (of any
         type unless --type; a figure about it keeps its text)."""
         _check_type(type_, "--type")
@@ -215,12 +265,24 @@ def register(main: click.Group) -> None:
     @click.argument("subject")
     @click.argument("predicate")
     @click.argument("object_")
-    @click.option("--evidence", required=True, metavar="DOC:PARA",
-                  help="The document (id, source or file name) and the paragraph number (kb show DOC) that say so.")
+    @click.option(
+        "--evidence",
+        required=True,
+        metavar="DOC:PARA",
+        help="The document (id, source or file name) and the paragraph number (kb show DOC) that say so.",
+    )
     @_who_why
     @_db_option
-    def add_relation(subject: str, predicate: str, object_: str, evidence: str, reason: str | None,
-                     author: str | None, as_json: bool, db_path: str) -> None:
+    def add_relation(
+        subject: str,
+        predicate: str,
+        object_: str,
+        evidence: str,
+        reason: str | None,
+        author: str | None,
+        as_json: bool,
+        db_path: str,
+    ) -> None:
         """State SUBJECT PREDICATE OBJECT (stored entities; NAME/TYPE where a name is several) with a
         paragraph as evidence, e.g. `kb relation add 甲公司 COOPERATES_WITH 乙公司 --evidence 3:5`."""
         if predicate not in _predicates():
@@ -230,13 +292,27 @@ def register(main: click.Group) -> None:
             raise click.BadParameter(f"{evidence!r}: give DOC:PARA, e.g. 3:5", param_hint="--evidence")
         store = open_for_corrections(db_path)
         doc = _document(store, ref)
-        if not store.db.execute("select 1 from paragraphs where document_id = ? and idx = ?",
-                                [doc["id"], int(para)]).fetchone():
+        if not store.db.execute(
+            "select 1 from paragraphs where document_id = ? and idx = ?", [doc["id"], int(para)]
+        ).fetchone():
             raise click.ClickException(f"document {doc['id']} has no paragraph {para} (kb show {doc['id']})")
         s, o = _entity(db_path, *_named(subject)), _entity(db_path, *_named(object_))
-        _record(db_path, Correction("add-relation", s["name"], s["type"], predicate=predicate, object=o["name"],
-                                    object_type=o["type"], document=doc["source"], paragraph=int(para)),
-                author, reason, as_json)
+        _record(
+            db_path,
+            Correction(
+                "add-relation",
+                s["name"],
+                s["type"],
+                predicate=predicate,
+                object=o["name"],
+                object_type=o["type"],
+                document=doc["source"],
+                paragraph=int(para),
+            ),
+            author,
+            reason,
+            as_json,
+        )
 
     @main.group()
     def corrections() -> None:

@@ -5,6 +5,7 @@ top, communities, metrics, export, serve.
 (column widths count a Chinese character as two), ``--json`` for the full data and ``--csv`` for
 the table's rows.
 """
+
 from __future__ import annotations
 
 import csv
@@ -13,7 +14,8 @@ import json
 import re
 import sys
 import unicodedata
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import click
 
@@ -24,14 +26,24 @@ EVIDENCE_WIDTH = 60  # characters of an evidence sentence shown in a table; --js
 
 
 def _db_option(func):
-    return click.option("--db", "db_path", default=DEFAULT_DB, show_default=True, envvar="KB_DB",
-                        type=click.Path(dir_okay=False), help="The knowledge base file.")(func)
+    return click.option(
+        "--db",
+        "db_path",
+        default=DEFAULT_DB,
+        show_default=True,
+        envvar="KB_DB",
+        type=click.Path(dir_okay=False),
+        help="The knowledge base file.",
+    )(func)
 
 
 def _region_option(func):
-    return click.option("--region", default=None, metavar="REGION",
-                        help="Only entities under this region (江苏, 浙江省, 江宁区): its divisions and what is "
-                             "LOCATED_IN them.")(func)
+    return click.option(
+        "--region",
+        default=None,
+        metavar="REGION",
+        help="Only entities under this region (江苏, 浙江省, 江宁区): its divisions and what is LOCATED_IN them.",
+    )(func)
 
 
 def _format_options(func):
@@ -55,18 +67,25 @@ def table(rows: list[dict], columns: list[str], details: Callable[[dict], list[s
     widths = [max([width(c)] + [width(line[i]) for line in cells]) for i, c in enumerate(columns)]
 
     def line(values: list[str]) -> str:
-        return "  ".join(v + " " * (w - width(v)) for v, w in zip(values, widths)).rstrip()
+        return "  ".join(v + " " * (w - width(v)) for v, w in zip(values, widths, strict=False)).rstrip()
 
     out = [line(columns), line(["-" * w for w in widths])]
-    for row, values in zip(rows, cells):
+    for row, values in zip(rows, cells, strict=False):
         out.append(line(values))
         out.extend("    " + extra for extra in (details(row) if details else []))
     return "\n".join(out)
 
 
-def emit(data: Any, rows: list[dict], columns: list[str], as_json: bool, as_csv: bool,
-         details: Callable[[dict], list[str]] | None = None, empty: str = "nothing found",
-         csv_columns: list[str] | None = None) -> None:
+def emit(
+    data: Any,
+    rows: list[dict],
+    columns: list[str],
+    as_json: bool,
+    as_csv: bool,
+    details: Callable[[dict], list[str]] | None = None,
+    empty: str = "nothing found",
+    csv_columns: list[str] | None = None,
+) -> None:
     """Print ``data`` as JSON, ``rows`` as CSV (``csv_columns``, default ``columns``), or a table."""
     if as_json:
         click.echo(json.dumps(data, ensure_ascii=False, indent=1))
@@ -74,8 +93,10 @@ def emit(data: Any, rows: list[dict], columns: list[str], as_json: bool, as_csv:
         buffer = io.StringIO()
         writer = csv.DictWriter(buffer, fieldnames=csv_columns or columns, extrasaction="ignore", lineterminator="\n")
         writer.writeheader()
-        writer.writerows({k: (json.dumps(v, ensure_ascii=False) if isinstance(v, (list, dict)) else v)
-                          for k, v in row.items()} for row in rows)
+        writer.writerows(
+            {k: (json.dumps(v, ensure_ascii=False) if isinstance(v, (list, dict)) else v) for k, v in row.items()}
+            for row in rows
+        )
         click.echo(buffer.getvalue(), nl=False)
     elif rows:
         click.echo(table(rows, columns, details))
@@ -92,12 +113,22 @@ def _check_dates(since: str | None, until: str | None) -> None:
 
 def range_options(what: str):
     """``--since`` / ``--until`` for a command that keeps only ``what`` dated in a range."""
+
     def decorate(func):
-        func = click.option("--until", default=None, metavar="DATE",
-                            help=f"Only {what} dated on or before DATE (2021 includes all of 2021).")(func)
-        return click.option("--since", default=None, metavar="DATE",
-                            help=f"Only {what} dated on or after DATE (2021, 2021-05, 2021-05-05); with "
-                                 f"--since or --until, undated {what} are left out.")(func)
+        func = click.option(
+            "--until",
+            default=None,
+            metavar="DATE",
+            help=f"Only {what} dated on or before DATE (2021 includes all of 2021).",
+        )(func)
+        return click.option(
+            "--since",
+            default=None,
+            metavar="DATE",
+            help=f"Only {what} dated on or after DATE (2021, 2021-05, 2021-05-05); with "
+            f"--since or --until, undated {what} are left out.",
+        )(func)
+
     return decorate
 
 
@@ -149,44 +180,94 @@ def register(main: click.Group) -> None:
     def show_entity(name: str, db_path: str, as_json: bool, as_csv: bool) -> None:
         """An entity (any alias finds it): type, aliases, documents, relations with evidence."""
         data = _run(queries.entity, db_path, name)
-        rows = [{"dir": "→" if r["direction"] == "out" else "←", **r, "other_name": r["other"]["name"],
-                 "other_type": r["other"]["type"]} for r in data["relations"]]
+        rows = [
+            {
+                "dir": "→" if r["direction"] == "out" else "←",
+                **r,
+                "other_name": r["other"]["name"],
+                "other_type": r["other"]["type"],
+            }
+            for r in data["relations"]
+        ]
         if not (as_json or as_csv):
             aliases = "、".join(data["aliases"]) or "-"
-            click.echo(f"{data['name']}  [{data['type']}]  id={data['id']}  aliases: {aliases}  "
-                       f"mentions: {data['mentions']}")
+            click.echo(
+                f"{data['name']}  [{data['type']}]  id={data['id']}  aliases: {aliases}  mentions: {data['mentions']}"
+            )
             for doc in data["documents"]:
-                click.echo(f"  doc {doc['id']}  {doc['date'] or '(no date)'}  {doc['source']}  "
-                           f"{doc['mentions']} mention(s)")
+                click.echo(
+                    f"  doc {doc['id']}  {doc['date'] or '(no date)'}  {doc['source']}  {doc['mentions']} mention(s)"
+                )
             if data["same_name"]:
                 click.echo("  also: " + ", ".join(f"{e['name']} [{e['type']}] id={e['id']}" for e in data["same_name"]))
             click.echo()
-        emit(data, rows, ["relation_id", "dir", "predicate", "other_name", "other_type", "document_id"], as_json,
-             as_csv, details=lambda r: [f"“{clip(r['evidence'], 80)}”"], empty="no relations",
-             csv_columns=["relation_id", "direction", "subject", "predicate", "object", "other_type", "document_id",
-                          "source", "date", "confidence", "evidence"])
+        emit(
+            data,
+            rows,
+            ["relation_id", "dir", "predicate", "other_name", "other_type", "document_id"],
+            as_json,
+            as_csv,
+            details=lambda r: [f"“{clip(r['evidence'], 80)}”"],
+            empty="no relations",
+            csv_columns=[
+                "relation_id",
+                "direction",
+                "subject",
+                "predicate",
+                "object",
+                "other_type",
+                "document_id",
+                "source",
+                "date",
+                "confidence",
+                "evidence",
+            ],
+        )
 
     @main.command()
     @click.argument("name")
-    @click.option("--depth", default=1, show_default=True, type=click.IntRange(1, 5),
-                  help="Also collaborators of collaborators, up to this distance.")
+    @click.option(
+        "--depth",
+        default=1,
+        show_default=True,
+        type=click.IntRange(1, 5),
+        help="Also collaborators of collaborators, up to this distance.",
+    )
     @range_options("relations")
     @_region_option
     @_db_option
     @_format_options
-    def collaborators(name: str, depth: int, since: str | None, until: str | None, region: str | None, db_path: str,
-                      as_json: bool, as_csv: bool) -> None:
+    def collaborators(
+        name: str,
+        depth: int,
+        since: str | None,
+        until: str | None,
+        region: str | None,
+        db_path: str,
+        as_json: bool,
+        as_csv: bool,
+    ) -> None:
         """Who cooperates with NAME or shares a committee/alliance with it, by number of documents.
 
         A relation is dated by its sentence when that gives a date, else by its document.
         """
         _check_dates(since, until)
         data = _run(queries.collaborators, db_path, name, depth, since, until, region=region)
-        rows = [{**r, "how": " + ".join(r["kinds"]), "via": "、".join(r["via"]),
-                 "path": " → ".join(r["path"])} for r in data]
+        rows = [
+            {**r, "how": " + ".join(r["kinds"]), "via": "、".join(r["via"]), "path": " → ".join(r["path"])}
+            for r in data
+        ]
         columns = ["distance", "name", "type", "documents", "how", "via"] + (["path"] if depth > 1 else [])
-        emit(data, rows, columns, as_json, as_csv, details=lambda r: _evidence_lines(r["evidence"]),
-             empty=f"no collaborators of {name}" + (f" under {region}" if region else ""), csv_columns=columns + ["path"] * (depth == 1) + ["evidence"])
+        emit(
+            data,
+            rows,
+            columns,
+            as_json,
+            as_csv,
+            details=lambda r: _evidence_lines(r["evidence"]),
+            empty=f"no collaborators of {name}" + (f" under {region}" if region else ""),
+            csv_columns=columns + ["path"] * (depth == 1) + ["evidence"],
+        )
 
     def membership_command(command_name: str, func, label: str, doc: str):
         @main.command(name=command_name, help=doc)
@@ -197,15 +278,26 @@ def register(main: click.Group) -> None:
         def command(db_path: str, as_json: bool, as_csv: bool, region: str | None, **kwargs) -> None:
             data = _run(func, db_path, kwargs[label], region=region)
             rows = [{**r, "roles": "+".join(r["roles"])} for r in data]
-            emit(data, rows, ["name", "type", "roles", "documents"], as_json, as_csv,
-                 details=lambda r: _evidence_lines(r["evidence"], limit=1),
-                 empty=f"nothing found for {kwargs[label]}" + (f" under {region}" if region else ""),
-                 csv_columns=["id", "name", "type", "roles", "documents", "evidence"])
+            emit(
+                data,
+                rows,
+                ["name", "type", "roles", "documents"],
+                as_json,
+                as_csv,
+                details=lambda r: _evidence_lines(r["evidence"], limit=1),
+                empty=f"nothing found for {kwargs[label]}" + (f" under {region}" if region else ""),
+                csv_columns=["id", "name", "type", "roles", "documents", "evidence"],
+            )
 
-    membership_command("members", queries.members, "group",
-                       "Members (MEMBER_OF) and leaders (LEADS) of a committee or alliance GROUP.")
-    membership_command("groups", queries.groups, "entity",
-                       "The committees and alliances ENTITY is a member (MEMBER_OF) or leader (LEADS) of.")
+    membership_command(
+        "members", queries.members, "group", "Members (MEMBER_OF) and leaders (LEADS) of a committee or alliance GROUP."
+    )
+    membership_command(
+        "groups",
+        queries.groups,
+        "entity",
+        "The committees and alliances ENTITY is a member (MEMBER_OF) or leader (LEADS) of.",
+    )
 
     @main.command()
     @click.argument("a")
@@ -214,8 +306,9 @@ def register(main: click.Group) -> None:
     @range_options("relations")
     @_db_option
     @_format_options
-    def path(a: str, b: str, limit: int, since: str | None, until: str | None, db_path: str, as_json: bool,
-             as_csv: bool) -> None:
+    def path(
+        a: str, b: str, limit: int, since: str | None, until: str | None, db_path: str, as_json: bool, as_csv: bool
+    ) -> None:
         """The shortest chains of relations between A and B, with evidence for each hop.
 
         A relation is dated by its sentence when that gives a date, else by its document.
@@ -226,16 +319,33 @@ def register(main: click.Group) -> None:
         for number, hops in enumerate(data["paths"], 1):
             for step, hop in enumerate(hops, 1):
                 for rel in hop["relations"]:
-                    rows.append({"path": number, "hop": step, "subject": rel["subject"], "predicate": rel["predicate"],
-                                 "object": rel["object"], "documents": rel["documents"], "evidence": rel["evidence"],
-                                 "sentence": rel["evidence"][0]["sentence"] if rel["evidence"] else ""})
+                    rows.append(
+                        {
+                            "path": number,
+                            "hop": step,
+                            "subject": rel["subject"],
+                            "predicate": rel["predicate"],
+                            "object": rel["object"],
+                            "documents": rel["documents"],
+                            "evidence": rel["evidence"],
+                            "sentence": rel["evidence"][0]["sentence"] if rel["evidence"] else "",
+                        }
+                    )
         if not (as_json or as_csv) and data["paths"]:
-            click.echo(f"{data['from']['name']} → {data['to']['name']}: {len(data['paths'])} shortest path(s) "
-                       f"of {data['length']} hop(s)\n")
-        emit(data, rows, ["path", "hop", "subject", "predicate", "object", "documents"], as_json, as_csv,
-             details=lambda r: _evidence_lines(r["evidence"], limit=1),
-             empty=f"nothing connects {a} and {b}",
-             csv_columns=["path", "hop", "subject", "predicate", "object", "documents", "sentence"])
+            click.echo(
+                f"{data['from']['name']} → {data['to']['name']}: {len(data['paths'])} shortest path(s) "
+                f"of {data['length']} hop(s)\n"
+            )
+        emit(
+            data,
+            rows,
+            ["path", "hop", "subject", "predicate", "object", "documents"],
+            as_json,
+            as_csv,
+            details=lambda r: _evidence_lines(r["evidence"], limit=1),
+            empty=f"nothing connects {a} and {b}",
+            csv_columns=["path", "hop", "subject", "predicate", "object", "documents", "sentence"],
+        )
 
     @main.command()
     @click.option("--type", "entity_type", default=None, help="Only this entity type (ENTERPRISE, PARTY_ORG, ...).")
@@ -244,8 +354,9 @@ def register(main: click.Group) -> None:
     @_region_option
     @_db_option
     @_format_options
-    def top(entity_type: str | None, by: str, limit: int, region: str | None, db_path: str, as_json: bool,
-            as_csv: bool) -> None:
+    def top(
+        entity_type: str | None, by: str, limit: int, region: str | None, db_path: str, as_json: bool, as_csv: bool
+    ) -> None:
         """The most central entities of the collaboration graph (degree, betweenness) or most documented."""
         data = _run(queries.top, db_path, entity_type, by, limit, region=region)
         emit(data, data, ["rank", "name", "type", "degree", "betweenness", "documents"], as_json, as_csv)
@@ -264,16 +375,38 @@ def register(main: click.Group) -> None:
     @click.option("--indicator", default=None, help="Only indicators containing this text.")
     @click.option("--sort", type=click.Choice(queries.METRIC_SORT), default="date", show_default=True)
     @click.option("--desc", is_flag=True, help="Largest / latest first.")
-    @click.option("--since", default=None, metavar="DATE", help="Only figures dated on or after DATE (2021, 2021-05, 2021-05-05).")
-    @click.option("--until", default=None, metavar="DATE", help="Only figures dated on or before DATE (2021 includes all of 2021).")
-    @click.option("--plot", "plot_path", default=None, type=click.Path(dir_okay=False),
-                  help="Also draw the series over time into this .png or .svg file.")
+    @click.option(
+        "--since", default=None, metavar="DATE", help="Only figures dated on or after DATE (2021, 2021-05, 2021-05-05)."
+    )
+    @click.option(
+        "--until",
+        default=None,
+        metavar="DATE",
+        help="Only figures dated on or before DATE (2021 includes all of 2021).",
+    )
+    @click.option(
+        "--plot",
+        "plot_path",
+        default=None,
+        type=click.Path(dir_okay=False),
+        help="Also draw the series over time into this .png or .svg file.",
+    )
     @_region_option
     @_db_option
     @_format_options
-    def metrics(entity: str | None, indicator: str | None, sort: str, desc: bool, since: str | None,
-                until: str | None, plot_path: str | None, region: str | None, db_path: str, as_json: bool,
-                as_csv: bool) -> None:
+    def metrics(
+        entity: str | None,
+        indicator: str | None,
+        sort: str,
+        desc: bool,
+        since: str | None,
+        until: str | None,
+        plot_path: str | None,
+        region: str | None,
+        db_path: str,
+        as_json: bool,
+        as_csv: bool,
+    ) -> None:
         """Metrics (of ENTITY, by name, alias or subject text) as a table, sorted by date.
 
         A figure's date is its period when that names a year (2021年), else its document's date.
@@ -288,18 +421,48 @@ def register(main: click.Group) -> None:
                 drawn = plot_series(data, plot_path, title=" · ".join(x for x in (entity, indicator) if x) or "metrics")
             except (ValueError, OSError) as exc:
                 raise click.ClickException(str(exc)) from exc
-            click.echo(f"wrote {plot_path}: {drawn['series']} series, {drawn['points']} points"
-                       + (f" ({drawn['undated']} undated not drawn)" if drawn["undated"] else ""), err=True)
-        rows = [{**r, "subject": r["entity"] or r["subject_text"], "value": f"{r['value']:g}",
-                 "indicator": clip(r["indicator"], 30)} for r in data]
-        emit(data, rows if not as_csv else data,
-             ["when", "subject", "indicator", "value", "unit", "raw", "document_id"], as_json, as_csv, empty="no metrics",
-             csv_columns=["id", "when", "entity", "subject_text", "indicator", "value", "unit", "period", "raw",
-                          "document_id", "source", "date"])
+            click.echo(
+                f"wrote {plot_path}: {drawn['series']} series, {drawn['points']} points"
+                + (f" ({drawn['undated']} undated not drawn)" if drawn["undated"] else ""),
+                err=True,
+            )
+        rows = [
+            {
+                **r,
+                "subject": r["entity"] or r["subject_text"],
+                "value": f"{r['value']:g}",
+                "indicator": clip(r["indicator"], 30),
+            }
+            for r in data
+        ]
+        emit(
+            data,
+            rows if not as_csv else data,
+            ["when", "subject", "indicator", "value", "unit", "raw", "document_id"],
+            as_json,
+            as_csv,
+            empty="no metrics",
+            csv_columns=[
+                "id",
+                "when",
+                "entity",
+                "subject_text",
+                "indicator",
+                "value",
+                "unit",
+                "period",
+                "raw",
+                "document_id",
+                "source",
+                "date",
+            ],
+        )
 
     @main.command()
     @click.argument("name")
-    @click.option("--since", default=None, metavar="DATE", help="Only events dated on or after DATE (2021, 2021-05, 2021-05-05).")
+    @click.option(
+        "--since", default=None, metavar="DATE", help="Only events dated on or after DATE (2021, 2021-05, 2021-05-05)."
+    )
     @click.option("--until", default=None, metavar="DATE", help="Only events dated on or before DATE.")
     @_db_option
     @_format_options
@@ -309,23 +472,43 @@ def register(main: click.Group) -> None:
         _check_dates(since, until)
         data = _run(queries.timeline, db_path, name, since, until)
         rows = [{**r, "when": r["when"] or "-"} for r in data]
-        emit(data, rows, ["when", "kind", "what", "document_id"], as_json, as_csv,
-             details=lambda r: [f"“{clip(r['evidence'] or '', 80)}”"], empty=f"nothing dated about {name}",
-             csv_columns=["when", "kind", "what", "evidence", "document_id", "source"])
+        emit(
+            data,
+            rows,
+            ["when", "kind", "what", "document_id"],
+            as_json,
+            as_csv,
+            details=lambda r: [f"“{clip(r['evidence'] or '', 80)}”"],
+            empty=f"nothing dated about {name}",
+            csv_columns=["when", "kind", "what", "evidence", "document_id", "source"],
+        )
 
     @main.command(name="export")
-    @click.argument("fmt", metavar="FORMAT", type=click.Choice(["graphml", "gexf", "json", "csv", "html",
-                                                                 "doccano", "label-studio"]))
+    @click.argument(
+        "fmt",
+        metavar="FORMAT",
+        type=click.Choice(["graphml", "gexf", "json", "csv", "html", "doccano", "label-studio"]),
+    )
     @click.argument("out", type=click.Path())
-    @click.option("--graph", type=click.Choice(["relations", "collaboration"]), default="relations",
-                  show_default=True, help="Which graph graphml and gexf hold.")
-    @click.option("--docs", multiple=True, metavar="DOC",
-                  help="doccano / label-studio: only this document (id, source or file name; repeat or "
-                       "separate with commas). Default: every ok document.")
+    @click.option(
+        "--graph",
+        type=click.Choice(["relations", "collaboration"]),
+        default="relations",
+        show_default=True,
+        help="Which graph graphml and gexf hold.",
+    )
+    @click.option(
+        "--docs",
+        multiple=True,
+        metavar="DOC",
+        help="doccano / label-studio: only this document (id, source or file name; repeat or "
+        "separate with commas). Default: every ok document.",
+    )
     @range_options("relations")
     @_db_option
-    def export_command(fmt: str, out: str, graph: str, docs: tuple[str, ...], since: str | None, until: str | None,
-                       db_path: str) -> None:
+    def export_command(
+        fmt: str, out: str, graph: str, docs: tuple[str, ...], since: str | None, until: str | None, db_path: str
+    ) -> None:
         """Export the graph (graphml, gexf, json), flat tables (csv: a folder), the map (html), or
         documents to review with what the pipeline found (doccano: JSONL; label-studio: tasks JSON and
         OUT's .label-config.xml beside it; `kb import-annotations` reads the reviewed file back).

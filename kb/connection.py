@@ -1,4 +1,5 @@
 """Opening a knowledge base file: read-only for every read, and errors a user can act on."""
+
 from __future__ import annotations
 
 import sqlite3

@@ -11,6 +11,7 @@ similarity exactly what ``pipeline.dedup.similarity`` says.
 Nodes are named ``p<paragraph id>`` and ``d<document id>``; in ``lsh_bands`` a paragraph is its
 id and a document minus its id.
 """
+
 from __future__ import annotations
 
 import sqlite_utils
@@ -91,8 +92,11 @@ class CorpusIndex:
         if key not in self._nodes:
             kind, row_id = row_of(key)
             if kind == "p":
-                row = self.db.execute("select p.text, p.idx, d.date, d.sha256 from paragraphs p "
-                                      "join documents d on d.id = p.document_id where p.id = ?", [row_id]).fetchone()
+                row = self.db.execute(
+                    "select p.text, p.idx, d.date, d.sha256 from paragraphs p "
+                    "join documents d on d.id = p.document_id where p.id = ?",
+                    [row_id],
+                ).fetchone()
                 node = make_node(key, rank_key(row[2], row[3], row[1]), row[0]) if row else None
             else:
                 row = self.db.execute("select text, date, sha256 from documents where id = ?", [row_id]).fetchone()
@@ -104,21 +108,27 @@ class CorpusIndex:
         """The node's LSH band buckets and its exact-text bucket."""
         if node.key not in self._buckets:
             kind = KIND[node.key[0]]
-            self._buckets[node.key] = [*band_buckets(node.signature, THRESHOLD[node.key[0]], kind),
-                                       exact_bucket(node.exact, kind)]
+            self._buckets[node.key] = [
+                *band_buckets(node.signature, THRESHOLD[node.key[0]], kind),
+                exact_bucket(node.exact, kind),
+            ]
         return self._buckets[node.key]
 
     def add(self, node: Node) -> None:
         """Index a node that is (now) an original."""
         band_node = _band_node(node.key)
-        self.db.conn.executemany("insert or ignore into lsh_bands (bucket, node) values (?, ?)",
-                                 [(bucket, band_node) for bucket in self.buckets(node)])
+        self.db.conn.executemany(
+            "insert or ignore into lsh_bands (bucket, node) values (?, ?)",
+            [(bucket, band_node) for bucket in self.buckets(node)],
+        )
 
     def remove(self, node: Node) -> None:
         """Take a node out of the index (it became a duplicate, or is deleted)."""
         band_node = _band_node(node.key)
-        self.db.conn.executemany("delete from lsh_bands where bucket = ? and node = ?",
-                                 [(bucket, band_node) for bucket in self.buckets(node)])
+        self.db.conn.executemany(
+            "delete from lsh_bands where bucket = ? and node = ?",
+            [(bucket, band_node) for bucket in self.buckets(node)],
+        )
 
     def neighbours(self, node: Node) -> list[tuple[Node, float]]:
         """The indexed originals that ``node`` matches, and the stored nodes that point at it (their
@@ -126,15 +136,24 @@ class CorpusIndex:
         kind, row_id = row_of(node.key)
         buckets = self.buckets(node)
         marks = ",".join("?" * len(buckets))
-        found = {n for (n,) in self.db.execute(f"select distinct node from lsh_bands where bucket in ({marks})", buckets)}
+        found = {
+            n for (n,) in self.db.execute(f"select distinct node from lsh_bands where bucket in ({marks})", buckets)
+        }
         keys = {node_key("p", n) if n > 0 else node_key("d", -n) for n in found if (n > 0) == (kind == "p")}
         if kind == "p":
-            keys |= {node_key("p", i) for (i,) in self.db.execute(
-                "select p.id from paragraphs p join paragraphs t on t.id = p.duplicate_of "
-                "where p.duplicate_of = ? and p.document_id != t.document_id", [row_id])}
+            keys |= {
+                node_key("p", i)
+                for (i,) in self.db.execute(
+                    "select p.id from paragraphs p join paragraphs t on t.id = p.duplicate_of "
+                    "where p.duplicate_of = ? and p.document_id != t.document_id",
+                    [row_id],
+                )
+            }
         else:
-            keys |= {node_key("d", i) for (i,) in self.db.execute(
-                "select id from documents where duplicate_of = ?", [row_id])}
+            keys |= {
+                node_key("d", i)
+                for (i,) in self.db.execute("select id from documents where duplicate_of = ?", [row_id])
+            }
         keys.discard(node.key)
         out = []
         for key in sorted(keys, key=row_of):
@@ -160,13 +179,15 @@ class CorpusIndex:
         self.db.execute("delete from lsh_bands")
         count = 0
         for row_id, text in self.db.execute(
-                "select p.id, p.text from paragraphs p join documents d on d.id = p.document_id "
-                "where p.duplicate_of is null and d.status = 'ok'").fetchall():
+            "select p.id, p.text from paragraphs p join documents d on d.id = p.document_id "
+            "where p.duplicate_of is null and d.status = 'ok'"
+        ).fetchall():
             if comparable(text):
                 self.add(make_node(node_key("p", row_id), "", text))
                 count += 1
         for row_id, text in self.db.execute(
-                "select id, text from documents where duplicate_of is null and status = 'ok'").fetchall():
+            "select id, text from documents where duplicate_of is null and status = 'ok'"
+        ).fetchall():
             self.add(make_node(node_key("d", row_id), "", text or ""))
             count += 1
         return count

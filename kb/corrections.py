@@ -26,6 +26,7 @@ add-relation   ``name`` ``predicate`` ``object`` is stated in paragraph ``paragr
 An entity correction with a ``document`` applies to that document only (a name local to one
 article, such as 区委组织部, is corrected there).
 """
+
 from __future__ import annotations
 
 import getpass
@@ -73,8 +74,18 @@ class Correction:
 
     def key(self) -> tuple:
         """What the correction does, without who, when, why and its id: equal keys are one correction."""
-        return (self.action, self.name, self.type, self.new_name, self.new_type, self.document, self.paragraph,
-                self.predicate, self.object, self.object_type)
+        return (
+            self.action,
+            self.name,
+            self.type,
+            self.new_name,
+            self.new_type,
+            self.document,
+            self.paragraph,
+            self.predicate,
+            self.object,
+            self.object_type,
+        )
 
     def record(self) -> dict[str, Any]:
         """The correction as a JSON-ready dict, empty fields left out."""
@@ -85,7 +96,7 @@ class Correction:
         what = f"{self.name}" + (f" [{self.type}]" if self.type else "")
         where = f" in {self.document}" if self.document else ""
         if self.action in ("rename", "merge"):
-            target = self.new_name + (f" [{self.new_type}]" if self.new_type else "")
+            target = f"{self.new_name}" + (f" [{self.new_type}]" if self.new_type else "")
             return f"{self.action} {what} -> {target}{where}"
         if self.action == "retype":
             return f"retype {what} -> {self.new_type}{where}"
@@ -126,10 +137,15 @@ def from_record(record: Any, where: str = "record") -> Correction:
         if value is not None and not isinstance(value, str):
             raise CorrectionError(f"{where}: {field_name} must be a string")
     correction = Correction(**record)
-    required = {"rename": ("new_name",), "retype": ("new_type",), "merge": ("new_name", "new_type"),
-                "split": ("document",), "reject-entity": (),
-                "reject-relation": ("predicate", "object", "document"),
-                "add-relation": ("type", "predicate", "object", "object_type", "document", "paragraph")}
+    required = {
+        "rename": ("new_name",),
+        "retype": ("new_type",),
+        "merge": ("new_name", "new_type"),
+        "split": ("document",),
+        "reject-entity": (),
+        "reject-relation": ("predicate", "object", "document"),
+        "add-relation": ("type", "predicate", "object", "object_type", "document", "paragraph"),
+    }
     missing = [f for f in required[correction.action] if getattr(correction, f) is None]
     if missing:
         raise CorrectionError(f"{where}: {correction.action} needs {', '.join(missing)}")
@@ -152,6 +168,7 @@ def read_jsonl(text: str, where: str) -> list[Correction]:
 
 # --- making corrections from what is stored ------------------------------------------------------
 
+
 def stored_entity(conn: Any, name: str, type_: str | None = None) -> dict[str, Any]:
     """The stored entity ``name`` (canonical name, else alias) of ``type_`` (needed when the name is
     several entities): ``{"id", "name", "type", "document"}``, document = the source a local entity
@@ -159,17 +176,21 @@ def stored_entity(conn: Any, name: str, type_: str | None = None) -> dict[str, A
     found = []
     for column in ("e.name", "a.alias"):
         found = conn.execute(
-            "select distinct e.id, e.name, e.type, d.source from entities e left join aliases a on a.entity_id = e.id "
-            f"left join documents d on d.id = e.local_to where {column} = ? and (? is null or e.type = ?) order by e.id",
-            [name, type_, type_]).fetchall()
+            "select distinct e.id, e.name, e.type, d.source from entities e "
+            "left join aliases a on a.entity_id = e.id left join documents d on d.id = e.local_to "
+            f"where {column} = ? and (? is null or e.type = ?) order by e.id",
+            [name, type_, type_],
+        ).fetchall()
         if found:
             break
     if not found:
         raise CorrectionError(f"no entity is called {name!r}" + (f" with type {type_}" if type_ else ""))
     if len(found) > 1:
         options = "; ".join(f"{n} [{t}]" + (f" in {src}" if src else "") for _, n, t, src in found[:8])
-        raise CorrectionError(f"{name!r} is {len(found)} entities ({options}): give --type"
-                              + (" (and the document: it is local to each)" if any(r[3] for r in found) else ""))
+        raise CorrectionError(
+            f"{name!r} is {len(found)} entities ({options}): give --type"
+            + (" (and the document: it is local to each)" if any(r[3] for r in found) else "")
+        )
     entity_id, name, type_, source = found[0]
     return {"id": entity_id, "name": name, "type": type_, "document": source}
 
@@ -179,15 +200,19 @@ def relation_correction(conn: Any, relation_id: int) -> Correction:
     row = conn.execute(
         "select s.name, s.type, r.predicate, o.name, o.type, d.source from relations r "
         "join entities s on s.id = r.subject_id join entities o on o.id = r.object_id "
-        "join documents d on d.id = r.document_id where r.id = ?", [relation_id]).fetchone()
+        "join documents d on d.id = r.document_id where r.id = ?",
+        [relation_id],
+    ).fetchone()
     if row is None:
         raise CorrectionError(f"no relation has id {relation_id} (kb entity NAME --json lists relation ids)")
     name, type_, predicate, obj, object_type, source = row
-    return Correction("reject-relation", name, type_, predicate=predicate, object=obj, object_type=object_type,
-                      document=source)
+    return Correction(
+        "reject-relation", name, type_, predicate=predicate, object=obj, object_type=object_type, document=source
+    )
 
 
 # --- applying ----------------------------------------------------------------------------------
+
 
 def _is(correction: Correction, name: str | None, type_: str | None) -> bool:
     return name == correction.name and (correction.type is None or type_ == correction.type)
@@ -207,8 +232,9 @@ def is_local(names: set[tuple[str, str | None]], name: str, type_: str) -> bool:
     return (name, type_) in names or (name, None) in names
 
 
-def apply(corrections: Iterable[Correction], facts: dict[int, Facts], source: str,
-          paragraph_text: Callable[[int], str | None]) -> dict[int, Facts]:
+def apply(
+    corrections: Iterable[Correction], facts: dict[int, Facts], source: str, paragraph_text: Callable[[int], str | None]
+) -> dict[int, Facts]:
     """The facts of one document (per paragraph index) with ``corrections`` applied in order.
 
     ``source`` is the document's source path; ``paragraph_text(idx)`` gives a paragraph's text (the
@@ -227,7 +253,9 @@ def apply(corrections: Iterable[Correction], facts: dict[int, Facts], source: st
 
 def _apply_one(c: Correction, facts: dict[int, Facts], paragraph_text: Callable[[int], str | None]) -> None:
     if c.action == "add-relation":
-        text = paragraph_text(c.paragraph) if c.paragraph is not None else None
+        if c.paragraph is None:
+            return
+        text = paragraph_text(c.paragraph)
         if text is None:
             return
         para = facts.setdefault(c.paragraph, {"mentions": [], "relations": [], "metrics": []})
@@ -239,13 +267,21 @@ def _apply_one(c: Correction, facts: dict[int, Facts], paragraph_text: Callable[
     named = any(_is(c, m[0], m[1]) for para in facts.values() for m in para["mentions"])
     for para in facts.values():
         if c.action == "reject-relation":
-            para["relations"] = [rel for rel in para["relations"] if not (
-                _is(c, rel[0], rel[1]) and rel[2] == c.predicate and rel[3] == c.object
-                and (c.object_type is None or rel[4] == c.object_type))]
+            para["relations"] = [
+                rel
+                for rel in para["relations"]
+                if not (
+                    _is(c, rel[0], rel[1])
+                    and rel[2] == c.predicate
+                    and rel[3] == c.object
+                    and (c.object_type is None or rel[4] == c.object_type)
+                )
+            ]
         elif c.action == "reject-entity":
             para["mentions"] = [m for m in para["mentions"] if not _is(c, m[0], m[1])]
-            para["relations"] = [rel for rel in para["relations"]
-                                 if not (_is(c, rel[0], rel[1]) or _is(c, rel[3], rel[4]))]
+            para["relations"] = [
+                rel for rel in para["relations"] if not (_is(c, rel[0], rel[1]) or _is(c, rel[3], rel[4]))
+            ]
             for metric in para["metrics"]:
                 if named and metric[0] == c.name:
                     metric[0] = None  # the figure stays; its subject_text still names the subject

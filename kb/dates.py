@@ -6,6 +6,7 @@ A relation's date is the one its sentence gives (``relations.attrs["date"]``, e.
 date without a year (3月7日 in an undated document) cannot be placed in time, so the document's
 date (then none) stands.
 """
+
 from __future__ import annotations
 
 import calendar
@@ -34,7 +35,9 @@ def in_range(when: str | None, since: str | None, until: str | None) -> bool:
     iso = _iso(when)
     if not iso:
         return False
-    return (not since or iso[:len(since)] >= since[:len(iso)]) and (not until or iso[:len(until)] <= until[:len(iso)])
+    return (not since or iso[: len(since)] >= since[: len(iso)]) and (
+        not until or iso[: len(until)] <= until[: len(iso)]
+    )
 
 
 def relation_date(attrs: str | dict | None, document_date: str | None) -> tuple[str | None, str | None]:

@@ -4,6 +4,7 @@ spaCy's displacy is used in manual mode: the stored paragraphs and mention offse
 it as ``{"text", "ents"}``, so no model is loaded. displacy escapes the text it is given; the title
 it does not, so the title is escaped here.
 """
+
 from __future__ import annotations
 
 import html
@@ -12,20 +13,32 @@ from typing import Any
 from .graph import connect, rows
 
 # One colour per ontology type (the same as the map's, lightened for a text background).
-COLORS = {"ENTERPRISE": "#aec7e8", "PARTY_ORG": "#ff9896", "GOV_ORG": "#ffbb78", "ALLIANCE": "#c5b0d5",
-          "INSTITUTION": "#9edae5", "REGION": "#98df8a", "ZONE": "#c49c94", "PERSON": "#f7b6d2",
-          "INDUSTRY": "#dbdb8d"}
+COLORS = {
+    "ENTERPRISE": "#aec7e8",
+    "PARTY_ORG": "#ff9896",
+    "GOV_ORG": "#ffbb78",
+    "ALLIANCE": "#c5b0d5",
+    "INSTITUTION": "#9edae5",
+    "REGION": "#98df8a",
+    "ZONE": "#c49c94",
+    "PERSON": "#f7b6d2",
+    "INDUSTRY": "#dbdb8d",
+}
 
 
 def find_document(db: Any, document: int | str) -> dict | None:
     """A document by id, source path, file name or sha256 prefix (as ``kb show`` finds it)."""
     conn = connect(db)
     key = str(document).strip()
-    queries = [("select * from documents where id = ?", [int(key)])] if key.isdigit() else []
-    queries += [("select * from documents where source = ?", [key]),
-                ("select * from documents where source like ? order by id", [f"%/{key}"]),
-                ("select * from documents where source like ? order by id", [f"%{key}%"]),
-                ("select * from documents where sha256 like ? order by id", [f"{key}%"])]
+    queries: list[tuple[str, list[int | str]]] = (
+        [("select * from documents where id = ?", [int(key)])] if key.isdigit() else []
+    )
+    queries += [
+        ("select * from documents where source = ?", [key]),
+        ("select * from documents where source like ? order by id", [f"%/{key}"]),
+        ("select * from documents where source like ? order by id", [f"%{key}%"]),
+        ("select * from documents where sha256 like ? order by id", [f"{key}%"]),
+    ]
     for sql, params in queries:
         found = rows(conn, sql + " limit 1", params)
         if found:
@@ -44,8 +57,12 @@ def document_spans(db: Any, document_id: int) -> tuple[str, list[dict]]:
         parts.append(para["text"])
         position += len(para["text"]) + 1
     spans = []
-    for mention in rows(conn, """select m.paragraph_id, m.start, m."end", e.type from mentions m
-                                 join entities e on e.id = m.entity_id where m.document_id = ?""", [document_id]):
+    for mention in rows(
+        conn,
+        """select m.paragraph_id, m.start, m."end", e.type from mentions m
+                                 join entities e on e.id = m.entity_id where m.document_id = ?""",
+        [document_id],
+    ):
         base = offsets.get(mention["paragraph_id"])
         if base is None or mention["start"] is None or mention["end"] is None:
             continue  # a mention in an aside (byline, credit): not part of the paragraph text
@@ -71,8 +88,14 @@ def render_document(store_or_db: Any, document_id: int | str, page: bool = True)
         raise LookupError(f"no document matches {document_id!r}")
     text, spans = document_spans(store_or_db, doc["id"])
     title = html.escape(doc["title"] or doc["source"] or f"document {doc['id']}")
-    markup = displacy.render({"text": text, "ents": spans, "title": title}, style="ent", manual=True,
-                             page=page, jupyter=False, options={"colors": COLORS, "ents": list(COLORS)})
+    markup = displacy.render(
+        {"text": text, "ents": spans, "title": title},
+        style="ent",
+        manual=True,
+        page=page,
+        jupyter=False,
+        options={"colors": COLORS, "ents": list(COLORS)},
+    )
     if page:
         markup = markup.replace("<title>displaCy</title>", f"<title>{title}</title>", 1)
         markup = markup.replace('<html lang="en">', '<html lang="zh">', 1)

@@ -32,6 +32,7 @@ Matching rules
 - P = correct / predicted, R = correct / gold, F1 their harmonic mean (0 when undefined).
   Micro totals add the counts over all documents and all types / predicates.
 """
+
 from __future__ import annotations
 
 import json
@@ -40,8 +41,9 @@ import os
 import re
 import sys
 import unicodedata
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable
+from typing import Any
 
 SYMMETRIC_PREDICATES = {"COOPERATES_WITH"}
 _TOLERANCE = 1e-6
@@ -68,7 +70,7 @@ class Score:
         p, r = self.precision, self.recall
         return 2 * p * r / (p + r) if p + r else 0.0
 
-    def add(self, other: "Score") -> None:
+    def add(self, other: Score) -> None:
         self.gold += other.gold
         self.predicted += other.predicted
         self.correct += other.correct
@@ -87,6 +89,7 @@ class EvalReport:
 
 
 # ---------------------------------------------------------------- helpers
+
 
 def norm_name(name: Any) -> str:
     """The form names are compared in: NFKC, no whitespace."""
@@ -110,6 +113,11 @@ def _max_matching(n_left: int, n_right: int, edge: Callable[[int, int], bool]) -
     return sum(1 for i in range(n_left) if augment(i, [False] * n_right))
 
 
+def _matching_size(left: Sequence[Any], right: Sequence[Any], related: Callable[[Any, Any], bool]) -> int:
+    """Size of a maximum one-to-one matching between two lists, an item of each related by ``related``."""
+    return _max_matching(len(left), len(right), lambda i, j: related(left[i], right[j]))
+
+
 def _distinct_entities(entities: Iterable[dict]) -> list[tuple[str, str, frozenset[str]]]:
     """(name, type, all names) per distinct (name, type), aliases of repeats merged."""
     merged: dict[tuple[str, str], set[str]] = {}
@@ -129,6 +137,7 @@ def _doc_key(d: dict) -> str:
 
 # ---------------------------------------------------------------- the three scores
 
+
 def score_entities(pred: list[dict], gold: list[dict]) -> dict[str, Score]:
     """Per-type scores for one document (rules in the module docstring)."""
     p_ents, g_ents = _distinct_entities(pred), _distinct_entities(gold)
@@ -136,7 +145,7 @@ def score_entities(pred: list[dict], gold: list[dict]) -> dict[str, Score]:
     for etype in sorted({t for _, t, _ in p_ents} | {t for _, t, _ in g_ents}):
         ps = [names for _, t, names in p_ents if t == etype]
         gs = [names for _, t, names in g_ents if t == etype]
-        correct = _max_matching(len(ps), len(gs), lambda i, j: bool(ps[i] & gs[j]))
+        correct = _matching_size(ps, gs, lambda p, g: bool(p & g))
         out[etype] = Score(len(gs), len(ps), correct)
     return out
 
@@ -178,7 +187,7 @@ def _pred_resolver(pred_entities: list[dict], gold_entities: list[dict]) -> Call
     return resolve
 
 
-def _distinct_triples(relations: Iterable[dict], resolve: Callable[[str], frozenset]) -> list[tuple]:
+def _distinct_triples(relations: Iterable[dict] | None, resolve: Callable[[str], frozenset]) -> list[tuple]:
     seen, out = set(), []
     for r in relations or []:
         p = str(r.get("p") or r.get("predicate") or "")
@@ -194,8 +203,9 @@ def _distinct_triples(relations: Iterable[dict], resolve: Callable[[str], frozen
 def score_relations(pred_doc: dict, gold_doc: dict) -> dict[str, Score]:
     """Per-predicate scores for one document (rules in the module docstring)."""
     gold_trip = _distinct_triples(gold_doc.get("relations"), _gold_resolver(gold_doc.get("entities") or []))
-    pred_trip = _distinct_triples(pred_doc.get("relations"),
-                                  _pred_resolver(pred_doc.get("entities") or [], gold_doc.get("entities") or []))
+    pred_trip = _distinct_triples(
+        pred_doc.get("relations"), _pred_resolver(pred_doc.get("entities") or [], gold_doc.get("entities") or [])
+    )
 
     def same(pt: tuple, gt: tuple) -> bool:
         (ps, pp, po), (gs, gp, go) = pt, gt
@@ -210,7 +220,8 @@ def score_relations(pred_doc: dict, gold_doc: dict) -> dict[str, Score]:
     for pred_name in sorted({t[1] for t in gold_trip} | {t[1] for t in pred_trip}):
         ps = [t for t in pred_trip if t[1] == pred_name]
         gs = [t for t in gold_trip if t[1] == pred_name]
-        out[pred_name] = Score(len(gs), len(ps), _max_matching(len(ps), len(gs), lambda i, j: same(ps[i], gs[j])))
+        correct = _matching_size(ps, gs, same)
+        out[pred_name] = Score(len(gs), len(ps), correct)
     return out
 
 
@@ -228,13 +239,15 @@ def score_metrics(pred: list[dict], gold: list[dict]) -> Score:
 
     def same(i: int, j: int) -> bool:
         (a, ua), (b, ub) = pv[i], gv[j]
-        return a is not None and b is not None and ua == ub and \
-            math.isclose(a, b, rel_tol=_TOLERANCE, abs_tol=_TOLERANCE)
+        return (
+            a is not None and b is not None and ua == ub and math.isclose(a, b, rel_tol=_TOLERANCE, abs_tol=_TOLERANCE)
+        )
 
     return Score(len(gv), len(pv), _max_matching(len(pv), len(gv), same))
 
 
 # ---------------------------------------------------------------- public API
+
 
 def evaluate(predicted: list[dict], gold: list[dict]) -> EvalReport:
     """Score predicted documents against gold documents (both in the seed-gold.jsonl shape)."""
@@ -265,8 +278,9 @@ def format_report(report: EvalReport) -> str:
     lines = [header, "-" * len(header)]
 
     def row(label: str, s: Score) -> None:
-        lines.append(f"{label:<28}{s.gold:>7}{s.predicted:>7}{s.correct:>9}"
-                     f"{s.precision:>8.3f}{s.recall:>8.3f}{s.f1:>8.3f}")
+        lines.append(
+            f"{label:<28}{s.gold:>7}{s.predicted:>7}{s.correct:>9}{s.precision:>8.3f}{s.recall:>8.3f}{s.f1:>8.3f}"
+        )
 
     for etype in sorted(report.entity_types):
         row(f"entity {etype}", report.entity_types[etype])
@@ -300,9 +314,11 @@ def load_gold(path: str | os.PathLike[str]) -> list[dict]:
                 try:
                     record = json.loads(line)
                 except json.JSONDecodeError as exc:
-                    raise GoldFileError(f"{path}:{lineno}: not a JSON record ({exc.msg} at column {exc.colno})") from exc
+                    raise GoldFileError(
+                        f"{path}:{lineno}: not a JSON record ({exc.msg} at column {exc.colno})"
+                    ) from exc
                 if not isinstance(record, dict) or "doc" not in record:
-                    raise GoldFileError(f"{path}:{lineno}: a record must be a JSON object with a \"doc\" field")
+                    raise GoldFileError(f'{path}:{lineno}: a record must be a JSON object with a "doc" field')
                 records.append(record)
     except UnicodeDecodeError as exc:
         raise GoldFileError(f"{path}: not UTF-8 text ({exc.reason})") from exc
@@ -318,8 +334,16 @@ def prediction_from_document(doc: Any) -> dict:
         "doc": os.path.basename(str(getattr(doc, "source", ""))),
         "entities": [{"name": n, "type": t, "aliases": sorted(a - {n})} for (n, t), a in names.items()],
         "relations": [{"s": r.subject, "p": r.predicate, "o": r.object} for r in getattr(doc, "relations", [])],
-        "metrics": [{"subject": m.subject or m.subject_text, "indicator": m.indicator, "value": m.value,
-                     "unit": m.unit, "raw": m.raw} for m in getattr(doc, "metrics", [])],
+        "metrics": [
+            {
+                "subject": m.subject or m.subject_text,
+                "indicator": m.indicator,
+                "value": m.value,
+                "unit": m.unit,
+                "raw": m.raw,
+            }
+            for m in getattr(doc, "metrics", [])
+        ],
     }
 
 

@@ -20,13 +20,14 @@ Every export takes ``since`` / ``until`` (``YYYY[-MM[-DD]]``, ends included): th
 dated in range (:func:`kb.graph.relation_rows`) are exported, undated ones left out, and graph
 formats keep only the entities that have an edge.
 """
+
 from __future__ import annotations
 
 import csv
 import html
 import json
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -95,15 +96,17 @@ def flat_graph(db: Any, graph: str = "relations", since: str | None = None, unti
     return flat
 
 
-def to_graphml(db: Any, out: str | Path, graph: str = "relations", since: str | None = None,
-               until: str | None = None) -> Path:
+def to_graphml(
+    db: Any, out: str | Path, graph: str = "relations", since: str | None = None, until: str | None = None
+) -> Path:
     """Write GraphML (networkx ``read_graphml`` reads it back)."""
     nx.write_graphml(flat_graph(db, graph, since, until), str(out), encoding="utf-8")
     return Path(out)
 
 
-def to_gexf(db: Any, out: str | Path, graph: str = "relations", since: str | None = None,
-            until: str | None = None) -> Path:
+def to_gexf(
+    db: Any, out: str | Path, graph: str = "relations", since: str | None = None, until: str | None = None
+) -> Path:
     """Write GEXF 1.2 for Gephi (dynamic when an edge is dated: its ``start`` / ``end``)."""
     nx.write_gexf(flat_graph(db, graph, since, until), str(out), encoding="utf-8")
     return Path(out)
@@ -133,40 +136,96 @@ def csv_tables(db: Any, since: str | None = None, until: str | None = None) -> d
     table = entity_table(conn)
     place = places(conn)
     entities = [{**e, "aliases": "|".join(e["aliases"]), **place_columns(place, e["id"])} for e in table.values()]
-    relations = [{"id": r["id"], "subject_id": r["subject_id"], "subject": table[r["subject_id"]]["name"],
-                  "predicate": r["predicate"], "object_id": r["object_id"], "object": table[r["object_id"]]["name"],
-                  "document_id": r["document_id"], "source": r["source"], "date": r["date"],
-                  "date_source": r["date_source"] or "", "document_date": r["document_date"],
-                  "confidence": r["confidence"], "attrs": r["attrs"] or "", "evidence": r["evidence"]}
-                 for r in relation_rows(conn, since=since, until=until)]
+    relations = [
+        {
+            "id": r["id"],
+            "subject_id": r["subject_id"],
+            "subject": table[r["subject_id"]]["name"],
+            "predicate": r["predicate"],
+            "object_id": r["object_id"],
+            "object": table[r["object_id"]]["name"],
+            "document_id": r["document_id"],
+            "source": r["source"],
+            "date": r["date"],
+            "date_source": r["date_source"] or "",
+            "document_date": r["document_date"],
+            "confidence": r["confidence"],
+            "attrs": r["attrs"] or "",
+            "evidence": r["evidence"],
+        }
+        for r in relation_rows(conn, since=since, until=until)
+    ]
     collab = collaboration_graph(conn, since, until)
     collaborations = []
     for u, v, data in collab.edges(data=True):
         a, b = sorted((u, v))
         dates = sorted(ev["date"] for ev in data["evidence"] if ev["date"])
-        collaborations.append({"entity_a_id": a, "entity_a": table[a]["name"], "entity_b_id": b,
-                               "entity_b": table[b]["name"], "kinds": "|".join(data["kinds"]),
-                               "via": "|".join(data["via"]), "documents": data["weight"],
-                               "first_date": dates[0] if dates else "", "last_date": dates[-1] if dates else ""})
+        collaborations.append(
+            {
+                "entity_a_id": a,
+                "entity_a": table[a]["name"],
+                "entity_b_id": b,
+                "entity_b": table[b]["name"],
+                "kinds": "|".join(data["kinds"]),
+                "via": "|".join(data["via"]),
+                "documents": data["weight"],
+                "first_date": dates[0] if dates else "",
+                "last_date": dates[-1] if dates else "",
+            }
+        )
     member_rows = []
     for group_id, members in memberships(conn, since, until).items():
         for member_id, rels in members.items():
-            member_rows.append({"member_id": member_id, "member": table[member_id]["name"], "group_id": group_id,
-                                "group": table[group_id]["name"],
-                                "role": "leads" if any(r["predicate"] == "LEADS" for r in rels) else "member",
-                                "documents": len({r["document_id"] for r in rels}), "evidence": rels[0]["evidence"]})
+            member_rows.append(
+                {
+                    "member_id": member_id,
+                    "member": table[member_id]["name"],
+                    "group_id": group_id,
+                    "group": table[group_id]["name"],
+                    "role": "leads" if any(r["predicate"] == "LEADS" for r in rels) else "member",
+                    "documents": len({r["document_id"] for r in rels}),
+                    "evidence": rels[0]["evidence"],
+                }
+            )
     metric_rows = queries.metrics(conn, sort="date", since=since, until=until)
     columns = {
         "entities": ["id", "name", "type", "aliases", "documents", "mentions", "province", "city"],
         "relations": list(relations[0]) if relations else ["id"],
-        "collaborations": ["entity_a_id", "entity_a", "entity_b_id", "entity_b", "kinds", "via", "documents",
-                           "first_date", "last_date"],
+        "collaborations": [
+            "entity_a_id",
+            "entity_a",
+            "entity_b_id",
+            "entity_b",
+            "kinds",
+            "via",
+            "documents",
+            "first_date",
+            "last_date",
+        ],
         "memberships": ["member_id", "member", "group_id", "group", "role", "documents", "evidence"],
-        "metrics": ["id", "subject_id", "entity", "subject_text", "indicator", "value", "unit", "period", "when",
-                    "raw", "document_id", "source", "date"],
+        "metrics": [
+            "id",
+            "subject_id",
+            "entity",
+            "subject_text",
+            "indicator",
+            "value",
+            "unit",
+            "period",
+            "when",
+            "raw",
+            "document_id",
+            "source",
+            "date",
+        ],
     }
-    data = {"entities": entities, "relations": relations, "collaborations": collaborations,
-            "memberships": member_rows, "metrics": metric_rows}
+    data = {
+        "entities": entities,
+        "relations": relations,
+        "collaborations": collaborations,
+        "memberships": member_rows,
+        "metrics": metric_rows,
+    }
     return {name: (columns[name], data[name]) for name in columns}
 
 
@@ -185,8 +244,13 @@ def to_csv(db: Any, out: str | Path, since: str | None = None, until: str | None
     return written
 
 
-def map_data(db: Any, title: str = "cluster-kb collaboration map", max_nodes: int = 3000,
-             since: str | None = None, until: str | None = None) -> dict:
+def map_data(
+    db: Any,
+    title: str = "cluster-kb collaboration map",
+    max_nodes: int = 3000,
+    since: str | None = None,
+    until: str | None = None,
+) -> dict:
     """What the map shows: entities with at least one link, relation edges and shared-membership
     edges, each with its evidence. Beyond ``max_nodes`` only the most connected entities are kept
     (a browser cannot lay out a much larger graph). ``since`` / ``until``: only relations dated in range."""
@@ -200,23 +264,46 @@ def map_data(db: Any, title: str = "cluster-kb collaboration map", max_nodes: in
 
     edges = []
     for u, v, data in relations.edges(data=True):
-        edges.append({"from": u, "to": v, "predicate": data["predicate"], "weight": data["weight"], "via": [],
-                      "evidence": evidence_of(data["evidence"])})
+        edges.append(
+            {
+                "from": u,
+                "to": v,
+                "predicate": data["predicate"],
+                "weight": data["weight"],
+                "via": [],
+                "evidence": evidence_of(data["evidence"]),
+            }
+        )
     for u, v, data in collab.edges(data=True):
         if SHARED in data["kinds"]:
             evidence = evidence_of([ev for ev in data["evidence"] if ev["kind"] == SHARED])
-            edges.append({"from": u, "to": v, "predicate": SHARED, "weight": data["weight"],
-                          "via": data["via"], "evidence": evidence})
+            edges.append(
+                {
+                    "from": u,
+                    "to": v,
+                    "predicate": SHARED,
+                    "weight": data["weight"],
+                    "via": data["via"],
+                    "evidence": evidence,
+                }
+            )
     degree: dict[int, int] = {}
     for edge in edges:
         for end in (edge["from"], edge["to"]):
             degree[end] = degree.get(end, 0) + 1
     keep = set(sorted(degree, key=lambda n: (-degree[n], n))[:max_nodes])
-    nodes = [{"id": n, "name": relations.nodes[n]["name"], "type": relations.nodes[n]["type"],
-              "aliases": relations.nodes[n]["aliases"], "documents": relations.nodes[n]["documents"]}
-             for n in sorted(keep)]
+    nodes = [
+        {
+            "id": n,
+            "name": relations.nodes[n]["name"],
+            "type": relations.nodes[n]["type"],
+            "aliases": relations.nodes[n]["aliases"],
+            "documents": relations.nodes[n]["documents"],
+        }
+        for n in sorted(keep)
+    ]
     edges = [e for e in edges if e["from"] in keep and e["to"] in keep]
-    generated = datetime.now(timezone.utc).strftime("%Y-%m-%d")
+    generated = datetime.now(UTC).strftime("%Y-%m-%d")
     return {"title": title, "generated": generated, "nodes": nodes, "edges": edges}
 
 
@@ -224,8 +311,13 @@ def _script_json(data: Any) -> str:
     """JSON that is safe inside <script type="application/json">: no '<', '>', '&' can end or open
     a tag, and the JS-hostile line separators are escaped too."""
     text = json.dumps(data, ensure_ascii=False)
-    for char, escape in (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026"),
-                         ("\u2028", "\\u2028"), ("\u2029", "\\u2029")):
+    for char, escape in (
+        ("<", "\\u003c"),
+        (">", "\\u003e"),
+        ("&", "\\u0026"),
+        ("\u2028", "\\u2028"),
+        ("\u2029", "\\u2029"),
+    ):
         text = text.replace(char, escape)
     return text
 
@@ -241,15 +333,21 @@ def render_map(data: dict) -> str:
     return re.sub("|".join(re.escape(k) for k in values), lambda m: values[m.group(0)], template)
 
 
-def to_html(db: Any, out: str | Path, title: str = "cluster-kb collaboration map", since: str | None = None,
-            until: str | None = None) -> Path:
+def to_html(
+    db: Any,
+    out: str | Path,
+    title: str = "cluster-kb collaboration map",
+    since: str | None = None,
+    until: str | None = None,
+) -> Path:
     """Write the self-contained collaboration map page."""
     Path(out).write_text(render_map(map_data(db, title=title, since=since, until=until)), encoding="utf-8")
     return Path(out)
 
 
-def export(db: Any, fmt: str, out: str | Path, graph: str = "relations", since: str | None = None,
-           until: str | None = None) -> list[Path]:
+def export(
+    db: Any, fmt: str, out: str | Path, graph: str = "relations", since: str | None = None, until: str | None = None
+) -> list[Path]:
     """Export in ``fmt`` (one of FORMATS) to ``out``; return the files written. ``since`` /
     ``until``: only what is dated in that range (see the module docstring)."""
     if fmt not in FORMATS:

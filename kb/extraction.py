@@ -1,7 +1,9 @@
 """Extraction as a service for the CLI: ``kb extract`` (no store) and ``kb eval`` (fresh store vs gold)."""
+
 from __future__ import annotations
 
 import tempfile
+from collections.abc import Callable
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
@@ -36,8 +38,12 @@ def extract_texts(texts: list[str], source: str = "<text>") -> list[dict[str, An
     docs = [run_stages(read_guarded(source, raw=text.encode("utf-8"))) for text in texts]
     docs = [dedup(doc, DedupIndex()) if doc.ok else doc for doc in docs]
     prepare_recognizers([piece for doc in docs if doc.ok for piece in extraction_texts(doc)])
-    return [_result(extract(doc)) if doc.ok else
-            {"text": "", "error": doc.error, "entities": [], "relations": [], "metrics": []} for doc in docs]
+    return [
+        _result(extract(doc))
+        if doc.ok
+        else {"text": "", "error": doc.error, "entities": [], "relations": [], "metrics": []}
+        for doc in docs
+    ]
 
 
 def _result(doc: Document) -> dict[str, Any]:
@@ -45,18 +51,45 @@ def _result(doc: Document) -> dict[str, Any]:
     for para in doc.paragraphs:
         base[para.idx] = at
         at += len(para.text) + 1
-    entities = [{"start": base[s.paragraph_idx] + s.start, "end": base[s.paragraph_idx] + s.end, "text": s.text,
-                 "type": s.type, "name": s.name} for s in doc.entities if s.paragraph_idx in base]
-    relations = [{"subject": r.subject, "predicate": r.predicate, "object": r.object, "evidence": r.evidence,
-                  "confidence": r.confidence, **({"attrs": r.attrs} if r.attrs else {})} for r in doc.relations]
+    entities = [
+        {
+            "start": base[s.paragraph_idx] + s.start,
+            "end": base[s.paragraph_idx] + s.end,
+            "text": s.text,
+            "type": s.type,
+            "name": s.name,
+        }
+        for s in doc.entities
+        if s.paragraph_idx in base
+    ]
+    relations = [
+        {
+            "subject": r.subject,
+            "predicate": r.predicate,
+            "object": r.object,
+            "evidence": r.evidence,
+            "confidence": r.confidence,
+            **({"attrs": r.attrs} if r.attrs else {}),
+        }
+        for r in doc.relations
+    ]
     metrics = []
     for metric in doc.metrics:
         row = {k: v for k, v in asdict(metric).items() if k != "paragraph_idx"}
         if metric.start >= 0 and metric.paragraph_idx in base:
-            row["start"], row["end"] = base[metric.paragraph_idx] + metric.start, base[metric.paragraph_idx] + metric.end
+            row["start"], row["end"] = (
+                base[metric.paragraph_idx] + metric.start,
+                base[metric.paragraph_idx] + metric.end,
+            )
         metrics.append(row)
-    return {"text": doc.body_text, "title": doc.title, "date": doc.date, "entities": entities,
-            "relations": relations, "metrics": metrics}
+    return {
+        "text": doc.body_text,
+        "title": doc.title,
+        "date": doc.date,
+        "entities": entities,
+        "relations": relations,
+        "metrics": metrics,
+    }
 
 
 def evaluate_corpus(gold_path: str | Path, corpus: str | Path) -> tuple[dict[str, Any], str]:
@@ -96,10 +129,13 @@ def _predict_corpus(corpus: str | Path) -> list[dict[str, Any]]:
 def report_dict(report) -> dict[str, Any]:
     """An EvalReport as plain data: counts, precision, recall and F1 for every row."""
     score = report_dict_score
-    return {"entities": score(report.entities), "relations": score(report.relations),
-            "metrics": score(report.metrics),
-            "entity_types": {k: score(v) for k, v in sorted(report.entity_types.items())},
-            "predicates": {k: score(v) for k, v in sorted(report.predicates.items())}}
+    return {
+        "entities": score(report.entities),
+        "relations": score(report.relations),
+        "metrics": score(report.metrics),
+        "entity_types": {k: score(v) for k, v in sorted(report.entity_types.items())},
+        "predicates": {k: score(v) for k, v in sorted(report.predicates.items())},
+    }
 
 
 def evaluate_annotated(split: str, pool: Path | None = None, limit: int = 0) -> tuple[dict[str, Any], str]:
@@ -125,8 +161,9 @@ def evaluate_annotated(split: str, pool: Path | None = None, limit: int = 0) -> 
     return report_dict(report), format_report(report)
 
 
-def evaluate_annotated_metrics(split: str, pool: Path | None = None, limit: int = 0,
-                               docs: list[str] | None = None) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+def evaluate_annotated_metrics(
+    split: str, pool: Path | None = None, limit: int = 0, docs: list[str] | None = None
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """Score the metric stage alone on one split of the annotated CCTV items: fast (no recognizers).
 
     Each item goes through the stages ingest runs before extraction (read with ingest's checks,
@@ -166,11 +203,17 @@ def evaluate_annotated_metrics(split: str, pool: Path | None = None, limit: int 
 
 def report_dict_score(s) -> dict[str, float]:
     """One Score as plain data (counts, precision, recall, F1)."""
-    return {"gold": s.gold, "predicted": s.predicted, "correct": s.correct,
-            "precision": round(s.precision, 4), "recall": round(s.recall, 4), "f1": round(s.f1, 4)}
+    return {
+        "gold": s.gold,
+        "predicted": s.predicted,
+        "correct": s.correct,
+        "precision": round(s.precision, 4),
+        "recall": round(s.recall, 4),
+        "f1": round(s.f1, 4),
+    }
 
 
-def _unmatched(these: list[dict], others: list[dict]) -> list[tuple[float, str, str]]:
+def _unmatched(these: list[dict], others: list[dict]) -> list[tuple[float | None, str, str]]:
     """(value, unit, raw) of the metrics in ``these`` left over after matching ``others`` (multisets)."""
     from .evaluate import score_metrics
 
@@ -187,9 +230,13 @@ def _unmatched(these: list[dict], others: list[dict]) -> list[tuple[float, str, 
 
 def format_metric_errors(score: dict[str, Any], errors: list[dict[str, Any]], split: str) -> str:
     """The metric score and, per document, the gold metrics missed and the predicted ones wrong."""
-    lines = [(f"metrics on the {split} split ({score['documents']} documents): gold {score['gold']}, "
-              f"predicted {score['predicted']}, correct {score['correct']}; "
-              f"P {score['precision']:.3f} R {score['recall']:.3f} F1 {score['f1']:.3f}")]
+    lines = [
+        (
+            f"metrics on the {split} split ({score['documents']} documents): gold {score['gold']}, "
+            f"predicted {score['predicted']}, correct {score['correct']}; "
+            f"P {score['precision']:.3f} R {score['recall']:.3f} F1 {score['f1']:.3f}"
+        )
+    ]
     for row in errors:
         lines.append(f"\n{row['doc']}")
         lines += [f"  missed {v!r:>14} {u or '-':<6} {raw}" for v, u, raw in row["missed"]]
@@ -228,14 +275,24 @@ def evaluate_systems(split: str, systems: list[str] | None = None, limit: int = 
     return reports
 
 
+def _table_row(table: str, key: str) -> Callable[[dict], dict | None]:
+    """A report's scores for ``key`` in its per-type or per-predicate ``table`` (None where it has none)."""
+    return lambda report: report[table].get(key)
+
+
 def format_systems(reports: dict[str, dict[str, Any]]) -> str:
     """Systems side by side: P/R/F1 per entity type, per predicate, metrics and micro totals."""
     names = list(reports)
     first = reports[names[0]]
-    rows = [("entity " + t, lambda r, t=t: r["entity_types"].get(t)) for t in first["entity_types"]]
-    rows += [("relation " + p, lambda r, p=p: r["predicates"].get(p)) for p in first["predicates"]]
-    rows += [("METRICS", lambda r: r["metrics"]), ("ENTITIES (micro)", lambda r: r["entities"]),
-             ("RELATIONS (micro)", lambda r: r["relations"])]
+    rows: list[tuple[str, Callable[[dict], dict | None]]] = [
+        ("entity " + t, _table_row("entity_types", t)) for t in first["entity_types"]
+    ]
+    rows += [("relation " + p, _table_row("predicates", p)) for p in first["predicates"]]
+    rows += [
+        ("METRICS", lambda r: r["metrics"]),
+        ("ENTITIES (micro)", lambda r: r["entities"]),
+        ("RELATIONS (micro)", lambda r: r["relations"]),
+    ]
     header = f"{'row':<28}{'gold':>6}" + "".join(f"{n[:20]:>22}" for n in names)
     lines = [header, f"{'':<34}" + "".join(f"{'P     R     F1':>22}" for _ in names), "-" * len(header)]
     for label, get in rows:

@@ -18,6 +18,7 @@ evidence) and ``documents_per_year`` (``{"2021": 2, ...}``).
 Every function takes ``db``: a path, a :class:`kb.store.Store`, a ``sqlite_utils.Database`` or a
 ``sqlite3.Connection`` (see :func:`connect`). A path is opened read-only.
 """
+
 from __future__ import annotations
 
 import sqlite3
@@ -63,26 +64,35 @@ def rows(conn: sqlite3.Connection, sql: str, params: Any = ()) -> list[dict]:
 
 def entity_table(conn: sqlite3.Connection) -> dict[int, dict]:
     """Every entity with its aliases, distinct documents and mention count, keyed by id."""
-    table = {row["id"]: {**row, "aliases": [], "documents": 0, "mentions": 0}
-             for row in rows(conn, "select id, name, type from entities order by id")}
+    table = {
+        row["id"]: {**row, "aliases": [], "documents": 0, "mentions": 0}
+        for row in rows(conn, "select id, name, type from entities order by id")
+    }
     for row in rows(conn, "select entity_id, alias from aliases order by alias"):
         if row["entity_id"] in table:
             table[row["entity_id"]]["aliases"].append(row["alias"])
     # Documents: where the entity is mentioned or is an argument of a relation (an entity created
     # by a relation alone, with no mention row, still counts its documents).
-    for row in rows(conn, """
+    for row in rows(
+        conn,
+        """
             select entity_id, count(distinct document_id) as documents, sum(mentions) as mentions from (
               select entity_id, document_id, 1 as mentions from mentions
               union all select subject_id, document_id, 0 from relations
               union all select object_id, document_id, 0 from relations)
-            group by entity_id"""):
+            group by entity_id""",
+    ):
         if row["entity_id"] in table:
             table[row["entity_id"]].update(documents=row["documents"], mentions=row["mentions"])
     return table
 
 
-def relation_rows(conn: sqlite3.Connection, predicates: tuple[str, ...] | None = None,
-                  since: str | None = None, until: str | None = None) -> list[dict]:
+def relation_rows(
+    conn: sqlite3.Connection,
+    predicates: tuple[str, ...] | None = None,
+    since: str | None = None,
+    until: str | None = None,
+) -> list[dict]:
     """Relation rows with the document's source, title and date (``document_date``), in id order.
 
     ``date`` is the relation's date and ``date_source`` says where it comes from ("sentence" or
@@ -91,11 +101,14 @@ def relation_rows(conn: sqlite3.Connection, predicates: tuple[str, ...] | None =
     """
     where = f"where r.predicate in ({','.join('?' * len(predicates))})" if predicates else ""
     result = []
-    for rel in rows(conn, f"""
+    for rel in rows(
+        conn,
+        f"""
             select r.id, r.subject_id, r.predicate, r.object_id, r.document_id, r.paragraph_id,
                    r.evidence, r.confidence, r.attrs, d.source, d.title, d.date as document_date
             from relations r left join documents d on d.id = r.document_id {where} order by r.id""",
-                    predicates or ()):
+        predicates or (),
+    ):
         rel["date"], rel["date_source"] = relation_date(rel["attrs"], rel["document_date"])
         if in_range(rel["date"], since, until):
             result.append(rel)
@@ -103,9 +116,15 @@ def relation_rows(conn: sqlite3.Connection, predicates: tuple[str, ...] | None =
 
 
 def _evidence(rel: dict) -> dict:
-    return {"relation_id": rel["id"], "sentence": rel["evidence"], "document_id": rel["document_id"],
-            "source": rel["source"], "date": rel["date"], "date_source": rel["date_source"],
-            "confidence": rel["confidence"]}
+    return {
+        "relation_id": rel["id"],
+        "sentence": rel["evidence"],
+        "document_id": rel["document_id"],
+        "source": rel["source"],
+        "date": rel["date"],
+        "date_source": rel["date_source"],
+        "confidence": rel["confidence"],
+    }
 
 
 def _dating(data: dict) -> None:
@@ -144,8 +163,9 @@ def relation_graph(db: Any, since: str | None = None, until: str | None = None) 
     return graph
 
 
-def memberships(conn: sqlite3.Connection, since: str | None = None,
-                until: str | None = None) -> dict[int, dict[int, list[dict]]]:
+def memberships(
+    conn: sqlite3.Connection, since: str | None = None, until: str | None = None
+) -> dict[int, dict[int, list[dict]]]:
     """group id -> member id -> the MEMBER_OF / LEADS relation rows that say so (dated in range)."""
     groups: dict[int, dict[int, list[dict]]] = defaultdict(lambda: defaultdict(list))
     for rel in relation_rows(conn, MEMBERSHIP, since, until):
@@ -187,9 +207,15 @@ def collaboration_graph(db: Any, since: str | None = None, until: str | None = N
             data["via"].add(entities[group_id]["name"])
             for rel in members[a] + members[b]:
                 data["documents"].add(rel["document_id"])
-                data["evidence"].append({"kind": SHARED, "via": entities[group_id]["name"],
-                                         "predicate": rel["predicate"],
-                                         "member": entities[rel["subject_id"]]["name"], **_evidence(rel)})
+                data["evidence"].append(
+                    {
+                        "kind": SHARED,
+                        "via": entities[group_id]["name"],
+                        "predicate": rel["predicate"],
+                        "member": entities[rel["subject_id"]]["name"],
+                        **_evidence(rel),
+                    }
+                )
     for _, _, data in graph.edges(data=True):
         data["kinds"] = sorted(data["kinds"])
         data["via"] = sorted(data["via"])

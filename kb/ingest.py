@@ -16,6 +16,7 @@ document at a time each, so that a document taking longer than its time budget c
 its worker is killed and replaced, and the document alone is recorded failed; so is the document
 of a worker that dies. Workers die with the writer (``kill -9`` included).
 """
+
 from __future__ import annotations
 
 import errno
@@ -29,12 +30,12 @@ import threading
 import time
 import traceback
 from collections import deque
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from multiprocessing import Pipe, get_context
 from multiprocessing.connection import wait
 from pathlib import Path
-from typing import Callable, Iterable, Iterator
 
 from pipeline import entities
 from pipeline import extract as extraction
@@ -77,6 +78,7 @@ class IngestReport:
 
 # --- the per-document work (runs in worker processes) -----------------------------------------
 
+
 def process_item(item: str | Record) -> Document:
     """The work on one input: a file (:func:`process_path`) or a record of a file of records
     (:func:`process_record`); never raises."""
@@ -101,8 +103,9 @@ def process_record(record: Record) -> Document:
                 if date:
                     doc.date = date
                 elif record.metadata.get("date") not in (None, ""):
-                    doc.warnings.append(f"metadata date {record.metadata['date']!r} is not a date; "
-                                        "the text's date is used")
+                    doc.warnings.append(
+                        f"metadata date {record.metadata['date']!r} is not a date; the text's date is used"
+                    )
                 doc = process_document(doc)
                 title = record.metadata.get("title")
                 if doc.ok and isinstance(title, str) and title.strip():
@@ -174,16 +177,20 @@ def read_guarded(path: str | os.PathLike[str], raw: bytes | None = None) -> Docu
     else:
         size, is_text = len(raw), sniff(raw) is None and suffix not in PDF_SUFFIXES | IMAGE_SUFFIXES
     if is_text and size > MAX_TEXT_BYTES:
-        doc = Document(source=source, sha256=_sha256_file(path) if raw is None else _sha256(raw))
-        return doc.fail(f"file too large for one document: {size / 2**20:.1f} MiB of text "
-                        f"(limit {MAX_TEXT_BYTES // 2**20} MiB); split it into issues")
+        doc = Document(source=source, sha256=(_sha256_file(path) or "") if raw is None else _sha256(raw))
+        return doc.fail(
+            f"file too large for one document: {size / 2**20:.1f} MiB of text "
+            f"(limit {MAX_TEXT_BYTES // 2**20} MiB); split it into issues"
+        )
     if is_text and size:
         data = raw if raw is not None else _head(path)
         depth = _html_depth(data) if suffix in HTML_SUFFIXES or _looks_like_html(data) else 0
         if depth > MAX_HTML_DEPTH:
-            doc = Document(source=source, sha256=_sha256_file(path) if raw is None else _sha256(raw))
-            return doc.fail(f"HTML nested too deeply to process: {depth} levels (limit {MAX_HTML_DEPTH}); "
-                            "broken or generated markup?")
+            doc = Document(source=source, sha256=(_sha256_file(path) or "") if raw is None else _sha256(raw))
+            return doc.fail(
+                f"HTML nested too deeply to process: {depth} levels (limit {MAX_HTML_DEPTH}); "
+                "broken or generated markup?"
+            )
     doc = read(path) if raw is None else read_bytes(raw, source=source, is_html=suffix in HTML_SUFFIXES)
     if doc.ok and len(doc.original) > MAX_CHARS:
         doc.fail(f"text too long for one document: {len(doc.original)} characters (limit {MAX_CHARS})")
@@ -191,8 +198,28 @@ def read_guarded(path: str | os.PathLike[str], raw: bytes | None = None) -> Docu
 
 
 _TAG = re.compile(rb"<(/?)([A-Za-z][\w:-]*)[^<>]*?(/?)>")
-_VOID = {b"br", b"img", b"hr", b"meta", b"link", b"input", b"area", b"base", b"col", b"embed", b"source",
-         b"track", b"wbr", b"param", b"p", b"li", b"td", b"tr", b"th", b"option"}  # also often left open
+_VOID = {
+    b"br",
+    b"img",
+    b"hr",
+    b"meta",
+    b"link",
+    b"input",
+    b"area",
+    b"base",
+    b"col",
+    b"embed",
+    b"source",
+    b"track",
+    b"wbr",
+    b"param",
+    b"p",
+    b"li",
+    b"td",
+    b"tr",
+    b"th",
+    b"option",
+}  # also often left open
 
 
 def _head(path: str | os.PathLike[str]) -> bytes:
@@ -306,16 +333,16 @@ def _work(conn, parent: int) -> None:
 
 
 class _Worker:
-    """A forked worker process and the pipe to it; ``job`` is (index, path, deadline) while busy."""
+    """A forked worker process and the pipe to it; ``job`` is (index, path or record, deadline) while busy."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         self.conn, theirs = Pipe()
         self.process = get_context("fork").Process(target=_work, args=(theirs, os.getpid()), daemon=True)
         self.process.start()
         theirs.close()
-        self.job: tuple[int, str, float] | None = None
+        self.job: tuple[int, str | Record, float] | None = None
 
-    def start(self, index: int, item: str, timeout: float) -> None:
+    def start(self, index: int, item: str | Record, timeout: float) -> None:
         self.conn.send(item)
         self.job = (index, item, time.monotonic() + timeout)
 
@@ -334,8 +361,9 @@ class _Worker:
         self.conn.close()
 
 
-def map_pool(items: Iterable[str | Record], workers: int = 1, window: int | None = None,
-             timeout: float = DOC_TIMEOUT) -> Iterator[Document]:
+def map_pool(
+    items: Iterable[str | Record], workers: int = 1, window: int | None = None, timeout: float = DOC_TIMEOUT
+) -> Iterator[Document]:
     """``process_item`` over ``items`` (paths, records) in ``workers`` worker processes, results in input order.
 
     At most ``window`` documents are taken from ``items`` ahead of the results handed out, so
@@ -384,11 +412,11 @@ def map_pool(items: Iterable[str | Record], workers: int = 1, window: int | None
 def _collect(busy: list[_Worker], pool: list[_Worker], done: dict[int, Document], timeout: float) -> None:
     """Wait for the first result, death or missed deadline among the busy workers and record it."""
     now = time.monotonic()
-    first_deadline = min(w.job[2] for w in busy)
+    jobs = [(w, w.job) for w in busy if w.job is not None]  # all of them: a busy worker has a job
+    first_deadline = min(job[2] for _, job in jobs)
     ready = wait([w.conn for w in busy] + [w.process.sentinel for w in busy], max(first_deadline - now, 0))
     now = time.monotonic()
-    for worker in busy:
-        index, item, deadline = worker.job
+    for worker, (index, item, deadline) in jobs:
         if worker.conn in ready or worker.process.sentinel in ready:
             try:
                 if worker.conn.poll():
@@ -397,11 +425,15 @@ def _collect(busy: list[_Worker], pool: list[_Worker], done: dict[int, Document]
                     continue
             except (EOFError, OSError):
                 pass
-            done[index] = _failed(item, "the worker process died while processing this document "
-                                        "(out of memory or a crash)")
+            done[index] = _failed(
+                item, "the worker process died while processing this document (out of memory or a crash)"
+            )
         elif now >= deadline:
-            done[index] = _failed(item, f"processing took longer than {timeout:g} s (the time budget "
-                                        "for one document; kb ingest --doc-timeout)")
+            done[index] = _failed(
+                item,
+                f"processing took longer than {timeout:g} s (the time budget "
+                "for one document; kb ingest --doc-timeout)",
+            )
         else:
             continue
         worker.stop(kill=True)
@@ -416,6 +448,7 @@ def _failed(item: str | Record, reason: str) -> Document:
 
 
 # --- the writer -------------------------------------------------------------------------------
+
 
 @contextmanager
 def ingest_lock(db_path: str | os.PathLike[str], on_wait: Callable[[str], None] | None = None):
@@ -457,10 +490,16 @@ def ingest_lock(db_path: str | os.PathLike[str], on_wait: Callable[[str], None] 
             fcntl.lockf(handle, fcntl.LOCK_UN)
 
 
-def ingest(store: Store, paths: Iterable[str | os.PathLike[str]],
-           progress: Callable[[str], None] | None = None, workers: int = 1, engine: str = "local",
-           address: str | None = None, on_wait: Callable[[str], None] | None = None,
-           doc_timeout: float = DOC_TIMEOUT) -> IngestReport:
+def ingest(
+    store: Store,
+    paths: Iterable[str | os.PathLike[str]],
+    progress: Callable[[str], None] | None = None,
+    workers: int = 1,
+    engine: str = "local",
+    address: str | None = None,
+    on_wait: Callable[[str], None] | None = None,
+    doc_timeout: float = DOC_TIMEOUT,
+) -> IngestReport:
     """Read, process and store every file under ``paths``; already-stored content is skipped.
 
     The per-document work runs in ``workers`` worker processes (one included), each document
@@ -489,8 +528,9 @@ def ingest(store: Store, paths: Iterable[str | os.PathLike[str]],
     return report
 
 
-def _to_process(store: Store, paths: Iterable[str | os.PathLike[str]], report: IngestReport,
-                progress: Callable[[str], None] | None) -> Iterator[str | Record]:
+def _to_process(
+    store: Store, paths: Iterable[str | os.PathLike[str]], report: IngestReport, progress: Callable[[str], None] | None
+) -> Iterator[str | Record]:
     """The input files, and the records of files of records, whose content is not stored yet
     (hashing is cheap; processing is not)."""
     for path in iter_paths(paths):

@@ -18,18 +18,32 @@ Three test sets:
 Spans match on exact boundaries and label. Each CLUENER or MSRA sentence is one document; each CCTV item
 is one document (both passes), scored sentence by sentence.
 """
+
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
 from pipeline import entities
 from pipeline.entity_crf import recognize_document
 from pipeline.ner_model import ModelRecognizer
-from pipeline.training.ner_data import (ANNOTATIONS, CCTV_ITEMS, CLUENER_EVAL_LABELS, MODEL_TYPES, OURS_TO_CLUENER,
-                                        OURS_TO_MSRA, Sentence, cctv_items, in_domain_sentences, is_held_out,
-                                        load_annotations, read_bio, read_cluener, silver_sentences)
+from pipeline.training.ner_data import (
+    ANNOTATIONS,
+    CCTV_ITEMS,
+    CLUENER_EVAL_LABELS,
+    MODEL_TYPES,
+    OURS_TO_CLUENER,
+    OURS_TO_MSRA,
+    Sentence,
+    cctv_items,
+    in_domain_sentences,
+    is_held_out,
+    load_annotations,
+    read_bio,
+    read_cluener,
+    silver_sentences,
+)
 
 SYSTEMS = ("rules only", "model only", "merged", "merged @0.85")
 
@@ -68,14 +82,20 @@ def system_layers(model: ModelRecognizer) -> dict[str, list]:
     """The systems as layer lists: the rules; the model with every span it finds; the default merge
     (``entities.ModelLayer``: thresholds by domain); and, for comparison, the merge with the
     in-domain threshold everywhere."""
-    return {"rules only": list(entities.RULE_RECOGNIZERS), "model only": [model],
-            "merged": [*entities.RULE_RECOGNIZERS, entities.ModelLayer(model)],
-            "merged @0.85": [*entities.RULE_RECOGNIZERS,
-                             entities.ModelLayer(model, entities.MODEL_MIN_CONFIDENCE, entities.MODEL_MIN_CONFIDENCE)]}
+    return {
+        "rules only": list(entities.RULE_RECOGNIZERS),
+        "model only": [model],
+        "merged": [*entities.RULE_RECOGNIZERS, entities.ModelLayer(model)],
+        "merged @0.85": [
+            *entities.RULE_RECOGNIZERS,
+            entities.ModelLayer(model, entities.MODEL_MIN_CONFIDENCE, entities.MODEL_MIN_CONFIDENCE),
+        ],
+    }
 
 
-def score_sentences(sentences: list[Sentence], mapping: dict[str, str], layers: list,
-                    progress: Callable[[int], None] | None = None) -> LabelScores:
+def score_sentences(
+    sentences: list[Sentence], mapping: dict[str, str], layers: list, progress: Callable[[int], None] | None = None
+) -> LabelScores:
     """Tag every sentence (as its own document) with ``layers`` and score against its gold spans."""
     scores = LabelScores()
     texts = [s.text for s in sentences]
@@ -83,7 +103,7 @@ def score_sentences(sentences: list[Sentence], mapping: dict[str, str], layers: 
         if hasattr(layer, "prepare"):
             layer.prepare(texts)
     with entities.using_layers(layers):
-        for i, (sent, text) in enumerate(zip(sentences, texts)):
+        for i, (sent, text) in enumerate(zip(sentences, texts, strict=False)):
             spans = recognize_document([text])[0] if text.strip() else []
             pred = {(s.start, s.end, mapping[s.type]) for s in spans if s.type in mapping}
             scores.add(pred, set(sent.spans))
@@ -109,8 +129,10 @@ def compare_on_corpora(data_dir: Path, limit: int = 0) -> dict[str, dict[str, di
     """
     model = ModelRecognizer(cache_size=1 << 20)
     results: dict[str, dict[str, dict]] = {"CCTV held-out": compare_in_domain(data_dir, model=model)}
-    corpora = [("CLUENER dev", data_dir / "cluener2020" / "dev.jsonl", load_cluener_dev, OURS_TO_CLUENER),
-               ("MSRA test", data_dir / "msra_ner" / "msra_test_bio", load_msra_test, OURS_TO_MSRA)]
+    corpora = [
+        ("CLUENER dev", data_dir / "cluener2020" / "dev.jsonl", load_cluener_dev, OURS_TO_CLUENER),
+        ("MSRA test", data_dir / "msra_ner" / "msra_test_bio", load_msra_test, OURS_TO_MSRA),
+    ]
     for name, path, loader, mapping in corpora:
         if not path.is_file():
             results[name] = {"missing": {"path": str(path)}}
@@ -124,14 +146,19 @@ def compare_on_corpora(data_dir: Path, limit: int = 0) -> dict[str, dict[str, di
             scores = score_sentences(sentences, mapping, layers)
             p, r, f = scores.prf()
             results[name][system] = {
-                "sentences": len(sentences), "micro_precision": round(p, 4), "micro_recall": round(r, 4),
-                "micro_f1": round(f, 4), "macro_f1": round(scores.macro_f1(labels), 4),
-                "labels": {label: round(scores.prf(label)[2], 4) for label in labels}}
+                "sentences": len(sentences),
+                "micro_precision": round(p, 4),
+                "micro_recall": round(r, 4),
+                "micro_f1": round(f, 4),
+                "macro_f1": round(scores.macro_f1(labels), 4),
+                "labels": {label: round(scores.prf(label)[2], 4) for label in labels},
+            }
     return results
 
 
-def compare_in_domain(data_dir: Path, annotations: dict | None = None,
-                      model: ModelRecognizer | None = None) -> dict[str, dict]:
+def compare_in_domain(
+    data_dir: Path, annotations: dict | None = None, model: ModelRecognizer | None = None
+) -> dict[str, dict]:
     """Scores on the held-out CCTV items' hand-corrected sentences for each system, in our types.
 
     Returns ``{"missing": {...}}`` when the items or the annotations are not there."""
@@ -143,16 +170,20 @@ def compare_in_domain(data_dir: Path, annotations: dict | None = None,
     out = {}
     for system, layers in system_layers(model or ModelRecognizer(cache_size=1 << 20)).items():
         scores = LabelScores()
-        for item, gold_sents in zip(items, gold):
+        for item, gold_sents in zip(items, gold, strict=False):
             predicted = silver_sentences([item[2]], layers=layers)
-            for g, p in zip(gold_sents, predicted):
+            for g, p in zip(gold_sents, predicted, strict=False):
                 if g.source == "cctv-gold" and g.text == p.text:
                     scores.add(set(p.spans), set(g.spans))
         precision, recall, f1 = scores.prf()
-        out[system] = {"sentences": sum(g.source == "cctv-gold" for sents in gold for g in sents),
-                       "micro_precision": round(precision, 4), "micro_recall": round(recall, 4),
-                       "micro_f1": round(f1, 4), "macro_f1": round(scores.macro_f1(MODEL_TYPES), 4),
-                       "labels": {label: round(scores.prf(label)[2], 4) for label in MODEL_TYPES}}
+        out[system] = {
+            "sentences": sum(g.source == "cctv-gold" for sents in gold for g in sents),
+            "micro_precision": round(precision, 4),
+            "micro_recall": round(recall, 4),
+            "micro_f1": round(f1, 4),
+            "macro_f1": round(scores.macro_f1(MODEL_TYPES), 4),
+            "labels": {label: round(scores.prf(label)[2], 4) for label in MODEL_TYPES},
+        }
     return out
 
 
@@ -166,25 +197,31 @@ def compare_on_gold(gold_path: str | Path, corpus: str | Path) -> dict[str, dict
     for system, layers in system_layers(ModelRecognizer()).items():
         with entities.using_layers(layers):
             report = report_dict(evaluate(_predict_corpus(corpus), gold))
-        out[system] = {"entity_f1": report["entities"]["f1"], "entity_precision": report["entities"]["precision"],
-                       "entity_recall": report["entities"]["recall"], "relation_f1": report["relations"]["f1"]}
+        out[system] = {
+            "entity_f1": report["entities"]["f1"],
+            "entity_precision": report["entities"]["precision"],
+            "entity_recall": report["entities"]["recall"],
+            "relation_f1": report["relations"]["f1"],
+        }
     return out
 
 
 def format_comparison(gold: dict[str, dict[str, float]], corpora: dict[str, dict[str, dict]]) -> str:
     """One table: a row per system, columns for the seed gold, the CCTV held-out items, CLUENER dev and
     MSRA test; then per-label F1 for each corpus."""
-    lines = [f"{'system':<13}{'seed ent P/R/F1':>22}{'seed rel F1':>13}{'CCTV held-out P/R/F1':>23}"
-             f"{'CLUENER 4-label avg':>21}{'CLUENER micro':>15}{'MSRA micro':>12}"]
+    lines = [
+        f"{'system':<13}{'seed ent P/R/F1':>22}{'seed rel F1':>13}{'CCTV held-out P/R/F1':>23}"
+        f"{'CLUENER 4-label avg':>21}{'CLUENER micro':>15}{'MSRA micro':>12}"
+    ]
     cl, ms, tv = corpora.get("CLUENER dev", {}), corpora.get("MSRA test", {}), corpora.get("CCTV held-out", {})
     for system in SYSTEMS:
         g = gold.get(system, {})
         if not g and system not in cl and system not in ms and system not in tv:
             continue
-        seed = (f"{g['entity_precision']:.3f}/{g['entity_recall']:.3f}/{g['entity_f1']:.3f}" if g else "-")
+        seed = f"{g['entity_precision']:.3f}/{g['entity_recall']:.3f}/{g['entity_f1']:.3f}" if g else "-"
         rel = f"{g['relation_f1']:.3f}" if g else "-"
         c, m, t = cl.get(system), ms.get(system), tv.get(system)
-        cctv = (f"{t['micro_precision']:.3f}/{t['micro_recall']:.3f}/{t['micro_f1']:.3f}" if t else "-")
+        cctv = f"{t['micro_precision']:.3f}/{t['micro_recall']:.3f}/{t['micro_f1']:.3f}" if t else "-"
         cl_macro = f"{100 * c['macro_f1']:.1f}" if c else "-"
         cl_micro = f"{100 * c['micro_f1']:.1f}" if c else "-"
         ms_micro = f"{100 * m['micro_f1']:.1f}" if m else "-"
@@ -197,8 +234,10 @@ def format_comparison(gold: dict[str, dict[str, float]], corpora: dict[str, dict
             labels = list(by_system["merged"]["labels"])
             lines.append(f"{'system':<13}" + "".join(f"{label:>14}" for label in labels))
             for system in SYSTEMS:
-                lines.append(f"{system:<13}" + "".join(f"{100 * by_system[system]['labels'][label]:>14.1f}"
-                                                       for label in labels))
-    lines.append("\nreference: CLUENER2020 paper BiLSTM-CRF, average of company/government/organization/name "
-                 "= 74.9 (test set)")
+                lines.append(
+                    f"{system:<13}" + "".join(f"{100 * by_system[system]['labels'][label]:>14.1f}" for label in labels)
+                )
+    lines.append(
+        "\nreference: CLUENER2020 paper BiLSTM-CRF, average of company/government/organization/name = 74.9 (test set)"
+    )
     return "\n".join(lines)

@@ -5,6 +5,7 @@ metrics, at the metric's period when it names a year or a date, else at its docu
 (``kb.queries.metrics`` puts that in ``when``). Undated metrics cannot be placed and are counted
 in the title instead. At most ``MAX_SERIES`` series are drawn, those with the most points.
 """
+
 from __future__ import annotations
 
 import re
@@ -15,8 +16,16 @@ from pathlib import Path
 MAX_SERIES = 8
 FORMATS = (".png", ".svg")
 # Chinese labels need a CJK font; the first one installed is used (fonts-noto-cjk on Debian).
-CJK_FONTS = ["Noto Sans CJK SC", "Noto Serif CJK SC", "Source Han Sans SC", "WenQuanYi Zen Hei", "SimHei",
-             "Microsoft YaHei", "PingFang SC", "DejaVu Sans"]
+CJK_FONTS = [
+    "Noto Sans CJK SC",
+    "Noto Serif CJK SC",
+    "Source Han Sans SC",
+    "WenQuanYi Zen Hei",
+    "SimHei",
+    "Microsoft YaHei",
+    "PingFang SC",
+    "DejaVu Sans",
+]
 _WHEN = re.compile(r"^(\d{4})(?:-(\d{1,2}))?(?:-(\d{1,2}))?")
 
 
@@ -70,8 +79,12 @@ def plot_series(rows: list[dict], out: str | Path, title: str = "") -> dict:
     chosen = sorted(groups.items(), key=lambda kv: (-len(kv[1]), kv[0]))[:MAX_SERIES]
     fig, ax = plt.subplots(figsize=(9, 5), dpi=120)
     for (subject, indicator, unit), points in chosen:
-        ax.plot([p[0] for p in points], [p[1] for p in points], marker="o",
-                label=f"{subject} · {indicator} ({unit})" if unit else f"{subject} · {indicator}")
+        ax.plot(
+            [p[0] for p in points],  # type: ignore[arg-type]  # dates: matplotlib converts them; its stubs want numbers
+            [p[1] for p in points],
+            marker="o",
+            label=f"{subject} · {indicator} ({unit})" if unit else f"{subject} · {indicator}",
+        )
     notes = [f"{undated} undated not shown"] if undated else []
     if len(groups) > len(chosen):
         notes.append(f"{len(groups) - len(chosen)} more series not shown")
@@ -85,5 +98,9 @@ def plot_series(rows: list[dict], out: str | Path, title: str = "") -> dict:
     out.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(out)
     plt.close(fig)
-    return {"series": len(chosen), "points": sum(len(p) for _, p in chosen), "undated": undated,
-            "left_out": len(groups) - len(chosen)}
+    return {
+        "series": len(chosen),
+        "points": sum(len(p) for _, p in chosen),
+        "undated": undated,
+        "left_out": len(groups) - len(chosen),
+    }

@@ -4,6 +4,7 @@ Each function takes ``db`` (a path, a Store, a sqlite_utils.Database or a sqlite
 :func:`kb.graph.connect`) and returns dicts and lists that ``json.dumps`` accepts. Names are looked up
 by canonical name or any alias (:func:`find_entity`); an unknown name raises :class:`EntityNotFound`.
 """
+
 from __future__ import annotations
 
 import json
@@ -14,8 +15,7 @@ from typing import Any
 import networkx as nx
 
 from .dates import in_range
-from .graph import (MEMBERSHIP, collaboration_graph, connect, entity_table, relation_graph,
-                    relation_rows, rows)
+from .graph import MEMBERSHIP, collaboration_graph, connect, entity_table, relation_graph, relation_rows, rows
 from .regions import under_or_all
 
 ROLES = {"LEADS": "leads", "MEMBER_OF": "member"}
@@ -62,8 +62,13 @@ def find_entity(db: Any, name: str) -> dict:
         return found[0]
     conn = connect(db)
     key = _norm(name)
-    near = sorted({row["name"] for row in rows(conn, "select name from entities")
-                   if key and (key in _norm(row["name"]) or _norm(row["name"]) in key)})
+    near = sorted(
+        {
+            row["name"]
+            for row in rows(conn, "select name from entities")
+            if key and (key in _norm(row["name"]) or _norm(row["name"]) in key)
+        }
+    )
     raise EntityNotFound(name, near[:8])
 
 
@@ -80,32 +85,55 @@ def entity(db: Any, name: str) -> dict:
     conn = connect(db)
     found = find_entity(conn, name)
     table = entity_table(conn)
-    documents = rows(conn, """
+    documents = rows(
+        conn,
+        """
         select d.id, d.source, d.title, d.date, count(m.id) as mentions
         from documents d join (
             select document_id, id from mentions where entity_id = :id
             union all select document_id, null from relations where subject_id = :id or object_id = :id) m
           on m.document_id = d.id
-        group by d.id order by d.date is null, d.date, d.id""", {"id": found["id"]})
+        group by d.id order by d.date is null, d.date, d.id""",
+        {"id": found["id"]},
+    )
     relations = []
     for rel in relation_rows(conn):
         if found["id"] not in (rel["subject_id"], rel["object_id"]):
             continue
         outgoing = rel["subject_id"] == found["id"]
         other = table[rel["object_id"] if outgoing else rel["subject_id"]]
-        relations.append({
-            "relation_id": rel["id"], "direction": "out" if outgoing else "in", "predicate": rel["predicate"], "other": _brief(other),
-            "subject": table[rel["subject_id"]]["name"], "object": table[rel["object_id"]]["name"],
-            "evidence": rel["evidence"], "document_id": rel["document_id"], "source": rel["source"],
-            "date": rel["date"], "date_source": rel["date_source"], "document_date": rel["document_date"],
-            "confidence": rel["confidence"], "attrs": _attrs(rel["attrs"])})
+        relations.append(
+            {
+                "relation_id": rel["id"],
+                "direction": "out" if outgoing else "in",
+                "predicate": rel["predicate"],
+                "other": _brief(other),
+                "subject": table[rel["subject_id"]]["name"],
+                "object": table[rel["object_id"]]["name"],
+                "evidence": rel["evidence"],
+                "document_id": rel["document_id"],
+                "source": rel["source"],
+                "date": rel["date"],
+                "date_source": rel["date_source"],
+                "document_date": rel["document_date"],
+                "confidence": rel["confidence"],
+                "attrs": _attrs(rel["attrs"]),
+            }
+        )
     others = [_brief(e) for e in find_entities(conn, name)[1:]]
-    return {**_brief(found), "aliases": found["aliases"], "mentions": found["mentions"],
-            "documents": documents, "relations": relations, "same_name": others}
+    return {
+        **_brief(found),
+        "aliases": found["aliases"],
+        "mentions": found["mentions"],
+        "documents": documents,
+        "relations": relations,
+        "same_name": others,
+    }
 
 
-def collaborators(db: Any, name: str, depth: int = 1, since: str | None = None,
-                  until: str | None = None, region: str | None = None) -> list[dict]:
+def collaborators(
+    db: Any, name: str, depth: int = 1, since: str | None = None, until: str | None = None, region: str | None = None
+) -> list[dict]:
     """Who works with ``name``: COOPERATES_WITH either way, or a shared committee/alliance.
 
     Ranked by distance, then by how many documents say so. Each row has ``kinds`` (COOPERATES_WITH
@@ -127,11 +155,19 @@ def collaborators(db: Any, name: str, depth: int = 1, since: str | None = None,
             continue
         hop = graph.edges[path[-2], path[-1]]
         data = graph.nodes[node]
-        result.append({
-            "id": node, "name": data["name"], "type": data["type"], "distance": len(path) - 1,
-            "documents": hop["weight"], "kinds": hop["kinds"], "via": hop["via"],
-            "path": [graph.nodes[n]["name"] for n in path],
-            "evidence": [{k: v for k, v in ev.items() if k != "confidence"} for ev in hop["evidence"]]})
+        result.append(
+            {
+                "id": node,
+                "name": data["name"],
+                "type": data["type"],
+                "distance": len(path) - 1,
+                "documents": hop["weight"],
+                "kinds": hop["kinds"],
+                "via": hop["via"],
+                "path": [graph.nodes[n]["name"] for n in path],
+                "evidence": [{k: v for k, v in ev.items() if k != "confidence"} for ev in hop["evidence"]],
+            }
+        )
     result.sort(key=lambda row: (row["distance"], -row["documents"], row["name"]))
     return result
 
@@ -148,8 +184,15 @@ def _membership_rows(conn, column: str, entity_id: int, other: str) -> list[dict
         if ROLES[rel["predicate"]] not in row["roles"]:
             row["roles"].append(ROLES[rel["predicate"]])
         row["documents"].add(rel["document_id"])
-        row["evidence"].append({"predicate": rel["predicate"], "sentence": rel["evidence"],
-                                "document_id": rel["document_id"], "source": rel["source"], "date": rel["date"]})
+        row["evidence"].append(
+            {
+                "predicate": rel["predicate"],
+                "sentence": rel["evidence"],
+                "document_id": rel["document_id"],
+                "source": rel["source"],
+                "date": rel["date"],
+            }
+        )
     result = []
     for row in grouped.values():
         row["roles"].sort()  # "leads" before "member"
@@ -191,7 +234,7 @@ def path(db: Any, a: str, b: str, limit: int = 5, since: str | None = None, unti
     source, target = find_entity(conn, a), find_entity(conn, b)
     graph = relation_graph(conn, since, until)
     undirected = nx.Graph(graph.to_undirected(as_view=True))
-    result = {"from": _brief(source), "to": _brief(target), "length": None, "paths": []}
+    result: dict[str, Any] = {"from": _brief(source), "to": _brief(target), "length": None, "paths": []}
     if source["id"] == target["id"]:
         result["length"] = 0
         return result
@@ -202,14 +245,22 @@ def path(db: Any, a: str, b: str, limit: int = 5, since: str | None = None, unti
         return result
     for chain in chains:
         hops = []
-        for u, v in zip(chain, chain[1:]):
+        for u, v in zip(chain, chain[1:], strict=False):
             relations = []
             for s, o in ((u, v), (v, u)):
                 for predicate, data in (graph.get_edge_data(s, o) or {}).items():
-                    relations.append({"subject": graph.nodes[s]["name"], "predicate": predicate,
-                                      "object": graph.nodes[o]["name"], "documents": data["weight"],
-                                      "evidence": [{k: ev[k] for k in ("sentence", "document_id", "source", "date", "date_source")}
-                                                   for ev in data["evidence"]]})
+                    relations.append(
+                        {
+                            "subject": graph.nodes[s]["name"],
+                            "predicate": predicate,
+                            "object": graph.nodes[o]["name"],
+                            "documents": data["weight"],
+                            "evidence": [
+                                {k: ev[k] for k in ("sentence", "document_id", "source", "date", "date_source")}
+                                for ev in data["evidence"]
+                            ],
+                        }
+                    )
             hops.append({"from": graph.nodes[u]["name"], "to": graph.nodes[v]["name"], "relations": relations})
         result["paths"].append(hops)
     result["length"] = len(chains[0]) - 1 if chains else None
@@ -237,9 +288,16 @@ def top(db: Any, type: str | None = None, by: str = "degree", limit: int = 10, r
         entity = table[node]
         if (type and entity["type"] != type.upper()) or (under is not None and node not in under):
             continue
-        result.append({"id": node, "name": entity["name"], "type": entity["type"],
-                       "degree": graph.degree(node) if node in graph else 0,
-                       "betweenness": round(betweenness.get(node, 0.0), 4), "documents": entity["documents"]})
+        result.append(
+            {
+                "id": node,
+                "name": entity["name"],
+                "type": entity["type"],
+                "degree": graph.degree(node) if node in graph else 0,
+                "betweenness": round(betweenness.get(node, 0.0), 4),
+                "documents": entity["documents"],
+            }
+        )
     result.sort(key=lambda row: (-row[by], -row["degree"], row["name"]))
     for rank, row in enumerate(result[:limit], 1):
         row["rank"] = rank
@@ -259,9 +317,17 @@ def communities(db: Any, seed: int = 0) -> list[dict]:
         types: dict[str, int] = {}
         for node in names:
             types[graph.nodes[node]["type"]] = types.get(graph.nodes[node]["type"], 0) + 1
-        result.append({"size": len(nodes), "hub": graph.nodes[names[0]]["name"], "types": types,
-                       "members": [{"id": n, "name": graph.nodes[n]["name"], "type": graph.nodes[n]["type"],
-                                    "degree": graph.degree(n)} for n in names]})
+        result.append(
+            {
+                "size": len(nodes),
+                "hub": graph.nodes[names[0]]["name"],
+                "types": types,
+                "members": [
+                    {"id": n, "name": graph.nodes[n]["name"], "type": graph.nodes[n]["type"], "degree": graph.degree(n)}
+                    for n in names
+                ],
+            }
+        )
     result.sort(key=lambda c: (-c["size"], c["hub"]))
     for number, community in enumerate(result, 1):
         community["community"] = number
@@ -275,9 +341,16 @@ def _when(period: str | None, date: str | None) -> str | None:
     return date
 
 
-def metrics(db: Any, entity_name: str | None = None, indicator: str | None = None,
-            sort: str = "date", descending: bool = False, since: str | None = None,
-            until: str | None = None, region: str | None = None) -> list[dict]:
+def metrics(
+    db: Any,
+    entity_name: str | None = None,
+    indicator: str | None = None,
+    sort: str = "date",
+    descending: bool = False,
+    since: str | None = None,
+    until: str | None = None,
+    region: str | None = None,
+) -> list[dict]:
     """Metrics as rows (entity, indicator, value, unit, period, date, raw, document), filterable.
 
     ``entity_name`` matches the metric's linked entity (any alias) or its subject text;
@@ -301,11 +374,14 @@ def metrics(db: Any, entity_name: str | None = None, indicator: str | None = Non
         except EntityNotFound:
             names.add(_norm(entity_name))  # a subject that is only text, never an entity
     result = []
-    for row in rows(conn, """
+    for row in rows(
+        conn,
+        """
             select m.id, m.subject_id, e.name as entity, e.type as entity_type, m.subject_text, m.indicator,
                    m.value, m.unit, m.period, m.raw, m.document_id, d.source, d.date
             from metrics m left join entities e on e.id = m.subject_id
-            left join documents d on d.id = m.document_id order by m.id"""):
+            left join documents d on d.id = m.document_id order by m.id""",
+    ):
         if entity_name and row["subject_id"] not in ids and _norm(row["subject_text"] or "") not in names:
             continue
         if indicator and indicator not in (row["indicator"] or ""):
@@ -316,8 +392,12 @@ def metrics(db: Any, entity_name: str | None = None, indicator: str | None = Non
         if not in_range(row["when"], since, until):
             continue
         result.append(row)
-    keys = {"date": lambda r: r["when"] or "", "value": lambda r: r["value"] or 0,
-            "indicator": lambda r: r["indicator"] or "", "entity": lambda r: r["entity"] or r["subject_text"] or ""}
+    keys = {
+        "date": lambda r: r["when"] or "",
+        "value": lambda r: r["value"] or 0,
+        "indicator": lambda r: r["indicator"] or "",
+        "entity": lambda r: r["entity"] or r["subject_text"] or "",
+    }
     dated = [r for r in result if sort != "date" or r["when"]]
     undated = [r for r in result if sort == "date" and not r["when"]]
     dated.sort(key=lambda r: (keys[sort](r), r["id"]), reverse=descending)
@@ -334,14 +414,29 @@ def timeline(db: Any, name: str, since: str | None = None, until: str | None = N
     events = []
     for rel in found["relations"]:
         when = rel["attrs"].get("date") or rel["date"]
-        events.append({"when": when, "kind": "relation", "what": f"{rel['subject']} {rel['predicate']} {rel['object']}",
-                       "evidence": rel["evidence"], "document_id": rel["document_id"], "source": rel["source"]})
+        events.append(
+            {
+                "when": when,
+                "kind": "relation",
+                "what": f"{rel['subject']} {rel['predicate']} {rel['object']}",
+                "evidence": rel["evidence"],
+                "document_id": rel["document_id"],
+                "source": rel["source"],
+            }
+        )
     for row in metrics(conn, found["name"]):
         if row["subject_id"] not in (None, found["id"]):
             continue
-        events.append({"when": row["when"], "kind": "metric",
-                       "what": f"{row['indicator']} {row['value']:g}{row['unit'] or ''}",
-                       "evidence": row["raw"], "document_id": row["document_id"], "source": row["source"]})
+        events.append(
+            {
+                "when": row["when"],
+                "kind": "metric",
+                "what": f"{row['indicator']} {row['value']:g}{row['unit'] or ''}",
+                "evidence": row["raw"],
+                "document_id": row["document_id"],
+                "source": row["source"],
+            }
+        )
     events = [e for e in events if in_range(e["when"], since, until)]
     events.sort(key=lambda e: (e["when"] is None, e["when"] or "", e["document_id"] or 0, e["kind"], e["what"]))
     return events

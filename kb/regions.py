@@ -12,13 +12,14 @@ its readings agree, or where the knowledge base's own LOCATED_IN says so.
 * :func:`entities_under` — the entities of a knowledge base that lie under a region.
 * :func:`places` — (province, city) of every entity that is, or is LOCATED_IN, a known division.
 """
+
 from __future__ import annotations
 
 import difflib
 import sqlite3
 from collections import defaultdict
+from collections.abc import Iterable
 from functools import lru_cache
-from typing import Iterable
 
 from pipeline.entities import RegionEntry, region_lexicon
 
@@ -174,8 +175,12 @@ def near_names(name: str, conn: sqlite3.Connection | None = None, limit: int = 8
 
 
 def _located_in(conn: sqlite3.Connection) -> list[tuple[int, int]]:
-    return [(s, o) for s, o in conn.execute(
-        "select distinct subject_id, object_id from relations where predicate = ?", [LOCATED_IN])]
+    return [
+        (s, o)
+        for s, o in conn.execute(
+            "select distinct subject_id, object_id from relations where predicate = ?", [LOCATED_IN]
+        )
+    ]
 
 
 def resolve_region(conn: sqlite3.Connection, region: str) -> tuple[str | None, set[int]]:
@@ -188,11 +193,19 @@ def resolve_region(conn: sqlite3.Connection, region: str) -> tuple[str | None, s
     region = region.strip()
     full = _full_or_none(region)
     names = {region} | ({full} if full else set())
-    ids = {row[0] for row in conn.execute(
-        f"select id from entities where type = 'REGION' and name in ({','.join('?' * len(names))})", sorted(names))}
-    ids |= {row[0] for row in conn.execute(
-        "select e.id from aliases a join entities e on e.id = a.entity_id where e.type = 'REGION' and a.alias = ?",
-        [region])}
+    ids = {
+        row[0]
+        for row in conn.execute(
+            f"select id from entities where type = 'REGION' and name in ({','.join('?' * len(names))})", sorted(names)
+        )
+    }
+    ids |= {
+        row[0]
+        for row in conn.execute(
+            "select e.id from aliases a join entities e on e.id = a.entity_id where e.type = 'REGION' and a.alias = ?",
+            [region],
+        )
+    }
     if full is None and not ids:
         shared = sorted(e.name for e in _shorts().get(region, ()) if e.level in UPPER_LEVELS)
         if len(shared) > 1:
@@ -209,9 +222,13 @@ def entities_under(conn: sqlite3.Connection, region: str) -> set[int]:
     if full:
         below = sorted(divisions_under(full))
         for start in range(0, len(below), 500):  # SQLite's limit on bound parameters
-            part = below[start:start + 500]
-            found |= {row[0] for row in conn.execute(
-                f"select id from entities where type = 'REGION' and name in ({','.join('?' * len(part))})", part)}
+            part = below[start : start + 500]
+            found |= {
+                row[0]
+                for row in conn.execute(
+                    f"select id from entities where type = 'REGION' and name in ({','.join('?' * len(part))})", part
+                )
+            }
     inside: dict[int, set[int]] = defaultdict(set)
     for subject, obj in _located_in(conn):
         inside[obj].add(subject)

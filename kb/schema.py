@@ -4,9 +4,10 @@ All tables are created here, in one place, with sqlite-utils. Offsets: ``paragra
 and ``mentions.orig_start/orig_end`` index ``documents.original``; ``mentions.start/end`` index
 ``paragraphs.text``.
 """
+
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Iterator
 
 import sqlite_utils
 
@@ -14,61 +15,140 @@ SCHEMA_VERSION = 3  # 3: compact dedup index and held facts (kb.corpus_index); 2
 
 TABLES: dict[str, dict] = {
     "documents": dict(
-        columns={"id": int, "source": str, "title": str, "date": str, "script": str, "encoding": str,
-                 "sha256": str, "status": str, "error": str, "warnings": str, "original": str,
-                 "text": str, "duplicate_of": int, "n_paragraphs": int, "ingested_at": str, "metadata": str},
-        pk="id", not_null={"source", "status", "ingested_at"}, defaults={"status": "ok"},
+        columns={
+            "id": int,
+            "source": str,
+            "title": str,
+            "date": str,
+            "script": str,
+            "encoding": str,
+            "sha256": str,
+            "status": str,
+            "error": str,
+            "warnings": str,
+            "original": str,
+            "text": str,
+            "duplicate_of": int,
+            "n_paragraphs": int,
+            "ingested_at": str,
+            "metadata": str,
+        },
+        pk="id",
+        not_null={"source", "status", "ingested_at"},
+        defaults={"status": "ok"},
         foreign_keys=[("duplicate_of", "documents", "id")],
     ),
     "paragraphs": dict(
-        columns={"id": int, "document_id": int, "idx": int, "kind": str, "text": str,
-                 "start": int, "end": int, "page": int,
-                 "duplicate_of": int, "similarity": float},
-        pk="id", not_null={"document_id", "idx", "text"},
+        columns={
+            "id": int,
+            "document_id": int,
+            "idx": int,
+            "kind": str,
+            "text": str,
+            "start": int,
+            "end": int,
+            "page": int,
+            "duplicate_of": int,
+            "similarity": float,
+        },
+        pk="id",
+        not_null={"document_id", "idx", "text"},
         foreign_keys=[("document_id", "documents", "id"), ("duplicate_of", "paragraphs", "id")],
     ),
     "asides": dict(
         columns={"id": int, "document_id": int, "kind": str, "text": str, "value": str, "start": int},
-        pk="id", foreign_keys=[("document_id", "documents", "id")],
+        pk="id",
+        foreign_keys=[("document_id", "documents", "id")],
     ),
     # local_to: the document a still-relative name (区委组织部 left unresolved) belongs to; such a
     # name means a different body in every article, so it is never merged across documents.
-    "entities": dict(columns={"id": int, "name": str, "type": str, "local_to": int}, pk="id",
-                     not_null={"name", "type"}, foreign_keys=[("local_to", "documents", "id")]),
+    "entities": dict(
+        columns={"id": int, "name": str, "type": str, "local_to": int},
+        pk="id",
+        not_null={"name", "type"},
+        foreign_keys=[("local_to", "documents", "id")],
+    ),
     "aliases": dict(
-        columns={"entity_id": int, "alias": str}, pk=("entity_id", "alias"),
+        columns={"entity_id": int, "alias": str},
+        pk=("entity_id", "alias"),
         foreign_keys=[("entity_id", "entities", "id")],
     ),
     "mentions": dict(
-        columns={"id": int, "entity_id": int, "document_id": int, "paragraph_id": int, "start": int,
-                 "end": int, "orig_start": int, "orig_end": int, "surface": str, "source": str,
-                 "confidence": float},
+        columns={
+            "id": int,
+            "entity_id": int,
+            "document_id": int,
+            "paragraph_id": int,
+            "start": int,
+            "end": int,
+            "orig_start": int,
+            "orig_end": int,
+            "surface": str,
+            "source": str,
+            "confidence": float,
+        },
         pk="id",
-        foreign_keys=[("entity_id", "entities", "id"), ("document_id", "documents", "id"),
-                      ("paragraph_id", "paragraphs", "id")],
+        foreign_keys=[
+            ("entity_id", "entities", "id"),
+            ("document_id", "documents", "id"),
+            ("paragraph_id", "paragraphs", "id"),
+        ],
     ),
     "relations": dict(
-        columns={"id": int, "subject_id": int, "predicate": str, "object_id": int, "document_id": int,
-                 "paragraph_id": int, "evidence": str, "confidence": float, "attrs": str},
+        columns={
+            "id": int,
+            "subject_id": int,
+            "predicate": str,
+            "object_id": int,
+            "document_id": int,
+            "paragraph_id": int,
+            "evidence": str,
+            "confidence": float,
+            "attrs": str,
+        },
         pk="id",
-        foreign_keys=[("subject_id", "entities", "id"), ("object_id", "entities", "id"),
-                      ("document_id", "documents", "id"), ("paragraph_id", "paragraphs", "id")],
+        foreign_keys=[
+            ("subject_id", "entities", "id"),
+            ("object_id", "entities", "id"),
+            ("document_id", "documents", "id"),
+            ("paragraph_id", "paragraphs", "id"),
+        ],
     ),
     "metrics": dict(
-        columns={"id": int, "subject_id": int, "subject_text": str, "indicator": str, "value": float,
-                 "unit": str, "period": str, "raw": str, "document_id": int, "paragraph_id": int},
+        columns={
+            "id": int,
+            "subject_id": int,
+            "subject_text": str,
+            "indicator": str,
+            "value": float,
+            "unit": str,
+            "period": str,
+            "raw": str,
+            "document_id": int,
+            "paragraph_id": int,
+        },
         pk="id",
-        foreign_keys=[("subject_id", "entities", "id"), ("document_id", "documents", "id"),
-                      ("paragraph_id", "paragraphs", "id")],
+        foreign_keys=[
+            ("subject_id", "entities", "id"),
+            ("document_id", "documents", "id"),
+            ("paragraph_id", "paragraphs", "id"),
+        ],
     ),
 }
 
 INDEXES = [
-    ("documents", ["sha256"], True), ("documents", ["source"], False),
-    ("paragraphs", ["document_id", "idx"], True), ("entities", ["name", "type"], False),
-    ("aliases", ["alias"], False), ("mentions", ["entity_id"], False), ("mentions", ["document_id"], False),
-    ("relations", ["subject_id"], False), ("relations", ["object_id"], False),
-    ("relations", ["predicate"], False), ("metrics", ["subject_id"], False), ("asides", ["document_id"], False),
+    ("documents", ["sha256"], True),
+    ("documents", ["source"], False),
+    ("paragraphs", ["document_id", "idx"], True),
+    ("entities", ["name", "type"], False),
+    ("aliases", ["alias"], False),
+    ("mentions", ["entity_id"], False),
+    ("mentions", ["document_id"], False),
+    ("relations", ["subject_id"], False),
+    ("relations", ["object_id"], False),
+    ("relations", ["predicate"], False),
+    ("metrics", ["subject_id"], False),
+    ("asides", ["document_id"], False),
 ]
 
 
@@ -88,8 +168,12 @@ FTS_STATEMENTS = [
     "insert into paragraphs_fts (rowid, text) values (new.id, new.text); end",
 ]
 # Written before the trigram index (schema version 1): jieba-segmented FTS with sqlite-utils' triggers.
-_OLD_FTS = ["drop trigger if exists paragraphs_ai", "drop trigger if exists paragraphs_ad",
-            "drop trigger if exists paragraphs_au", "drop table if exists paragraphs_fts"]
+_OLD_FTS = [
+    "drop trigger if exists paragraphs_ai",
+    "drop trigger if exists paragraphs_ad",
+    "drop trigger if exists paragraphs_au",
+    "drop table if exists paragraphs_fts",
+]
 
 MAX_QUERY_CHARS = 200
 SEARCH_SQL = f"""select p.id as paragraph_id, p.document_id, d.title, d.source, p.idx, p.text, p.duplicate_of
@@ -110,8 +194,10 @@ def statements(db: sqlite_utils.Database) -> Iterator[str]:
     for name, spec in TABLES.items():
         yield db.create_table_sql(name, **spec).replace("CREATE TABLE ", "CREATE TABLE IF NOT EXISTS ", 1)
     for table, columns, unique in INDEXES:
-        yield (f"create {'unique ' if unique else ''}index if not exists idx_{table}_{'_'.join(columns)} "
-               f"on {table}({', '.join(columns)})")
+        yield (
+            f"create {'unique ' if unique else ''}index if not exists idx_{table}_{'_'.join(columns)} "
+            f"on {table}({', '.join(columns)})"
+        )
     # One row per canonical name and type, corpus-wide (or per document for relative names).
     yield "create unique index if not exists idx_entities_identity on entities(name, type, ifnull(local_to, 0))"
     yield "create table if not exists meta (key text primary key, value text)"

@@ -15,13 +15,14 @@ document is ever run through the pipeline again because another one arrived.
 Writes are batched per document (``executemany``), and entity ids are looked up once per name in
 a document through the unique identity index (``tests/test_store.py`` checks the query plans).
 """
+
 from __future__ import annotations
 
 import json
 import sqlite3
 from collections import defaultdict
 from contextlib import contextmanager
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from itertools import islice
 from pathlib import Path
 from typing import Any
@@ -36,14 +37,7 @@ from pipeline.resolve import is_relative_name
 from . import corrections as corrections_mod
 from . import schema
 from .connection import connect_readonly, describe_sqlite_error
-from .corpus_index import (
-    OLD_TABLES,
-    CorpusIndex,
-    comparable,
-    make_node,
-    node_key,
-    row_of,
-)
+from .corpus_index import OLD_TABLES, CorpusIndex, comparable, make_node, node_key, row_of
 from .corpus_index import TABLES as INDEX_TABLES
 from .corrections import Correction
 from .dates import in_range
@@ -99,8 +93,16 @@ def with_canonical_regions(by_paragraph: dict[int, Facts]) -> dict[int, Facts]:
     for idx, facts in by_paragraph.items():
         out[idx] = {
             "mentions": [[renamed.get(m[0], m[0]) if m[1] == "REGION" else m[0], *m[1:]] for m in facts["mentions"]],
-            "relations": [[renamed.get(r[0], r[0]) if r[1] == "REGION" else r[0], r[1], r[2],
-                           renamed.get(r[3], r[3]) if r[4] == "REGION" else r[3], *r[4:]] for r in facts["relations"]],
+            "relations": [
+                [
+                    renamed.get(r[0], r[0]) if r[1] == "REGION" else r[0],
+                    r[1],
+                    r[2],
+                    renamed.get(r[3], r[3]) if r[4] == "REGION" else r[3],
+                    *r[4:],
+                ]
+                for r in facts["relations"]
+            ],
             # a figure's subject is the document's entity of that name (_insert_facts)
             "metrics": [[renamed.get(m[0], m[0]) if m[0] else m[0], *m[1:]] for m in facts["metrics"]],
         }
@@ -114,16 +116,43 @@ def document_facts_by_paragraph(doc: Document) -> dict[int, Facts]:
         para = doc.paragraphs[span.paragraph_idx] if 0 <= span.paragraph_idx < len(doc.paragraphs) else None
         orig = para.original_span(span.start, span.end) if para else (None, None)
         out[span.paragraph_idx]["mentions"].append(
-            [span.name, span.type, span.text, span.start, span.end, orig[0], orig[1], span.source or None,
-             span.confidence])
+            [
+                span.name,
+                span.type,
+                span.text,
+                span.start,
+                span.end,
+                orig[0],
+                orig[1],
+                span.source or None,
+                span.confidence,
+            ]
+        )
     for rel in doc.relations:
         out[rel.paragraph_idx]["relations"].append(
-            [rel.subject, rel.subject_type, rel.predicate, rel.object, rel.object_type, rel.evidence,
-             rel.confidence, json.dumps(rel.attrs, ensure_ascii=False) if rel.attrs else None])
+            [
+                rel.subject,
+                rel.subject_type,
+                rel.predicate,
+                rel.object,
+                rel.object_type,
+                rel.evidence,
+                rel.confidence,
+                json.dumps(rel.attrs, ensure_ascii=False) if rel.attrs else None,
+            ]
+        )
     for metric in doc.metrics:
         out[metric.paragraph_idx]["metrics"].append(
-            [metric.subject or None, metric.subject_text or metric.subject or None, metric.indicator, metric.value,
-             metric.unit, metric.period or None, metric.raw])
+            [
+                metric.subject or None,
+                metric.subject_text or metric.subject or None,
+                metric.indicator,
+                metric.value,
+                metric.unit,
+                metric.period or None,
+                metric.raw,
+            ]
+        )
     return out
 
 
@@ -188,8 +217,10 @@ class Store:
 
     def has_document(self, sha256: str) -> bool:
         """True when a document with this content hash is stored (ok or failed)."""
-        return bool(sha256) and self.db.execute(
-            "select 1 from documents where sha256 = ? limit 1", [sha256]).fetchone() is not None
+        return (
+            bool(sha256)
+            and self.db.execute("select 1 from documents where sha256 = ? limit 1", [sha256]).fetchone() is not None
+        )
 
     def save(self, doc: Document) -> int | None:
         """Store one processed document (or its failure) in one transaction; return its id.
@@ -199,21 +230,37 @@ class Store:
         stored earlier for the same source path with other content is replaced. Returns None when
         the same content is already stored (nothing changes).
         """
-        now = datetime.now(timezone.utc).isoformat(timespec="seconds")
+        now = datetime.now(UTC).isoformat(timespec="seconds")
         with self.transaction():
             if doc.sha256 and self.has_document(doc.sha256):
                 return None
             touched: set[int] = set()
             cleared: set[int] = set()  # paragraphs of other documents that pointed into a deleted one
             seeds = self._delete_source(doc.source, touched, cleared)
-            doc_id = self.db["documents"].insert({
-                "source": doc.source, "title": doc.title or None, "date": doc.date, "script": doc.script or None,
-                "encoding": doc.encoding or None, "sha256": doc.sha256 or None, "status": doc.status,
-                "error": doc.error or None, "warnings": json.dumps(doc.warnings, ensure_ascii=False) if doc.warnings else None,
-                "original": doc.original or None, "text": doc.body_text if doc.ok else None,
-                "duplicate_of": None, "n_paragraphs": len(doc.paragraphs) if doc.ok else 0,
-                "ingested_at": now, "metadata": json.dumps(doc.metadata, ensure_ascii=False) if doc.metadata else None,
-            }).last_pk
+            doc_id = (
+                self.db.table("documents")
+                .insert(
+                    {
+                        "source": doc.source,
+                        "title": doc.title or None,
+                        "date": doc.date,
+                        "script": doc.script or None,
+                        "encoding": doc.encoding or None,
+                        "sha256": doc.sha256 or None,
+                        "status": doc.status,
+                        "error": doc.error or None,
+                        "warnings": json.dumps(doc.warnings, ensure_ascii=False) if doc.warnings else None,
+                        "original": doc.original or None,
+                        "text": doc.body_text if doc.ok else None,
+                        "duplicate_of": None,
+                        "n_paragraphs": len(doc.paragraphs) if doc.ok else 0,
+                        "ingested_at": now,
+                        "metadata": json.dumps(doc.metadata, ensure_ascii=False) if doc.metadata else None,
+                    }
+                )
+                .last_pk
+            )
+            assert doc_id is not None  # the new row's id
             paragraph_ids: dict[int, int] = {}
             if doc.ok:
                 paragraph_ids = self._save_paragraphs(doc, doc_id)
@@ -221,17 +268,31 @@ class Store:
             decisions = assign(seeds, self.index.neighbours, self._is_original, self._index_decision)
             self._apply(decisions, doc_id, touched, cleared)
             if doc.ok:
-                duplicates = {idx for (idx,) in self.db.execute(
-                    "select p.idx from paragraphs p join paragraphs t on t.id = p.duplicate_of "
-                    "where p.document_id = ? and t.document_id != ?", [doc_id, doc_id])}
+                duplicates = {
+                    idx
+                    for (idx,) in self.db.execute(
+                        "select p.idx from paragraphs p join paragraphs t on t.id = p.duplicate_of "
+                        "where p.document_id = ? and t.document_id != ?",
+                        [doc_id, doc_id],
+                    )
+                }
                 facts = corrections_mod.apply(
-                    self.corrections(), with_canonical_regions(document_facts_by_paragraph(doc)), doc.source,
-                    lambda idx: doc.paragraphs[idx].text if 0 <= idx < len(doc.paragraphs) else None)
-                self._insert_facts(doc_id, {paragraph_ids.get(idx): f for idx, f in facts.items()
-                                            if idx not in duplicates})
-                self.db.conn.executemany("insert into held_facts (paragraph_id, facts) values (?, ?)", [
-                    (paragraph_ids[idx], json.dumps(facts[idx], ensure_ascii=False))
-                    for idx in sorted(duplicates) if idx in facts])
+                    self.corrections(),
+                    with_canonical_regions(document_facts_by_paragraph(doc)),
+                    doc.source,
+                    lambda idx: doc.paragraphs[idx].text if 0 <= idx < len(doc.paragraphs) else None,
+                )
+                self._insert_facts(
+                    doc_id, {paragraph_ids.get(idx): f for idx, f in facts.items() if idx not in duplicates}
+                )
+                self.db.conn.executemany(
+                    "insert into held_facts (paragraph_id, facts) values (?, ?)",
+                    [
+                        (paragraph_ids[idx], json.dumps(facts[idx], ensure_ascii=False))
+                        for idx in sorted(duplicates)
+                        if idx in facts
+                    ],
+                )
             self._collect_garbage(touched)
             self._correction_aliases()
         return doc_id
@@ -239,24 +300,39 @@ class Store:
     def _save_paragraphs(self, doc: Document, doc_id: int) -> dict[int, int]:
         self.db.conn.executemany(
             "insert into paragraphs (document_id, idx, kind, text, start, end, page) values (?, ?, ?, ?, ?, ?, ?)",
-            [(doc_id, p.idx, p.kind, p.text, p.start, p.end, doc.page_of(p.start)) for p in doc.paragraphs])
-        paragraph_ids = {idx: i for idx, i in self.db.execute(
-            "select idx, id from paragraphs where document_id = ?", [doc_id])}
+            [(doc_id, p.idx, p.kind, p.text, p.start, p.end, doc.page_of(p.start)) for p in doc.paragraphs],
+        )
+        paragraph_ids = {
+            idx: i for idx, i in self.db.execute("select idx, id from paragraphs where document_id = ?", [doc_id])
+        }
         # repeats inside the document point at its first copy
-        self.db.conn.executemany("update paragraphs set duplicate_of = ?, similarity = ? where id = ?", [
-            (paragraph_ids[int(str(p.duplicate_of).rpartition(":")[2])], round(p.similarity, 3), paragraph_ids[p.idx])
-            for p in doc.paragraphs if p.duplicate_of])
+        self.db.conn.executemany(
+            "update paragraphs set duplicate_of = ?, similarity = ? where id = ?",
+            [
+                (
+                    paragraph_ids[int(str(p.duplicate_of).rpartition(":")[2])],
+                    round(p.similarity, 3),
+                    paragraph_ids[p.idx],
+                )
+                for p in doc.paragraphs
+                if p.duplicate_of
+            ],
+        )
         self.db.conn.executemany(
             "insert into asides (document_id, kind, text, value, start) values (?, ?, ?, ?, ?)",
-            [(doc_id, a.kind, a.text, a.value or None, a.start) for a in doc.asides])
+            [(doc_id, a.kind, a.text, a.value or None, a.start) for a in doc.asides],
+        )
         return paragraph_ids
 
     # --- corpus-wide dedup -----------------------------------------------------------------
 
     def _new_nodes(self, doc: Document, doc_id: int, paragraph_ids: dict[int, int]) -> list[Node]:
         """The document and its comparable paragraphs (not repeats inside it) as nodes."""
-        nodes = [make_node(node_key("p", paragraph_ids[p.idx]), rank_key(doc.date, doc.sha256, p.idx), p.text)
-                 for p in doc.paragraphs if not p.duplicate_of and comparable(p.text)]
+        nodes = [
+            make_node(node_key("p", paragraph_ids[p.idx]), rank_key(doc.date, doc.sha256, p.idx), p.text)
+            for p in doc.paragraphs
+            if not p.duplicate_of and comparable(p.text)
+        ]
         nodes.append(make_node(node_key("d", doc_id), rank_key(doc.date, doc.sha256), doc.body_text))
         for node in nodes:
             self.index.remember(node)
@@ -272,16 +348,18 @@ class Store:
     def _is_original(self, key: str) -> bool:
         return self.index.is_original(key)
 
-    def _apply(self, decisions: dict[str, tuple[str | None, float]], new_doc: int, touched: set[int],
-               cleared: set[int]) -> None:
+    def _apply(
+        self, decisions: dict[str, tuple[str | None, float]], new_doc: int, touched: set[int], cleared: set[int]
+    ) -> None:
         """Write the dedup decisions. A stored paragraph that became a duplicate has its facts held
         aside (they are counted where the original is); one that became an original gets them back."""
         for key, (target, sim) in decisions.items():
             kind, row_id = row_of(key)
             target_id = row_of(target)[1] if target else None
             table = "paragraphs" if kind == "p" else "documents"
-            row = self.db.execute(f"select duplicate_of{', document_id' if kind == 'p' else ''} from {table} "
-                                  "where id = ?", [row_id]).fetchone()
+            row = self.db.execute(
+                f"select duplicate_of{', document_id' if kind == 'p' else ''} from {table} where id = ?", [row_id]
+            ).fetchone()
             if kind == "d":
                 if row[0] != target_id:
                     self.db.execute("update documents set duplicate_of = ? where id = ?", [target_id, row_id])
@@ -290,8 +368,10 @@ class Store:
             was_duplicate = current is not None or row_id in cleared
             if current == target_id and was_duplicate == (target_id is not None):
                 continue
-            self.db.execute("update paragraphs set duplicate_of = ?, similarity = ? where id = ?",
-                            [target_id, round(sim, 3) if target_id else None, row_id])
+            self.db.execute(
+                "update paragraphs set duplicate_of = ?, similarity = ? where id = ?",
+                [target_id, round(sim, 3) if target_id else None, row_id],
+            )
             if doc_id == new_doc:
                 continue
             if target_id is not None and not was_duplicate:
@@ -305,27 +385,35 @@ class Store:
         relation row ends with its id (kept when the row is written again, see _insert_facts)."""
         out: dict[int | None, Facts] = defaultdict(_empty_facts)
         for row in self.db.execute(
-                "select m.paragraph_id, e.name, e.type, m.surface, m.start, m.end, m.orig_start, m.orig_end, "
-                f"m.source, m.confidence from mentions m join entities e on e.id = m.entity_id where m.{column} = ? "
-                "order by m.id", [value]):
+            "select m.paragraph_id, e.name, e.type, m.surface, m.start, m.end, m.orig_start, m.orig_end, "
+            f"m.source, m.confidence from mentions m join entities e on e.id = m.entity_id where m.{column} = ? "
+            "order by m.id",
+            [value],
+        ):
             out[row[0]]["mentions"].append(list(row[1:]))
         for row in self.db.execute(
-                "select r.paragraph_id, s.name, s.type, r.predicate, o.name, o.type, r.evidence, r.confidence, r.attrs"
-                f"{', r.id' if relation_ids else ''} from relations r join entities s on s.id = r.subject_id join entities o on o.id = r.object_id "
-                f"where r.{column} = ? order by r.id", [value]):
+            "select r.paragraph_id, s.name, s.type, r.predicate, o.name, o.type, r.evidence, r.confidence, r.attrs"
+            f"{', r.id' if relation_ids else ''} from relations r "
+            "join entities s on s.id = r.subject_id join entities o on o.id = r.object_id "
+            f"where r.{column} = ? order by r.id",
+            [value],
+        ):
             out[row[0]]["relations"].append(list(row[1:]))
         for row in self.db.execute(
-                "select m.paragraph_id, e.name, m.subject_text, m.indicator, m.value, m.unit, m.period, m.raw "
-                f"from metrics m left join entities e on e.id = m.subject_id where m.{column} = ? order by m.id",
-                [value]):
+            "select m.paragraph_id, e.name, m.subject_text, m.indicator, m.value, m.unit, m.period, m.raw "
+            f"from metrics m left join entities e on e.id = m.subject_id where m.{column} = ? order by m.id",
+            [value],
+        ):
             out[row[0]]["metrics"].append(list(row[1:]))
         return out
 
     def _hold_facts(self, paragraph_id: int, touched: set[int]) -> None:
         """Move a paragraph's facts out of the fact tables into ``held_facts``."""
         facts = self._stored_facts("paragraph_id", paragraph_id).get(paragraph_id, _empty_facts())
-        self.db.execute("insert or replace into held_facts (paragraph_id, facts) values (?, ?)",
-                        [paragraph_id, json.dumps(facts, ensure_ascii=False)])
+        self.db.execute(
+            "insert or replace into held_facts (paragraph_id, facts) values (?, ?)",
+            [paragraph_id, json.dumps(facts, ensure_ascii=False)],
+        )
         self._delete_facts("paragraph_id = ?", [paragraph_id], touched)
 
     def _restore_facts(self, paragraph_id: int, doc_id: int) -> None:
@@ -347,11 +435,18 @@ class Store:
         """
         seeds: dict[str, Node] = {}
         for (doc_id,) in self.db.execute("select id from documents where source = ?", [source]).fetchall():
-            pointing = [node_key("p", i) for (i,) in self.db.execute(
-                "select p.id from paragraphs p join paragraphs t on t.id = p.duplicate_of "
-                "where t.document_id = ? and p.document_id != ?", [doc_id, doc_id])]
-            pointing += [node_key("d", i) for (i,) in self.db.execute(
-                "select id from documents where duplicate_of = ?", [doc_id])]
+            pointing = [
+                node_key("p", i)
+                for (i,) in self.db.execute(
+                    "select p.id from paragraphs p join paragraphs t on t.id = p.duplicate_of "
+                    "where t.document_id = ? and p.document_id != ?",
+                    [doc_id, doc_id],
+                )
+            ]
+            pointing += [
+                node_key("d", i)
+                for (i,) in self.db.execute("select id from documents where duplicate_of = ?", [doc_id])
+            ]
             for key in pointing:
                 node = self.index.node(key)
                 if node is not None:
@@ -362,23 +457,31 @@ class Store:
 
     def _delete_document(self, doc_id: int, touched: set[int]) -> None:
         self._delete_facts("document_id = ?", [doc_id], touched)
-        originals = [node_key("p", i) for (i,) in self.db.execute(
-            "select id from paragraphs where document_id = ? and duplicate_of is null", [doc_id])]
+        originals = [
+            node_key("p", i)
+            for (i,) in self.db.execute(
+                "select id from paragraphs where document_id = ? and duplicate_of is null", [doc_id]
+            )
+        ]
         for key in [*originals, node_key("d", doc_id)]:
             node = self.index.node(key)
             if node is not None:
                 self.index.remove(node)
         # Pointers into the document go first (foreign keys); dedup is decided again for them.
-        self.db.execute("update paragraphs set duplicate_of = null, similarity = null where duplicate_of in "
-                        "(select id from paragraphs where document_id = ?) and document_id != ?", [doc_id, doc_id])
+        self.db.execute(
+            "update paragraphs set duplicate_of = null, similarity = null where duplicate_of in "
+            "(select id from paragraphs where document_id = ?) and document_id != ?",
+            [doc_id, doc_id],
+        )
         self.db.execute("update documents set duplicate_of = null where duplicate_of = ?", [doc_id])
         local = [i for (i,) in self.db.execute("select id from entities where local_to = ?", [doc_id])]
         for entity_id in local:
             self.db.execute("delete from aliases where entity_id = ?", [entity_id])
             self.db.execute("delete from entities where id = ?", [entity_id])
             touched.discard(entity_id)
-        self.db.execute("delete from held_facts where paragraph_id in (select id from paragraphs where document_id = ?)",
-                        [doc_id])
+        self.db.execute(
+            "delete from held_facts where paragraph_id in (select id from paragraphs where document_id = ?)", [doc_id]
+        )
         self.db.execute("delete from asides where document_id = ?", [doc_id])
         self.db.execute("update paragraphs set duplicate_of = null where document_id = ?", [doc_id])
         self.db.execute("delete from paragraphs where document_id = ?", [doc_id])
@@ -386,9 +489,11 @@ class Store:
 
     def _delete_facts(self, where: str, args: list[Any], touched: set[int]) -> None:
         """Delete the mentions, relations and metrics matching ``where``; remember their entities."""
-        for sql in (f"select entity_id from mentions where {where}",
-                    f"select subject_id from relations where {where} union select object_id from relations where {where}",
-                    f"select subject_id from metrics where {where} and subject_id is not null"):
+        for sql in (
+            f"select entity_id from mentions where {where}",
+            f"select subject_id from relations where {where} union select object_id from relations where {where}",
+            f"select subject_id from metrics where {where} and subject_id is not null",
+        ):
             touched.update(i for (i,) in self.db.execute(sql, args * sql.count("?")))
         for table in ("mentions", "relations", "metrics"):
             self.db.execute(f"delete from {table} where {where}", args)
@@ -399,13 +504,18 @@ class Store:
             used = self.db.execute(
                 "select exists(select 1 from mentions where entity_id = ?) or "
                 "exists(select 1 from relations where subject_id = ? or object_id = ?) or "
-                "exists(select 1 from metrics where subject_id = ?)", [entity_id] * 4).fetchone()[0]
+                "exists(select 1 from metrics where subject_id = ?)",
+                [entity_id] * 4,
+            ).fetchone()[0]
             if not used:
                 self.db.execute("delete from aliases where entity_id = ?", [entity_id])
                 self.db.execute("delete from entities where id = ?", [entity_id])
             else:
-                self.db.execute("delete from aliases where entity_id = ? and alias not in "
-                                "(select surface from mentions where entity_id = ?)", [entity_id, entity_id])
+                self.db.execute(
+                    "delete from aliases where entity_id = ? and alias not in "
+                    "(select surface from mentions where entity_id = ?)",
+                    [entity_id, entity_id],
+                )
 
     # --- facts -----------------------------------------------------------------------------
 
@@ -421,13 +531,21 @@ class Store:
 
         def entity(name: str, type_: str) -> int:
             if (name, type_) not in ids:
-                ids[(name, type_)] = self.entity_id(name, type_, create=True, document_id=doc_id,
-                                                    local=corrections_mod.is_local(split, name, type_))
+                created = self.entity_id(
+                    name, type_, create=True, document_id=doc_id, local=corrections_mod.is_local(split, name, type_)
+                )
+                assert created is not None  # create=True: found or inserted
+                ids[(name, type_)] = created
             return ids[(name, type_)]
 
-        names: dict[str, int] = {name: i for name, i in self.db.execute(
-            "select e.name, min(e.id) from mentions m join entities e on e.id = m.entity_id "
-            "where m.document_id = ? group by e.name", [doc_id])}
+        names: dict[str, int] = {
+            name: i
+            for name, i in self.db.execute(
+                "select e.name, min(e.id) from mentions m join entities e on e.id = m.entity_id "
+                "where m.document_id = ? group by e.name",
+                [doc_id],
+            )
+        }
         mentions, aliases, relations, metrics = [], set(), [], []
         for para_id, facts in by_paragraph.items():
             for name, type_, surface, start, end, ostart, oend, source, conf in facts["mentions"]:
@@ -438,25 +556,57 @@ class Store:
                 mentions.append((entity_id, doc_id, para_id, start, end, ostart, oend, surface, source, conf))
         for para_id, facts in by_paragraph.items():
             for subj, stype, pred, obj, otype, evidence, conf, attrs, *kept_id in facts["relations"]:
-                relations.append((kept_id[0] if kept_id else None, entity(subj, stype), pred, entity(obj, otype),
-                                  doc_id, para_id, evidence, conf, attrs))
+                relations.append(
+                    (
+                        kept_id[0] if kept_id else None,
+                        entity(subj, stype),
+                        pred,
+                        entity(obj, otype),
+                        doc_id,
+                        para_id,
+                        evidence,
+                        conf,
+                        attrs,
+                    )
+                )
             for subj, subject_text, indicator, value, unit, period, raw in facts["metrics"]:
-                metrics.append((names.get(subj) if subj else None, subject_text, indicator, value, unit, period, raw,
-                                doc_id, para_id))
+                metrics.append(
+                    (
+                        names.get(subj) if subj else None,
+                        subject_text,
+                        indicator,
+                        value,
+                        unit,
+                        period,
+                        raw,
+                        doc_id,
+                        para_id,
+                    )
+                )
         conn = self.db.conn
         conn.executemany("insert or ignore into aliases (entity_id, alias) values (?, ?)", sorted(aliases))
-        conn.executemany("insert into mentions (entity_id, document_id, paragraph_id, start, end, orig_start, "
-                         "orig_end, surface, source, confidence) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", mentions)
+        conn.executemany(
+            "insert into mentions (entity_id, document_id, paragraph_id, start, end, orig_start, "
+            "orig_end, surface, source, confidence) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            mentions,
+        )
         # A relation rewritten by a correction keeps its id (None: a new one), so the ids a user saw stay
         # valid; those go first, before a new row could take one of their ids.
         relations.sort(key=lambda row: row[0] is None)
-        conn.executemany("insert into relations (id, subject_id, predicate, object_id, document_id, paragraph_id, "
-                         "evidence, confidence, attrs) values (?, ?, ?, ?, ?, ?, ?, ?, ?)", relations)
-        conn.executemany("insert into metrics (subject_id, subject_text, indicator, value, unit, period, raw, "
-                         "document_id, paragraph_id) values (?, ?, ?, ?, ?, ?, ?, ?, ?)", metrics)
+        conn.executemany(
+            "insert into relations (id, subject_id, predicate, object_id, document_id, paragraph_id, "
+            "evidence, confidence, attrs) values (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            relations,
+        )
+        conn.executemany(
+            "insert into metrics (subject_id, subject_text, indicator, value, unit, period, raw, "
+            "document_id, paragraph_id) values (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            metrics,
+        )
 
-    def entity_id(self, name: str, type_: str, create: bool = False, document_id: int | None = None,
-                  local: bool = False) -> int | None:
+    def entity_id(
+        self, name: str, type_: str, create: bool = False, document_id: int | None = None, local: bool = False
+    ) -> int | None:
         """Id of the entity (name, type): the same canonical name and type is one entity corpus-wide.
 
         A name still relative to its article (区委组织部 that resolution could not anchor), or one a
@@ -466,20 +616,24 @@ class Store:
         """
         local = local or is_relative_name(name)
         local_to = document_id if document_id is not None and local else None
-        row = self.db.execute("select id from entities where name = ? and type = ? and ifnull(local_to, 0) = ?",
-                              [name, type_, local_to or 0]).fetchone()
+        row = self.db.execute(
+            "select id from entities where name = ? and type = ? and ifnull(local_to, 0) = ?",
+            [name, type_, local_to or 0],
+        ).fetchone()
         if row:
             return row[0]
         if not create:
             return None
-        return self.db.execute("insert into entities (name, type, local_to) values (?, ?, ?)",
-                               [name, type_, local_to]).lastrowid
+        return self.db.execute(
+            "insert into entities (name, type, local_to) values (?, ?, ?)", [name, type_, local_to]
+        ).lastrowid
 
     def lookup_entity(self, name: str) -> int | None:
         """Id of an entity by canonical name or alias (any type), or None."""
         row = self.db.execute(
-            "select id from entities where name = ? union all "
-            "select entity_id from aliases where alias = ? limit 1", [name, name]).fetchone()
+            "select id from entities where name = ? union all select entity_id from aliases where alias = ? limit 1",
+            [name, name],
+        ).fetchone()
         return row[0] if row else None
 
     def known_entities(self) -> KnownEntities:
@@ -493,8 +647,9 @@ class Store:
         for name, type_ in self.db.execute("select name, type from entities where local_to is null"):
             known.add(name, type_)
         for alias, name, type_ in self.db.execute(
-                "select a.alias, e.name, e.type from aliases a join entities e on e.id = a.entity_id "
-                "where e.local_to is null"):
+            "select a.alias, e.name, e.type from aliases a join entities e on e.id = a.entity_id "
+            "where e.local_to is null"
+        ):
             if not is_relative_name(alias):
                 known.add(name, type_, [alias])
         return known
@@ -504,19 +659,28 @@ class Store:
     def corrections(self) -> list[Correction]:
         """Every correction, in the order they were made (the order they are applied in)."""
         names = [c[1] for c in self.db.execute("pragma table_info(corrections)")]
-        return [Correction(**dict(zip(names, row))) for row in self.db.execute("select * from corrections order by id")]
+        return [
+            Correction(**dict(zip(names, row, strict=False)))
+            for row in self.db.execute("select * from corrections order by id")
+        ]
 
     def _split_names(self, doc_id: int) -> set[tuple[str, str | None]]:
-        return {(name, type_) for name, type_ in self.db.execute(
-            "select c.name, c.type from corrections c join documents d on d.source = c.document "
-            "where c.action = 'split' and d.id = ?", [doc_id])}
+        return {
+            (name, type_)
+            for name, type_ in self.db.execute(
+                "select c.name, c.type from corrections c join documents d on d.source = c.document "
+                "where c.action = 'split' and d.id = ?",
+                [doc_id],
+            )
+        }
 
     def _correction_aliases(self) -> None:
         """A renamed or merged-away name stays an alias of the entity it became."""
         self.db.execute(
             "insert or ignore into aliases (entity_id, alias) select e.id, c.name from corrections c "
             "join entities e on e.name = c.new_name and e.type = coalesce(c.new_type, c.type) "
-            "where c.action in ('rename', 'merge') and e.local_to is null and c.name != c.new_name")
+            "where c.action in ('rename', 'merge') and e.local_to is null and c.name != c.new_name"
+        )
 
     def add_correction(self, correction: Correction) -> tuple[Correction, int]:
         """Record ``correction`` and apply it to what is stored; return it (with its id) and the
@@ -526,7 +690,7 @@ class Store:
                 if stored.key() == correction.key():
                     return stored, 0
             record = {k: v for k, v in correction.record().items() if k != "id"}
-            correction_id = self.db["corrections"].insert(record).last_pk
+            correction_id = self.db.table("corrections").insert(record).last_pk
             correction = Correction(**{**record, "id": correction_id})
             changed = 0
             for doc_id in self._documents_touched_by(correction):
@@ -537,44 +701,86 @@ class Store:
     def _documents_touched_by(self, c: Correction) -> list[int]:
         """The stored documents a correction may change (those whose facts name its entity)."""
         if c.document is not None:
-            return [i for (i,) in self.db.execute(
-                "select id from documents where source = ? and status = 'ok'", [c.document])]
-        entity_ids = [i for (i,) in self.db.execute(
-            "select id from entities where name = ? and (? is null or type = ?)", [c.name, c.type, c.type])]
+            return [
+                i
+                for (i,) in self.db.execute("select id from documents where source = ? and status = 'ok'", [c.document])
+            ]
+        entity_ids = [
+            i
+            for (i,) in self.db.execute(
+                "select id from entities where name = ? and (? is null or type = ?)", [c.name, c.type, c.type]
+            )
+        ]
         marks = ",".join("?" * len(entity_ids))
-        docs = {i for (i,) in self.db.execute(
-            f"select document_id from mentions where entity_id in ({marks}) union "
-            f"select document_id from relations where subject_id in ({marks}) or object_id in ({marks}) union "
-            f"select document_id from metrics where subject_id in ({marks})", entity_ids * 4)} if entity_ids else set()
-        docs.update(i for (i,) in self.db.execute(
-            "select p.document_id from held_facts h join paragraphs p on p.id = h.paragraph_id "
-            "where instr(h.facts, ?) > 0", [json.dumps(c.name, ensure_ascii=False)]))
+        docs = (
+            {
+                i
+                for (i,) in self.db.execute(
+                    f"select document_id from mentions where entity_id in ({marks}) union "
+                    f"select document_id from relations where subject_id in ({marks}) or object_id in ({marks}) union "
+                    f"select document_id from metrics where subject_id in ({marks})",
+                    entity_ids * 4,
+                )
+            }
+            if entity_ids
+            else set()
+        )
+        docs.update(
+            i
+            for (i,) in self.db.execute(
+                "select p.document_id from held_facts h join paragraphs p on p.id = h.paragraph_id "
+                "where instr(h.facts, ?) > 0",
+                [json.dumps(c.name, ensure_ascii=False)],
+            )
+        )
         return sorted(docs)
 
     def _rewrite_facts(self, doc_id: int, correction: Correction) -> int:
         """Apply one correction to a stored document's facts (and its held ones); 1 if they changed."""
         source = self.db.execute("select source from documents where id = ?", [doc_id]).fetchone()[0]
-        paragraphs = {idx: (pid, text) for idx, pid, text in self.db.execute(
-            "select idx, id, text from paragraphs where document_id = ?", [doc_id])}
+        paragraphs = {
+            idx: (pid, text)
+            for idx, pid, text in self.db.execute(
+                "select idx, id, text from paragraphs where document_id = ?", [doc_id]
+            )
+        }
         index_of = {pid: idx for idx, (pid, _) in paragraphs.items()}
-        held = {index_of[pid]: json.loads(facts) for pid, facts in self.db.execute(
-            "select h.paragraph_id, h.facts from held_facts h join paragraphs p on p.id = h.paragraph_id "
-            "where p.document_id = ?", [doc_id])}
-        live = {(-1 if pid is None else index_of[pid]): facts
-                for pid, facts in self._stored_facts("document_id", doc_id, relation_ids=True).items()}
-        new_live = corrections_mod.apply([correction], live, source, lambda idx: (
-            paragraphs[idx][1] if idx in paragraphs and idx not in held else None))
-        new_held = corrections_mod.apply([correction], held, source, lambda idx: (
-            paragraphs[idx][1] if idx in held else None))
+        held = {
+            index_of[pid]: json.loads(facts)
+            for pid, facts in self.db.execute(
+                "select h.paragraph_id, h.facts from held_facts h join paragraphs p on p.id = h.paragraph_id "
+                "where p.document_id = ?",
+                [doc_id],
+            )
+        }
+        live = {
+            (-1 if pid is None else index_of[pid]): facts
+            for pid, facts in self._stored_facts("document_id", doc_id, relation_ids=True).items()
+        }
+        new_live = corrections_mod.apply(
+            [correction],
+            live,
+            source,
+            lambda idx: paragraphs[idx][1] if idx in paragraphs and idx not in held else None,
+        )
+        new_held = corrections_mod.apply(
+            [correction], held, source, lambda idx: paragraphs[idx][1] if idx in held else None
+        )
         if new_live == live and new_held == held and correction.action != "split":
             return 0
         touched: set[int] = set()
         self._delete_facts("document_id = ?", [doc_id], touched)
-        self._insert_facts(doc_id, {(None if idx == -1 else paragraphs[idx][0]): facts
-                                    for idx, facts in new_live.items()})
-        self.db.conn.executemany("update held_facts set facts = ? where paragraph_id = ?", [
-            (json.dumps(facts, ensure_ascii=False), paragraphs[idx][0]) for idx, facts in new_held.items()
-            if facts != held[idx]])
+        self._insert_facts(
+            doc_id, {(None if idx == -1 else paragraphs[idx][0]): facts for idx, facts in new_live.items()}
+        )
+        self.db.conn.executemany(
+            "update held_facts set facts = ? where paragraph_id = ?",
+            [
+                (json.dumps(facts, ensure_ascii=False), paragraphs[idx][0])
+                for idx, facts in new_held.items()
+                if facts != held[idx]
+            ],
+        )
         self._collect_garbage(touched)
         return 1
 
@@ -598,8 +804,9 @@ class Store:
             "metrics": count("select count(*) from metrics"),
         }
 
-    def search(self, query: str, limit: int = 20, since: str | None = None,
-               until: str | None = None) -> list[dict[str, Any]]:
+    def search(
+        self, query: str, limit: int = 20, since: str | None = None, until: str | None = None
+    ) -> list[dict[str, Any]]:
         """Paragraphs that contain ``query`` (any length, 党委 included), in document order, each
         with its document's ``date``.
 
@@ -613,8 +820,10 @@ class Store:
             raise ValueError("empty query: give a word or phrase to look for")
         if len(query) > schema.MAX_QUERY_CHARS:
             raise ValueError(f"query too long: {len(query)} characters (at most {schema.MAX_QUERY_CHARS})")
-        sql = (f"select s.*, (select date from documents where id = s.document_id) as date "
-               f"from ({schema.SEARCH_SQL}) s order by s.document_id, s.idx")
+        sql = (
+            f"select s.*, (select date from documents where id = s.document_id) as date "
+            f"from ({schema.SEARCH_SQL}) s order by s.document_id, s.idx"
+        )
         if not (since or until):
             return [dict(row) for row in self.db.query(sql + " limit :limit", {"q": query, "limit": limit})]
         # The range is checked in Python (in_range's precision rules), on rows read as they come.
@@ -623,10 +832,12 @@ class Store:
 
     def find_document(self, ref: str) -> dict[str, Any] | None:
         """A document by id, sha256 (or a prefix of it), source path or file name."""
-        queries = [("select * from documents where id = ?", ref if ref.isdigit() else None),
-                   ("select * from documents where source = ? order by id desc", ref),
-                   ("select * from documents where sha256 like ? || '%'", ref if len(ref) >= 6 else None),
-                   ("select * from documents where source like '%' || ? || '%' order by id desc", ref)]
+        queries = [
+            ("select * from documents where id = ?", ref if ref.isdigit() else None),
+            ("select * from documents where source = ? order by id desc", ref),
+            ("select * from documents where sha256 like ? || '%'", ref if len(ref) >= 6 else None),
+            ("select * from documents where source like '%' || ? || '%' order by id desc", ref),
+        ]
         for sql, arg in queries:
             if arg is None:
                 continue
@@ -637,35 +848,58 @@ class Store:
 
     def paragraphs(self, document_id: int) -> list[dict[str, Any]]:
         """A document's paragraphs in order, with where each duplicate points."""
-        return list(self.db.query(
-            "select p.*, dp.document_id as duplicate_document_id, dp.idx as duplicate_idx from paragraphs p "
-            "left join paragraphs dp on dp.id = p.duplicate_of where p.document_id = ? order by p.idx",
-            [document_id]))
+        return list(
+            self.db.query(
+                "select p.*, dp.document_id as duplicate_document_id, dp.idx as duplicate_idx from paragraphs p "
+                "left join paragraphs dp on dp.id = p.duplicate_of where p.document_id = ? order by p.idx",
+                [document_id],
+            )
+        )
 
     def document_facts(self, document_id: int) -> dict[str, Any]:
         """A document's entities (with aliases), relations and metrics, by name: the gold-file shape."""
         doc = self.db.execute("select source, date from documents where id = ?", [document_id]).fetchone()
         entities = []
         for entity_id, name, type_ in self.db.execute(
-                "select distinct e.id, e.name, e.type from mentions m join entities e on e.id = m.entity_id "
-                "where m.document_id = ? order by e.id", [document_id]):
-            aliases = [a for (a,) in self.db.execute(
-                "select distinct surface from mentions where entity_id = ? and document_id = ? and surface != ?",
-                [entity_id, document_id, name])]
+            "select distinct e.id, e.name, e.type from mentions m join entities e on e.id = m.entity_id "
+            "where m.document_id = ? order by e.id",
+            [document_id],
+        ):
+            aliases = [
+                a
+                for (a,) in self.db.execute(
+                    "select distinct surface from mentions where entity_id = ? and document_id = ? and surface != ?",
+                    [entity_id, document_id, name],
+                )
+            ]
             entities.append({"name": name, "type": type_, "aliases": aliases})
         relations = [
             {"s": s, "p": p, "o": o, "evidence": ev, "confidence": conf, "attrs": json.loads(attrs) if attrs else {}}
             for s, p, o, ev, conf, attrs in self.db.execute(
                 "select s.name, r.predicate, o.name, r.evidence, r.confidence, r.attrs from relations r "
                 "join entities s on s.id = r.subject_id join entities o on o.id = r.object_id "
-                "where r.document_id = ? order by r.id", [document_id])]
-        metrics = [dict(zip(("subject", "indicator", "value", "unit", "period", "raw"), row)) for row in self.db.execute(
-            "select coalesce(e.name, m.subject_text), m.indicator, m.value, m.unit, m.period, m.raw from metrics m "
-            "left join entities e on e.id = m.subject_id where m.document_id = ? order by m.id", [document_id])]
-        return {"doc": Path(doc[0]).name, "date": doc[1], "entities": entities, "relations": relations,
-                "metrics": metrics}
+                "where r.document_id = ? order by r.id",
+                [document_id],
+            )
+        ]
+        metrics = [
+            dict(zip(("subject", "indicator", "value", "unit", "period", "raw"), row, strict=False))
+            for row in self.db.execute(
+                "select coalesce(e.name, m.subject_text), m.indicator, m.value, m.unit, m.period, m.raw from metrics m "
+                "left join entities e on e.id = m.subject_id where m.document_id = ? order by m.id",
+                [document_id],
+            )
+        ]
+        return {
+            "doc": Path(doc[0]).name,
+            "date": doc[1],
+            "entities": entities,
+            "relations": relations,
+            "metrics": metrics,
+        }
 
     def failures(self) -> list[dict[str, Any]]:
         """Documents that failed, with the reason."""
-        return list(self.db.query(
-            "select id, source, error, ingested_at from documents where status = 'failed' order by id"))
+        return list(
+            self.db.query("select id, source, error, ingested_at from documents where status = 'failed' order by id")
+        )

@@ -14,6 +14,7 @@
 
 :func:`create_views` is idempotent and only rewrites a view whose definition changed.
 """
+
 from __future__ import annotations
 
 import sqlite3

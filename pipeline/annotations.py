@@ -9,12 +9,13 @@ The texts stay in ``../shared/data/cctv_pool`` (their licence keeps them out of 
 :func:`pool_texts` reads them from there. Training and evaluation import this module; the runtime
 pipeline does not.
 """
+
 from __future__ import annotations
 
 import gzip
 import json
+from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Iterable, Iterator
 
 from .resources import models_dir
 
@@ -59,8 +60,10 @@ def split_records(split: str, records: dict[str, dict] | None = None) -> dict[st
 def iter_pool(pool: Path = DEFAULT_POOL) -> Iterator[tuple[str, str]]:
     """``(id, title + "\\n\\n" + text)`` for every item of the pool (the pool README's document rule)."""
     if not pool.is_file():
-        raise PoolMissing(f"the CCTV pool is missing: {pool} (it comes with ../shared/data; "
-                          "the annotations' texts are not in the repository)")
+        raise PoolMissing(
+            f"the CCTV pool is missing: {pool} (it comes with ../shared/data; "
+            "the annotations' texts are not in the repository)"
+        )
     with gzip.open(pool, "rt", encoding="utf-8") as handle:
         for line in handle:
             item = json.loads(line)
@@ -79,8 +82,10 @@ def entity_spans(text: str, entities: Iterable[dict]) -> list[tuple[int, int, st
     A position already covered by a longer form is not matched again, so 古灶村党委 inside
     广东佛山古灶村党委 is not a second span. Sorted by start.
     """
-    forms = sorted({(form, e["type"], e["name"]) for e in entities for form in [e["name"], *e.get("aliases", [])]
-                    if form}, key=lambda f: (-len(f[0]), f[0], f[1]))
+    forms = sorted(
+        {(form, e["type"], e["name"]) for e in entities for form in [e["name"], *e.get("aliases", [])] if form},
+        key=lambda f: (-len(f[0]), f[0], f[1]),
+    )
     taken = [False] * len(text)
     spans = []
     for form, type_, name in forms:

@@ -5,6 +5,7 @@ sponsor lines and datelines (finding the publication date there); drops noise li
 spaces inside Chinese runs; rejoins lines and paragraphs broken mid-sentence; takes captions
 printed between the two halves of a broken paragraph aside; names the title.
 """
+
 from __future__ import annotations
 
 import re
@@ -40,7 +41,9 @@ PHOTO_CREDIT = re.compile(
     rf"|^\s*(?:摄影|图片|图|供图)\s*[:：/]\s*(?P<name2>[{HAN}·]{{2,4}}(?:{NAME_SEP}[{HAN}·]{{2,4}})*)\s*$"
 )
 # A sponsor's name holds no clause punctuation: "…举措，为高校毕业生就业提供支持。" is a sentence.
-SPONSOR = re.compile(r"^\s*(?P<name>[^\s，。；！？,;!?][^，。；！？,;!?]{1,40}?)\s*(?:提供支持|提供赞助|赞助支持|鼎力支持|协办|冠名支持)\s*[。.]?\s*$")
+SPONSOR = re.compile(
+    r"^\s*(?P<name>[^\s，。；！？,;!?][^，。；！？,;!?]{1,40}?)\s*(?:提供支持|提供赞助|赞助支持|鼎力支持|协办|冠名支持)\s*[。.]?\s*$"
+)
 # Each further name is taken atomically: 记者张三 reads as 记者 + 张三 or as one name, both ending at
 # the same place (these three patterns give the matches of their plain forms on 200,000 random lines).
 BYLINE = re.compile(
@@ -52,7 +55,9 @@ CREDIT_LINE = re.compile(
 )
 SOURCE_LINE = re.compile(r"^\s*(?:本版图文由|本版由|本文由|图文由)?\s*(?P<name>[^，。；！？]{2,30}?)\s*提供\s*$")
 DATE = r"(?P<y>(?:19|20)\d{2})\s*[-/.年]\s*(?P<m>\d{1,2})\s*[-/.月]\s*(?P<d>\d{1,2})\s*日?"
-DATELINE = re.compile(rf"^\s*(?:(?:发布时间|发布日期|日期|时间)\s*[:：]\s*)?(?P<source>[^\d\s]{{0,30}}?)\s*{DATE}\s*(?:来源\s*[:：].{{0,30}})?$")
+DATELINE = re.compile(
+    rf"^\s*(?:(?:发布时间|发布日期|日期|时间)\s*[:：]\s*)?(?P<source>[^\d\s]{{0,30}}?)\s*{DATE}\s*(?:来源\s*[:：].{{0,30}})?$"
+)
 
 
 @dataclass
@@ -89,7 +94,7 @@ def strip_line(line: Line) -> Line:
     text, offs = line.text, line.offsets
     marker = MARKDOWN_HEADING.match(text)
     if marker:
-        text, offs, line.heading = text[marker.end():], offs[marker.end():], True
+        text, offs, line.heading = text[marker.end() :], offs[marker.end() :], True
     start = len(text) - len(text.lstrip())
     end = len(text.rstrip())
     line.text, line.offsets = text[start:end], offs[start:end]
@@ -163,8 +168,12 @@ def continues(previous: Line, following: Line) -> bool:
         return True
     # A body line (not a heading) cut after a Han character, followed by more body text: a
     # narrow column or a page break split the sentence.
-    return (_is_han(last) and (_is_han(first) or first.isdigit())
-            and not looks_like_heading(previous) and not looks_like_heading(following))
+    return (
+        _is_han(last)
+        and (_is_han(first) or first.isdigit())
+        and not looks_like_heading(previous)
+        and not looks_like_heading(following)
+    )
 
 
 def _is_han(ch: str) -> bool:
@@ -173,7 +182,9 @@ def _is_han(ch: str) -> bool:
 
 def join(a: Line, b: Line) -> Line:
     """Join two pieces of one paragraph; a space survives only between two Latin/digit characters."""
-    glue = " " if (a.text[-1].isascii() and a.text[-1].isalnum() and b.text[0].isascii() and b.text[0].isalnum()) else ""
+    glue = (
+        " " if (a.text[-1].isascii() and a.text[-1].isalnum() and b.text[0].isascii() and b.text[0].isalnum()) else ""
+    )
     anchor = [a.offsets[-1]] if glue else []
     return Line(a.text + glue + b.text, a.offsets + anchor + b.offsets, a.blank_before, False, a.parts + b.parts)
 
@@ -229,8 +240,9 @@ def classify_aside(line: Line, whole: bool = False) -> Aside | None:
 
 def looks_like_heading(line: Line) -> bool:
     """A short stand-alone line without sentence punctuation: a title or section heading."""
-    return line.heading or (len(line.text) <= 32 and not ends_sentence(line.text)
-                            and not any(ch in "，。；" for ch in line.text))
+    return line.heading or (
+        len(line.text) <= 32 and not ends_sentence(line.text) and not any(ch in "，。；" for ch in line.text)
+    )
 
 
 def take_captions(paragraphs: list[Line], asides: list[Aside]) -> list[Line]:
@@ -240,8 +252,14 @@ def take_captions(paragraphs: list[Line], asides: list[Aside]) -> list[Line]:
     while i < len(paragraphs):
         current = paragraphs[i]
         one_sentence = current.text.endswith("。") and not any(ch in "。！？；" for ch in current.text[:-1])
-        if (result and i + 1 < len(paragraphs) and len(current.text) <= 60 and one_sentence
-                and not result[-1].heading and continues(result[-1], paragraphs[i + 1])):
+        if (
+            result
+            and i + 1 < len(paragraphs)
+            and len(current.text) <= 60
+            and one_sentence
+            and not result[-1].heading
+            and continues(result[-1], paragraphs[i + 1])
+        ):
             asides.append(Aside("caption", current.text, current.offsets[0] if current.offsets else -1))
             result[-1] = join(result[-1], paragraphs[i + 1])
             i += 2
@@ -290,16 +308,25 @@ def clean(doc: Document) -> Document:
             doc.asides.append(Aside("byline", byline.group(0), para.offsets[0], byline["name"]))
 
     doc.paragraphs = [
-        Paragraph(idx=i, text=p.text, offsets=p.offsets,
-                  original=doc.original[p.offsets[0]:p.offsets[-1] + 1] if p.offsets else "",
-                  kind="heading" if looks_like_heading(p) else "body")
+        Paragraph(
+            idx=i,
+            text=p.text,
+            offsets=p.offsets,
+            original=doc.original[p.offsets[0] : p.offsets[-1] + 1] if p.offsets else "",
+            kind="heading" if looks_like_heading(p) else "body",
+        )
         for i, p in enumerate(kept)
     ]
     first = doc.paragraphs[0].text if doc.paragraphs else ""
-    doc.title = first if len(first) <= 60 and not ends_sentence(first) else next(
-        (p.text for p in doc.paragraphs[:5] if p.kind == "heading"), first[:40])
+    doc.title = (
+        first
+        if len(first) <= 60 and not ends_sentence(first)
+        else next((p.text for p in doc.paragraphs[:5] if p.kind == "heading"), first[:40])
+    )
     if doc.date is None:
-        doc.date = next((find_date(p.text) for p in doc.paragraphs[:3] if len(p.text) <= 40 and find_date(p.text)), None)
+        doc.date = next(
+            (find_date(p.text) for p in doc.paragraphs[:3] if len(p.text) <= 40 and find_date(p.text)), None
+        )
     if not doc.paragraphs:
         doc.fail("no text left after cleaning")
     return doc

@@ -12,6 +12,7 @@ one dictionary lookup per feature.
 The file: ``kind<TAB>token<TAB>coarse<TAB>fine`` per line, kind ``c`` (character), ``b`` (bigram) or
 ``w`` (word); :mod:`pipeline.training.clusters` writes it.
 """
+
 from __future__ import annotations
 
 from functools import lru_cache

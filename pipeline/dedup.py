@@ -15,6 +15,7 @@ Calibration (``python -m pipeline.dedup calibrate corpus/``) measures, on the se
 similarity between two *different* paragraphs and the lowest similarity between a paragraph and an
 OCR-damaged copy of it; the threshold sits between the two.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -23,7 +24,7 @@ import random
 import re
 import sys
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cache, lru_cache
 
 import numpy as np
 from datasketch import MinHash, MinHashLSH
@@ -53,7 +54,7 @@ def shingles(text: str, size: int = SHINGLE_SIZE) -> set[str]:
     core = fingerprint_text(text)
     if len(core) <= size:
         return {core} if core else set()
-    return {core[i:i + size] for i in range(len(core) - size + 1)}
+    return {core[i : i + size] for i in range(len(core) - size + 1)}
 
 
 @lru_cache(maxsize=1)
@@ -174,7 +175,7 @@ def places(text: str) -> frozenset[str]:
     i = 0
     while i < len(core):
         for length in lengths.get(core[i], ()):
-            token = names.get(core[i:i + length])
+            token = names.get(core[i : i + length])
             if token:
                 found.add(token)
                 i += length
@@ -219,8 +220,11 @@ def _replaced(a: tuple[str, ...], b: tuple[str, ...]) -> bool:
     """
     from difflib import SequenceMatcher
 
-    edits = [(i1, i2, j1, j2) for tag, i1, i2, j1, j2 in SequenceMatcher(None, a, b, autojunk=False).get_opcodes()
-             if tag != "equal"]
+    edits = [
+        (i1, i2, j1, j2)
+        for tag, i1, i2, j1, j2 in SequenceMatcher(None, a, b, autojunk=False).get_opcodes()
+        if tag != "equal"
+    ]
     for i1, i2, j1, j2 in edits:
         left = "".join(t for t in a[i1:i2] if t[0] in DIGITS)
         right = "".join(t for t in b[j1:j2] if t[0] in DIGITS)
@@ -229,8 +233,10 @@ def _replaced(a: tuple[str, ...], b: tuple[str, ...]) -> bool:
     single = sum(1 for i1, i2, j1, j2 in edits if i2 - i1 <= 1 and j2 - j1 <= 1)
     if single >= OCR_EDITS:
         return False
-    return any(i2 - i1 >= REPLACED_RUN and j2 - j1 >= REPLACED_RUN and not _only_dropped("".join(a[i1:i2]), "".join(b[j1:j2]))
-               for i1, i2, j1, j2 in _joined(edits))
+    return any(
+        i2 - i1 >= REPLACED_RUN and j2 - j1 >= REPLACED_RUN and not _only_dropped("".join(a[i1:i2]), "".join(b[j1:j2]))
+        for i1, i2, j1, j2 in _joined(edits)
+    )
 
 
 def facts_agree(a: str, b: str) -> bool:
@@ -300,7 +306,9 @@ class DedupIndex:
         best: tuple[str, float] | None = None
         for key in self.lsh.query(signature):
             similarity = signature.jaccard(self.signatures[key])
-            if similarity < self.threshold or (best is not None and (similarity, -self.order[key]) <= (best[1], -self.order[best[0]])):
+            if similarity < self.threshold or (
+                best is not None and (similarity, -self.order[key]) <= (best[1], -self.order[best[0]])
+            ):
                 continue
             if text is not None and key in self.texts and not facts_agree(text, self.texts[key]):
                 continue
@@ -377,13 +385,17 @@ def similarity(a: Node, b: Node) -> float:
         return 1.0
     estimate = float(a.signature.jaccard(b.signature))
     # The check is only worth its cost where the estimate alone would call it a repeat.
-    if estimate >= PARAGRAPH_THRESHOLD and a.text is not None and b.text is not None \
-            and not facts_agree(a.text, b.text):
+    if (
+        estimate >= PARAGRAPH_THRESHOLD
+        and a.text is not None
+        and b.text is not None
+        and not facts_agree(a.text, b.text)
+    ):
         return 0.0
     return estimate
 
 
-@lru_cache(maxsize=None)
+@cache
 def lsh_shape(threshold: float) -> tuple[int, int]:
     """(bands, rows per band) datasketch would use for this threshold (equal weights for misses and false hits)."""
     from datasketch.lsh import _optimal_param
@@ -398,7 +410,7 @@ def band_buckets(signature: MinHash, threshold: float, kind: str = "paragraph") 
     similarity check drops. Computed for all bands at once (a polynomial hash of each band's values
     modulo 2^64, then a 64-bit mix)."""
     bands, rows = lsh_shape(threshold)
-    values = np.asarray(signature.hashvalues[:bands * rows], dtype=np.uint64).reshape(bands, rows)
+    values = np.asarray(signature.hashvalues[: bands * rows], dtype=np.uint64).reshape(bands, rows)
     with np.errstate(over="ignore"):
         h = np.full(bands, _kind_seed(kind), dtype=np.uint64) + np.arange(bands, dtype=np.uint64) * _MIX[0]
         for column in range(rows):
@@ -413,7 +425,7 @@ def band_buckets(signature: MinHash, threshold: float, kind: str = "paragraph") 
 _MIX = tuple(np.uint64(c) for c in (0x9E3779B97F4A7C15, 0xBF58476D1CE4E5B9, 0x94D049BB133111EB))
 
 
-@lru_cache(maxsize=None)
+@cache
 def _kind_seed(kind: str) -> int:
     return int.from_bytes(hashlib.blake2b(kind.encode(), digest_size=8).digest(), "little")
 
@@ -483,11 +495,15 @@ def global_candidates(doc: Document) -> list[tuple[int, str, MinHash]]:
     Those are the paragraphs long enough to compare (``MIN_NEAR_CHARS``) that do not repeat an
     earlier paragraph of the same document.
     """
-    return [(p.idx, exact_key(p.text), minhash(p.text)) for p in doc.paragraphs
-            if not p.duplicate_of and len(fingerprint_text(p.text)) >= MIN_NEAR_CHARS]
+    return [
+        (p.idx, exact_key(p.text), minhash(p.text))
+        for p in doc.paragraphs
+        if not p.duplicate_of and len(fingerprint_text(p.text)) >= MIN_NEAR_CHARS
+    ]
 
 
 # --- calibration -------------------------------------------------------------------------------
+
 
 def damage(text: str, rate: float, rng: random.Random, confusions: dict[str, str] | None = None) -> str:
     """An OCR-like copy: characters confused or dropped, spaces and line breaks inserted."""
@@ -511,8 +527,12 @@ def jaccard(a: str, b: str) -> float:
     return len(sa & sb) / len(sa | sb) if sa and sb else 0.0
 
 
-def calibrate(paragraph_texts: list[str], confusions: dict[str, str] | None = None,
-              rates: tuple[float, ...] = (0.05, 0.1, 0.15), seed: int = 7) -> dict[str, float]:
+def calibrate(
+    paragraph_texts: list[str],
+    confusions: dict[str, str] | None = None,
+    rates: tuple[float, ...] = (0.05, 0.1, 0.15),
+    seed: int = 7,
+) -> dict[str, float]:
     """Highest similarity between distinct paragraphs vs. lowest between a paragraph and a damaged copy."""
     texts = sorted({t for t in paragraph_texts if len(fingerprint_text(t)) >= MIN_NEAR_CHARS})
     sets = [shingles(t) for t in texts]
@@ -529,10 +549,14 @@ def calibrate(paragraph_texts: list[str], confusions: dict[str, str] | None = No
         similarities = [jaccard(t, copy) for t, copy in copies]
         result[f"min_damaged@{rate}"] = min(similarities)
         # Found means what dedup decides: similar enough, and the facts still agree.
-        result[f"found_damaged@{rate}"] = sum(s >= PARAGRAPH_THRESHOLD and facts_agree(t, copy)
-                                              for s, (t, copy) in zip(similarities, copies)) / len(copies)
-        result[f"facts_lost@{rate}"] = sum(s >= PARAGRAPH_THRESHOLD and not facts_agree(t, copy)
-                                           for s, (t, copy) in zip(similarities, copies)) / len(copies)
+        result[f"found_damaged@{rate}"] = sum(
+            s >= PARAGRAPH_THRESHOLD and facts_agree(t, copy)
+            for s, (t, copy) in zip(similarities, copies, strict=False)
+        ) / len(copies)
+        result[f"facts_lost@{rate}"] = sum(
+            s >= PARAGRAPH_THRESHOLD and not facts_agree(t, copy)
+            for s, (t, copy) in zip(similarities, copies, strict=False)
+        ) / len(copies)
     return result
 
 
@@ -588,8 +612,12 @@ def pool_paragraphs(path: str, ids: set[str] | None = None) -> dict[str, tuple[s
     return out
 
 
-def sample_pool_pairs(items: dict[str, tuple[str, list[str]]], per_band: int = 40, seed: int = 16,
-                      bands: tuple[tuple[float, float], ...] = POOL_BANDS) -> tuple[list[dict], dict[str, int]]:
+def sample_pool_pairs(
+    items: dict[str, tuple[str, list[str]]],
+    per_band: int = 40,
+    seed: int = 16,
+    bands: tuple[tuple[float, float], ...] = POOL_BANDS,
+) -> tuple[list[dict], dict[str, int]]:
     """Pairs of different paragraphs whose MinHash similarity falls in ``bands``, ``per_band`` of each.
 
     Every comparable paragraph of the pool is indexed; a pair is (earlier, later) in the pipeline's
@@ -603,7 +631,7 @@ def sample_pool_pairs(items: dict[str, tuple[str, list[str]]], per_band: int = 4
     signatures: dict[tuple[str, int], LeanMinHash] = {}
     exact: dict[tuple[str, int], str] = {}
     rank = {item_id: (date, item_id) for item_id, (date, _) in items.items()}
-    for item_id in sorted(items, key=rank.get):
+    for item_id in sorted(items, key=rank.__getitem__):
         for idx, text in enumerate(items[item_id][1]):
             if len(fingerprint_text(text)) < MIN_NEAR_CHARS:
                 continue
@@ -625,7 +653,7 @@ def sample_pool_pairs(items: dict[str, tuple[str, list[str]]], per_band: int = 4
     rng = random.Random(seed)
     pairs: list[dict] = []
     used: set[tuple[str, int]] = set()
-    for band, candidates in enumerate(in_band):
+    for candidates in in_band:
         candidates.sort()
         rng.shuffle(candidates)
         taken = 0
@@ -636,10 +664,18 @@ def sample_pool_pairs(items: dict[str, tuple[str, list[str]]], per_band: int = 4
                 continue
             used.update((a, b))
             taken += 1
-            pairs.append({"a": a[0], "a_idx": a[1], "a_hash": paragraph_hash(items[a[0]][1][a[1]]),
-                          "b": b[0], "b_idx": b[1], "b_hash": paragraph_hash(items[b[0]][1][b[1]]),
-                          "similarity": round(sim, 3)})
-    population = {f"{low:.2f}-{high:.2f}": len(c) for (low, high), c in zip(bands, in_band)}
+            pairs.append(
+                {
+                    "a": a[0],
+                    "a_idx": a[1],
+                    "a_hash": paragraph_hash(items[a[0]][1][a[1]]),
+                    "b": b[0],
+                    "b_idx": b[1],
+                    "b_hash": paragraph_hash(items[b[0]][1][b[1]]),
+                    "similarity": round(sim, 3),
+                }
+            )
+    population = {f"{low:.2f}-{high:.2f}": len(c) for (low, high), c in zip(bands, in_band, strict=False)}
     return pairs, population
 
 
@@ -662,15 +698,21 @@ def score_pairs(labelled: list[tuple[str, str, float, bool]], threshold: float =
     """Precision and recall of "duplicate" on labelled pairs ``(a, b, similarity, same)``, by the
     similarity alone and by the similarity plus ``facts_agree``."""
     out = {}
-    for name, decide in (("similarity", lambda a, b, s: s >= threshold),
-                         ("similarity+facts", lambda a, b, s: s >= threshold and facts_agree(a, b))):
+    for name, decide in (
+        ("similarity", lambda a, b, s: s >= threshold),
+        ("similarity+facts", lambda a, b, s: s >= threshold and facts_agree(a, b)),
+    ):
         said = [(decide(a, b, sim), same) for a, b, sim, same in labelled]
         true_pos = sum(d and same for d, same in said)
         predicted = sum(d for d, _ in said)
         actual = sum(same for _, same in said)
-        out[name] = {"predicted": predicted, "correct": true_pos, "labelled_same": actual,
-                     "precision": true_pos / predicted if predicted else 1.0,
-                     "recall": true_pos / actual if actual else 1.0}
+        out[name] = {
+            "predicted": predicted,
+            "correct": true_pos,
+            "labelled_same": actual,
+            "precision": true_pos / predicted if predicted else 1.0,
+            "recall": true_pos / actual if actual else 1.0,
+        }
     return out
 
 
@@ -679,18 +721,21 @@ def _calibrate_pool(argv: list[str]) -> int:
     ``calibrate-pool POOL --labels FILE`` scores the labelled pairs."""
     import json
 
-    pool, options = argv[0], dict(zip(argv[1::2], argv[2::2]))
+    pool, options = argv[0], dict(zip(argv[1::2], argv[2::2], strict=False))
     try:
         if "--sample" in options:
             items = pool_paragraphs(pool)
-            pairs, population = sample_pool_pairs(items, per_band=int(options.get("--per-band", 40)),
-                                                  seed=int(options.get("--seed", 16)))
+            pairs, population = sample_pool_pairs(
+                items, per_band=int(options.get("--per-band", 40)), seed=int(options.get("--seed", 16))
+            )
             with open(options["--sample"], "w", encoding="utf-8") as out:
                 for pair in pairs:
                     a, b = pair_texts(pair, items)
                     out.write(json.dumps({**pair, "text_a": a, "text_b": b}, ensure_ascii=False) + "\n")
-            print(f"{len(pairs)} pairs from {len(items)} items written to {options['--sample']} "
-                  f"(pairs in the pool by similarity band: {population})")
+            print(
+                f"{len(pairs)} pairs from {len(items)} items written to {options['--sample']} "
+                f"(pairs in the pool by similarity band: {population})"
+            )
             return 0
         if "--labels" in options:
             with open(options["--labels"], encoding="utf-8") as handle:
@@ -698,16 +743,22 @@ def _calibrate_pool(argv: list[str]) -> int:
             items = pool_paragraphs(pool, {p[side] for p in pairs for side in ("a", "b")})
             labelled = [(*pair_texts(p, items), p["similarity"], p["label"] == "same") for p in pairs]
             threshold = float(options.get("--threshold", PARAGRAPH_THRESHOLD))
-            print(f"{len(labelled)} labelled pairs, {sum(s for *_, s in labelled)} the same text; threshold {threshold}")
+            print(
+                f"{len(labelled)} labelled pairs, {sum(s for *_, s in labelled)} the same text; threshold {threshold}"
+            )
             for name, row in score_pairs(labelled, threshold).items():
-                print(f"{name:>17}: precision {row['precision']:.3f} ({row['correct']}/{row['predicted']}), "
-                      f"recall {row['recall']:.3f} ({row['correct']}/{row['labelled_same']})")
+                print(
+                    f"{name:>17}: precision {row['precision']:.3f} ({row['correct']}/{row['predicted']}), "
+                    f"recall {row['recall']:.3f} ({row['correct']}/{row['labelled_same']})"
+                )
             return 0
     except PoolMissing as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
-    print("usage: python -m pipeline.dedup calibrate-pool POOL (--sample OUT | --labels FILE [--threshold T])",
-          file=sys.stderr)
+    print(
+        "usage: python -m pipeline.dedup calibrate-pool POOL (--sample OUT | --labels FILE [--threshold T])",
+        file=sys.stderr,
+    )
     return 2
 
 
@@ -715,8 +766,11 @@ def _main(argv: list[str]) -> int:
     if len(argv) >= 2 and argv[0] == "calibrate-pool":
         return _calibrate_pool(argv[1:])
     if len(argv) < 2 or argv[0] != "calibrate":
-        print("usage: python -m pipeline.dedup calibrate PATH... [--confusions FILE]\n"
-              "       python -m pipeline.dedup calibrate-pool POOL (--sample OUT | --labels FILE)", file=sys.stderr)
+        print(
+            "usage: python -m pipeline.dedup calibrate PATH... [--confusions FILE]\n"
+            "       python -m pipeline.dedup calibrate-pool POOL (--sample OUT | --labels FILE)",
+            file=sys.stderr,
+        )
         return 2
     from .stages import prepare_all
 
@@ -724,10 +778,11 @@ def _main(argv: list[str]) -> int:
     if "--confusions" in argv:
         at = argv.index("--confusions")
         confusions = load_confusions(argv[at + 1])
-        argv = argv[:at] + argv[at + 2:]
+        argv = argv[:at] + argv[at + 2 :]
     texts = [p.text for doc in prepare_all(argv[1:]) if doc.ok for p in doc.paragraphs]
     # Repeats inside the seeds are what we must find, so they are not "distinct" paragraphs.
-    index, distinct = DedupIndex(), []
+    index = DedupIndex()
+    distinct: list[str] = []
     for text in texts:
         if not index.find(minhash(text), exact_key(text)):
             index.add(str(len(distinct)), minhash(text), exact_key(text))

@@ -3,6 +3,7 @@
 Every text that a stage produces carries an offset map back to the document's original (decoded)
 text, so that any span found later can be traced to the characters it came from.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -137,7 +138,7 @@ class Document:
     relations: list[Relation] = field(default_factory=list)
     metrics: list[Metric] = field(default_factory=list)
 
-    def fail(self, reason: str) -> "Document":
+    def fail(self, reason: str) -> Document:
         """Mark the document failed with a human-readable reason and return it."""
         self.status = "failed"
         self.error = reason

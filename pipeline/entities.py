@@ -24,20 +24,25 @@ jieba/pkuseg segmenters give no POS tags. We therefore match suffixes with regul
 walk left over jieba posseg tokens (with gazetteer names forced in as words), stopping at verbs,
 function words and punctuation.
 """
+
 from __future__ import annotations
 
 import csv
 import os
-from contextlib import contextmanager
 import re
 import sys
+from collections.abc import Iterable
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
-from typing import Iterable, Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from .document import Span
 from .resources import ResourceMissing, models_dir
+
+if TYPE_CHECKING:
+    from spacy.matcher import PhraseMatcher
 
 LEXICON_DIR = models_dir() / "lexicons"
 REGION_LEXICON = LEXICON_DIR / "ent_regions.txt"
@@ -47,8 +52,12 @@ SURNAMES = LEXICON_DIR / "ent_surnames.txt"
 TYPES = ("REGION", "ZONE", "ENTERPRISE", "PARTY_ORG", "GOV_ORG", "ALLIANCE", "INSTITUTION", "PERSON", "INDUSTRY")
 # Used only to break ties between spans of equal length and confidence: the more specific
 # organisational reading first.
-TYPE_PRIORITY = {t: i for i, t in enumerate(
-    ("PARTY_ORG", "ALLIANCE", "GOV_ORG", "INSTITUTION", "ENTERPRISE", "ZONE", "REGION", "PERSON", "INDUSTRY"))}
+TYPE_PRIORITY = {
+    t: i
+    for i, t in enumerate(
+        ("PARTY_ORG", "ALLIANCE", "GOV_ORG", "INSTITUTION", "ENTERPRISE", "ZONE", "REGION", "PERSON", "INDUSTRY")
+    )
+}
 
 HAN = "\u4e00-\u9fff"
 PUNCT = set("，。、；：！？“”‘’《》（）「」『』【】…—,.;:!?\"'()[]<> \t\n/|~～")
@@ -84,7 +93,7 @@ class KnownEntities:
 
     types: dict[str, str] = field(default_factory=dict)
     aliases: dict[str, str] = field(default_factory=dict)
-    _matcher: object | None = field(default=None, repr=False, compare=False)
+    _matcher: PhraseMatcher | None = field(default=None, repr=False, compare=False)
 
     def add(self, name: str, type_: str, aliases: Iterable[str] = ()) -> None:
         """Add (or confirm) a canonical name of a type, with surface forms that mean it."""
@@ -94,7 +103,7 @@ class KnownEntities:
                 self.aliases.setdefault(a, name)
         self._matcher = None
 
-    def update(self, other: "KnownEntities") -> None:
+    def update(self, other: KnownEntities) -> None:
         """Add every name and alias of ``other``."""
         for n, t in other.types.items():
             self.types.setdefault(n, t)
@@ -103,7 +112,7 @@ class KnownEntities:
                 self.aliases.setdefault(a, n)
         self._matcher = None
 
-    def copy(self) -> "KnownEntities":
+    def copy(self) -> KnownEntities:
         return KnownEntities(dict(self.types), dict(self.aliases))
 
     def canonical(self, surface: str) -> str | None:
@@ -132,8 +141,10 @@ class KnownEntities:
             self._matcher = PhraseMatcher(nlp.vocab)
             self._matcher.add("KNOWN", list(nlp.tokenizer.pipe(forms)))
         doc = _char_nlp().make_doc(text)
-        found = sorted(((doc[s:e].start_char, doc[s:e].end_char) for _, s, e in self._matcher(doc)),
-                       key=lambda se: (se[0], se[0] - se[1]))
+        found = sorted(
+            ((doc[s:e].start_char, doc[s:e].end_char) for _, s, e in self._matcher(doc)),
+            key=lambda se: (se[0], se[0] - se[1]),
+        )
         spans: list[tuple[int, int]] = []
         for start, end in found:
             if not spans or start >= spans[-1][1]:
@@ -159,7 +170,24 @@ def _lex_lines(path: Path) -> list[str]:
     return out
 
 
-REGION_SUFFIXES = ("特别行政区", "自治区", "自治州", "自治县", "自治旗", "街道", "地区", "新区", "省", "市", "区", "县", "镇", "乡", "旗", "盟")
+REGION_SUFFIXES = (
+    "特别行政区",
+    "自治区",
+    "自治州",
+    "自治县",
+    "自治旗",
+    "街道",
+    "地区",
+    "新区",
+    "省",
+    "市",
+    "区",
+    "县",
+    "镇",
+    "乡",
+    "旗",
+    "盟",
+)
 # Ethnic words inside 自治区/自治州/自治县 names, to get the short form (广西壮族自治区 -> 广西).
 _ETHNIC = re.compile(r"(?:[\u4e00-\u9fff]{1,5}?族)+$")
 
@@ -209,7 +237,7 @@ def build_region_lexicon(src_dir: str | Path, out_path: str | Path = REGION_LEXI
         if parent and parent not in e["parents"] and parent != name:
             e["parents"].append(parent)
 
-    for code, n in provinces.items():
+    for _code, n in provinces.items():
         put(n, "province", "")
     for r in rows("cities.csv"):
         put(cities[r["code"]], "city", provinces[r["provinceCode"]])
@@ -228,9 +256,13 @@ def build_region_lexicon(src_dir: str | Path, out_path: str | Path = REGION_LEXI
     out.parent.mkdir(parents=True, exist_ok=True)
     with open(out, "w", encoding="utf-8") as f:
         f.write("# REGION gazetteer built by `python -m pipeline.entities build-regions` from\n")
-        f.write("# modood/Administrative-divisions-of-China dist/{provinces,cities,areas,streets}.csv (NBS 2023, WTFPL).\n")
+        f.write(
+            "# modood/Administrative-divisions-of-China dist/{provinces,cities,areas,streets}.csv (NBS 2023, WTFPL).\n"
+        )
         f.write("# name<TAB>level<TAB>short form<TAB>parent(s)\n")
-        for name in sorted(entries, key=lambda n: (["province", "city", "county", "town"].index(entries[n]["level"]), n)):
+        for name in sorted(
+            entries, key=lambda n: (["province", "city", "county", "town"].index(entries[n]["level"]), n)
+        ):
             e = entries[name]
             f.write(f"{name}\t{e['level']}\t{short_form(name)}\t{'|'.join(e['parents'][:3])}\n")
     return len(entries)
@@ -307,7 +339,7 @@ def jieba_posseg():
 
 def _memo_tokenizer(pseg):
     class MemoPOSTokenizer(pseg.POSTokenizer):
-        def __init__(self, base):  # shares the default tokenizer's dictionary and tag table
+        def __init__(self, base) -> None:  # shares the default tokenizer's dictionary and tag table
             self.tokenizer, self.word_tag_tab = base.tokenizer, base.word_tag_tab
             self.memo: dict[str, tuple] = {}
 
@@ -345,7 +377,7 @@ def _region_matches(text: str) -> list[tuple[int, int, RegionEntry]]:
     while i < n:
         hit = None
         for L in range(min(12, n - i), 1, -1):
-            e = lex.get(text[i: i + L])
+            e = lex.get(text[i : i + L])
             if e is not None and e.level == "town" and _common_short(e.short):
                 e = None
             if e is not None and not e.short and _glued_region(text, i, i + L):
@@ -367,7 +399,7 @@ def _glued_region(text: str, s: int, e: int) -> bool:
     name = text[s:e]
     if _known_words().get(name, 0) >= 500:
         return True  # 城区, 郊区, 矿区 are words first
-    before = text[max(0, s - 3): s + 1]
+    before = text[max(0, s - 3) : s + 1]
     return any(before[k:] in region_shorts() or before[k:] in region_lexicon() for k in range(len(before) - 1))
 
 
@@ -382,7 +414,7 @@ def _add_jieba_word(word: str, tag: str) -> None:
         return
     jieba, pseg = jieba_posseg()
     pseg.dt.makesure_userdict_loaded()
-    freqs = {word[:i + 1]: jieba.dt.FREQ.get(word[:i + 1]) for i in range(len(word))}
+    freqs = {word[: i + 1]: jieba.dt.FREQ.get(word[: i + 1]) for i in range(len(word))}
     _ADDED_WORDS[word] = (freqs, pseg.dt.word_tag_tab.get(word))
     jieba.add_word(word, tag=tag)
 
@@ -421,7 +453,7 @@ def jieba_scope():
             analyze.cache_clear()  # segmentations made with this scope's words must not outlive it
 
 
-@lru_cache(maxsize=None)
+@cache
 def _common_short(short: str) -> bool:
     """True for a town whose bare name is a common verb or adverb (联合镇, 团结乡): in running
     text 联合镇商会 is 联合 + 镇商会 far more often than a town's name."""
@@ -435,7 +467,7 @@ def analyze(text: str) -> tuple[tuple[Tok, ...], tuple[tuple[int, int, RegionEnt
     """jieba posseg tokens of ``text`` (region names forced in as words) and the region matches."""
     jieba, pseg = jieba_posseg()
     regions = _region_matches(text)
-    for s, e, r in regions:
+    for _s, _e, r in regions:
         # Force gazetteer names to be single tokens so that left-boundary walks see them whole
         # (jieba alone cuts 湖塘镇 as 亭/林镇 and 横林镇迎凤 as 柘林/镇迎/龙).
         _add_jieba_word(r.name, "ns")
@@ -453,7 +485,7 @@ def analyze(text: str) -> tuple[tuple[Tok, ...], tuple[tuple[int, int, RegionEnt
             out.append(t)
             continue
         bounds = [t.start, *inner, t.end]
-        for a, b in zip(bounds, bounds[1:]):
+        for a, b in zip(bounds, bounds[1:], strict=False):
             out.append(Tok(a, b, text[a:b], "ns" if any(s == a and e == b for s, e, _ in regions) else "x?"))
     return tuple(out), tuple(regions)
 
@@ -484,48 +516,88 @@ def token_boundaries(text: str) -> set[int]:
 # --------------------------------------------------------------------------- left boundary
 
 # Parts of speech that may be part of a name before its head word.
-NAME_POS = {"n", "nr", "nrt", "nrfg", "ns", "nt", "nz", "nl", "ng", "j", "eng", "vn", "an", "b", "s", "l", "x?", "a", "i", "mq"}
+NAME_POS = {
+    "n",
+    "nr",
+    "nrt",
+    "nrfg",
+    "ns",
+    "nt",
+    "nz",
+    "nl",
+    "ng",
+    "j",
+    "eng",
+    "vn",
+    "an",
+    "b",
+    "s",
+    "l",
+    "x?",
+    "a",
+    "i",
+    "mq",
+}
 PROPER_POS = {"nr", "nrt", "nrfg", "ns", "nt", "nz", "j", "eng"}
 # Words that may sit inside a name although jieba calls them verbs.
-NAME_VERBS = set("应用 制造 服务 发展 建设 管理 研发 开发 创业 创新 投资 检验 调解 振兴 促进 活动 工作 检测 合作 交流 培训 孵化 "
-                 "设计 运营 智造 养老 共建 治理 实践 教育 保护 招商 监管 研究 综合 物流 贸易 生产 加工 旅游 休闲 "
-                 "营销 融合 示范 进口 出口 经营 创意 规划 装备 育".split())
+NAME_VERBS = set(
+    "应用 制造 服务 发展 建设 管理 研发 开发 创业 创新 投资 检验 调解 振兴 促进 活动 工作 检测 合作 交流 培训 孵化 "
+    "设计 运营 智造 养老 共建 治理 实践 教育 保护 招商 监管 研究 综合 物流 贸易 生产 加工 旅游 休闲 "
+    "营销 融合 示范 进口 出口 经营 创意 规划 装备 育".split()
+)
 # Words that never start or sit inside a name: determiners, generic heads, quantities, titles.
-STOP_WORDS = set("全 各 本 该 每 此 这 那 其 我 我们 他们 全区 全镇 全市 全县 全村 本区 本镇 本市 各级 上级 下级 所属 所有 相关 有关 "
-                 "整个 一批 一家 一个 两家 多家 首批 首家 其中 以及 及 和 与 同 跟 或 等 由 在 为 对 向 从 把 将 被 "
-                 "单位 部门 机构 成员 成员单位 龙头 龙头企业 核心 重点 领域 行业 集群企业 党员 群众 职工 员工 "
-                 "书记 副书记 主任 部长 董事长 总经理 主席 委员 领导 负责人 同志 代表 "
-                 "成立 组建 建立 设立 依托 通过 推动 推进 开展 举办 召开 加强 打造 培育 成为 实现 形成 联合 牵头 下设 隶属 "
-                 "地 省级 市级 区级 县级 镇级 村级 国家级 市属 区属 所在 辖区 辖区内 境内 区内 镇内 园区内".split())
+STOP_WORDS = set(
+    "全 各 本 该 每 此 这 那 其 我 我们 他们 全区 全镇 全市 全县 全村 本区 本镇 本市 "
+    "各级 上级 下级 所属 所有 相关 有关 "
+    "整个 一批 一家 一个 两家 多家 首批 首家 其中 以及 及 和 与 同 跟 或 等 由 在 为 对 向 从 把 将 被 "
+    "单位 部门 机构 成员 成员单位 龙头 龙头企业 核心 重点 领域 行业 集群企业 党员 群众 职工 员工 "
+    "书记 副书记 主任 部长 董事长 总经理 主席 委员 领导 负责人 同志 代表 "
+    "成立 组建 建立 设立 依托 通过 推动 推进 开展 举办 召开 加强 打造 培育 成为 实现 形成 联合 牵头 下设 隶属 "
+    "地 省级 市级 区级 县级 镇级 村级 国家级 市属 区属 所在 辖区 辖区内 境内 区内 镇内 园区内".split()
+)
 # Prefixes that alone make a name generic (产业集群党委, 党建联盟, 发展公司 are not names).
-GENERIC_PREFIX_WORDS = set("产业 集群 产业集群 企业 公司 两新 非公 基层 社会 组织 行业 产业链 链 综合 工作 机关 事业 "
-                           "联合 党建 商务 楼宇 商圈 活动型 活动 专业 发展 物业 子 母 分 总 新 老 同行业 国有 民营 外资 "
-                           "科技 投资 建设 服务 公益 志愿 志愿者 研发 创新 实践 教育 红色 示范 学习 联建 共建 区域 区域化 "
-                           "同类 上下游 相应 其他 其它 某 某些 当地 本地 属地 地方 全国 国家 中国 省 市 区 县 镇 乡 村 街道 社区 "
-                           # Modifiers jieba tags as names (城市/ns, 智慧/nr, 高水平/nr): never a name's own part.
-                           "城市 智慧 智能 数字 数字化 绿色 现代 现代化 未来 国际 全球 世界 高水平 高质量 高端 新型 综合性 "
-                           "居民 村民 便民 惠民 爱国主义".split())
+GENERIC_PREFIX_WORDS = set(
+    "产业 集群 产业集群 企业 公司 两新 非公 基层 社会 组织 行业 产业链 链 综合 工作 机关 事业 "
+    "联合 党建 商务 楼宇 商圈 活动型 活动 专业 发展 物业 子 母 分 总 新 老 同行业 国有 民营 外资 "
+    "科技 投资 建设 服务 公益 志愿 志愿者 研发 创新 实践 教育 红色 示范 学习 联建 共建 区域 区域化 "
+    "同类 上下游 相应 其他 其它 某 某些 当地 本地 属地 地方 全国 国家 中国 省 市 区 县 镇 乡 村 街道 社区 "
+    # Modifiers jieba tags as names (城市/ns, 智慧/nr, 高水平/nr): never a name's own part.
+    "城市 智慧 智能 数字 数字化 绿色 现代 现代化 未来 国际 全球 世界 高水平 高质量 高端 新型 综合性 "
+    "居民 村民 便民 惠民 爱国主义".split()
+)
 # Verbs and adjectives of this domain that jieba often tags as nouns (助推/vn, 共商/n, 落实/a):
 # a name never starts with them.
-ACTION_WORDS = set("助推 助力 共商 共谋 共享 落实 方便 协同 紧挨 冠名 会同 串联 优化 借力 依托 带动 推动 培育 打造 "
-                   "整合 促进 深化 服务于 覆盖 吸引 引进 引导 鼓励 支持 帮助 参与 参加 加入 选择 遴选 推荐 指导 协调 "
-                   "承接 运作 有效 积极 充分 不断 进一步 持续 全面 切实 深入 大力 着力 努力 共同 分别 相继 先后 专门 "
-                   "发挥 提升 提高 增强 扩大 激发 凝聚 汇聚 集聚 聚焦 围绕 立足 坚持 实施 启动 开辟 创建 当好 做好 "
-                   "抓好 用好 建好 管好 实现 完善 健全 规范 构建 搭建 设置 明确 制定 出台 发布 签署 签约 评为 同属 "
-                   "隶属 直属 下辖 辖 所辖 拥有 具有 位于 来自 前往 走进 走访 调研 考察 看望 慰问 陪同 邀请 聘请 "
-                   "成功 顺利 正式 首次 再次 已 均 都 也 还 又 更 最 很 较 新建 新设 新增 新成立 改变 解决 处理 "
-                   "学习 借鉴 对接 链接 连接 结对 联系 走出去 引进来 今年 去年 目前 近年来 近日 当前 同时 此外 其中 "
-                   "引领 布局 升级 构筑 壮大 发展壮大 前瞻 大力发展 加快发展 实施 全面实施 关心 比如 例如 如 像 包括 涉及 面向 针对 对于 关于 经过 按照 根据 以 用 实 "
-                   "锚定 驱动 赋能 突破 制约 抓住 紧紧抓住 拿下 做强 做大 做优 探索 积极探索 规划建设 入选 维护".split())
+ACTION_WORDS = set(
+    "助推 助力 共商 共谋 共享 落实 方便 协同 紧挨 冠名 会同 串联 优化 借力 依托 带动 推动 培育 打造 "
+    "整合 促进 深化 服务于 覆盖 吸引 引进 引导 鼓励 支持 帮助 参与 参加 加入 选择 遴选 推荐 指导 协调 "
+    "承接 运作 有效 积极 充分 不断 进一步 持续 全面 切实 深入 大力 着力 努力 共同 分别 相继 先后 专门 "
+    "发挥 提升 提高 增强 扩大 激发 凝聚 汇聚 集聚 聚焦 围绕 立足 坚持 实施 启动 开辟 创建 当好 做好 "
+    "抓好 用好 建好 管好 实现 完善 健全 规范 构建 搭建 设置 明确 制定 出台 发布 签署 签约 评为 同属 "
+    "隶属 直属 下辖 辖 所辖 拥有 具有 位于 来自 前往 走进 走访 调研 考察 看望 慰问 陪同 邀请 聘请 "
+    "成功 顺利 正式 首次 再次 已 均 都 也 还 又 更 最 很 较 新建 新设 新增 新成立 改变 解决 处理 "
+    "学习 借鉴 对接 链接 连接 结对 联系 走出去 引进来 今年 去年 目前 近年来 近日 当前 同时 此外 其中 "
+    "引领 布局 升级 构筑 壮大 发展壮大 前瞻 大力发展 加快发展 实施 全面实施 关心 "
+    "比如 例如 如 像 包括 涉及 面向 针对 对于 关于 经过 按照 根据 以 用 实 "
+    "锚定 驱动 赋能 突破 制约 抓住 紧紧抓住 拿下 做强 做大 做优 探索 积极探索 规划建设 入选 维护".split()
+)
 MAX_PREFIX = 20
 
 
 def _is_number_word(w: str) -> bool:
-    return bool(re.fullmatch(rf"[{CN_NUM}0-9０-９]+[大个家批类项名位条些]?", w)) and not re.fullmatch(r"[A-Za-z]*\d+", w)
+    return bool(re.fullmatch(rf"[{CN_NUM}0-9０-９]+[大个家批类项名位条些]?", w)) and not re.fullmatch(
+        r"[A-Za-z]*\d+", w
+    )
 
 
-def left_boundary(text: str, head_start: int, max_len: int = MAX_PREFIX, allow_verbs: bool = True,
-                  stop_levels: Iterable[str] = (), zone_stop: bool = False, stop_time: bool = False) -> int:
+def left_boundary(
+    text: str,
+    head_start: int,
+    max_len: int = MAX_PREFIX,
+    allow_verbs: bool = True,
+    stop_levels: Iterable[str] = (),
+    zone_stop: bool = False,
+    stop_time: bool = False,
+) -> int:
     """Where the name whose head word starts at ``head_start`` begins.
 
     Walks jieba tokens leftwards over nominal words (names, nouns, abbreviations, letters+digits,
@@ -563,8 +635,14 @@ def left_boundary(text: str, head_start: int, max_len: int = MAX_PREFIX, allow_v
                 continue
             break
         right = left[i + 1] if i + 1 < len(left) else None
-        if (t.pos.startswith("nr") and right is not None and right.pos.startswith("v") and right.start >= b
-                and right.word not in NAME_VERBS and _known_words().get(right.word, 0) < 60):
+        if (
+            t.pos.startswith("nr")
+            and right is not None
+            and right.pos.startswith("v")
+            and right.start >= b
+            and right.word not in NAME_VERBS
+            and _known_words().get(right.word, 0) < 60
+        ):
             # 王明|强来|嘉定工业区: jieba glued the name's last character to the verb after it; a
             # person and a verb are a clause, so the name starts after them.
             b = right.end
@@ -587,8 +665,11 @@ def left_boundary(text: str, head_start: int, max_len: int = MAX_PREFIX, allow_v
             if not ((allow_verbs and w in NAME_VERBS) or freq.get(w, 0) < 60):
                 break
             # 正规划建设便民服务中心: after an adverb or auxiliary a name verb is the sentence's verb.
-            if w in NAME_VERBS and i > 0 and (left[i - 1].pos in ("d", "ad", "p", "t", "vd")
-                                              or left[i - 1].word in ACTION_WORDS):
+            if (
+                w in NAME_VERBS
+                and i > 0
+                and (left[i - 1].pos in ("d", "ad", "p", "t", "vd") or left[i - 1].word in ACTION_WORDS)
+            ):
                 break
         elif pos in ("z", "ng", "t") and not re.search(r"[年月日时期]", w) and not (pos == "t" and stop_time):
             pass  # 奕/z 阁/ng 网络, 春秋/t 旅行社: parts of names jieba does not know
@@ -601,8 +682,12 @@ def left_boundary(text: str, head_start: int, max_len: int = MAX_PREFIX, allow_v
     for t in left:
         if t.start < b:
             continue
-        if t.start == b and t.end < head_start and t.word not in lex and (
-                t.pos in ("ad", "d") or (t.pos in ("a", "an") and len(t.word) >= 2)):
+        if (
+            t.start == b
+            and t.end < head_start
+            and t.word not in lex
+            and (t.pos in ("ad", "d") or (t.pos in ("a", "an") and len(t.word) >= 2))
+        ):
             b = t.end
         # 做大做强绿色产业: a one-character adjective after a verb is the verb's complement.
         elif t.start == b and t.end < head_start and t.pos == "a" and t.word in "大强优精实好":
@@ -638,8 +723,11 @@ def has_proper(text: str, start: int, end: int) -> bool:
         w = t.word
         if w in GENERIC_PREFIX_WORDS or w in STOP_WORDS:
             continue
-        if re.fullmatch(r"[A-Za-z0-9]+", w) or w in region_lexicon() or any(
-                e.level != "town" for e in region_shorts().get(w, ())):
+        if (
+            re.fullmatch(r"[A-Za-z0-9]+", w)
+            or w in region_lexicon()
+            or any(e.level != "town" for e in region_shorts().get(w, ()))
+        ):
             return True
         if t.pos in PROPER_POS and not _common_proper(w, t.pos):
             return True
@@ -649,11 +737,15 @@ def has_proper(text: str, start: int, end: int) -> bool:
     # makes no dictionary word is a proper name.
     toks = _prefix_tokens(text, start, end)
     run = text[start:end]
-    return (len(toks) >= 2 and all(len(t.word) == 1 and "\u4e00" <= t.word <= "\u9fff" for t in toks)
-            and not freq.get(run) and not any(_is_number_word(t.word) for t in toks))
+    return (
+        len(toks) >= 2
+        and all(len(t.word) == 1 and "\u4e00" <= t.word <= "\u9fff" for t in toks)
+        and not freq.get(run)
+        and not any(_is_number_word(t.word) for t in toks)
+    )
 
 
-@lru_cache(maxsize=None)
+@cache
 def _common_proper(w: str, pos: str) -> bool:
     """True for a word jieba tags as a name that is really a term: a known nz word (锂电池,
     爱国主义; a brand jieba does not know has no frequency), or an nt entry that is only two
@@ -667,8 +759,12 @@ def _common_proper(w: str, pos: str) -> bool:
         for i in range(2, len(w) - 1):
             a, b = w[:i], w[i:]
             ta, tb = pseg.dt.word_tag_tab.get(a, ""), pseg.dt.word_tag_tab.get(b, "")
-            if freq.get(a, 0) >= 100 and freq.get(b, 0) >= 100 and not ta.startswith(("ns", "nr")) \
-                    and not tb.startswith(("ns", "nr")):
+            if (
+                freq.get(a, 0) >= 100
+                and freq.get(b, 0) >= 100
+                and not ta.startswith(("ns", "nr"))
+                and not tb.startswith(("ns", "nr"))
+            ):
                 return True
     return False
 
@@ -710,7 +806,7 @@ class RegionGazetteer:
         toks, regions = analyze(text)
         bounds = token_boundaries(text)
         spans = []
-        covered = set()
+        covered: set[int] = set()
         for s, e, r in regions:
             # 镇江 inside 北桥镇江海 was already avoided by leftmost-longest; also skip a full
             # form glued inside a longer word (a town name ending in the middle of a token).
@@ -722,11 +818,15 @@ class RegionGazetteer:
             if t.start in covered or t.word not in shorts:
                 continue
             levels = {e.level for e in shorts[t.word]}
-            nxt = text[t.end: t.end + 3]
+            nxt = text[t.end : t.end + 3]
             follows_region = any(s == t.end for s, _, _ in regions) or bool(self.FOLLOW.match(nxt))
             if re.match(r"区域|区间|市场|市民|县城|镇上", nxt):
                 follows_region = False  # 沿河区域: 区域 is "area", not a district
-            if levels == {"town"} and not re.match(r"镇|乡|街道|村", nxt) and not any(s == t.end for s, _, _ in regions):
+            if (
+                levels == {"town"}
+                and not re.match(r"镇|乡|街道|村", nxt)
+                and not any(s == t.end for s, _, _ in regions)
+            ):
                 follows_region = False  # X湾区, X江新区: a town's bare name before 区 is not that town
             is_place = tokpos.get((t.start, t.end), "").startswith("ns")
             ok = False
@@ -740,18 +840,24 @@ class RegionGazetteer:
 
 
 SETTLEMENT_SUFFIX = re.compile(r"(?:居民区|居委会(?=)|小区|社区|街道|村|镇|乡)")
-GENERIC_SETTLEMENTS = set("乡村 农村 新农村 城乡 城镇 乡镇 街镇 集镇 小镇 古镇 重镇 强镇 名镇 村镇 村村 渔村 山村 行政村 自然村 示范村 "
-                          "美丽乡村 社区 小区 居民区 街道 村居 工业社区 老小区 新小区 城市社区 农村社区 全村 本村 该村 各村 "
-                          "未来社区 和美乡村 乡村振兴 特色小镇".split())
+GENERIC_SETTLEMENTS = set(
+    "乡村 农村 新农村 城乡 城镇 乡镇 街镇 集镇 小镇 古镇 重镇 强镇 名镇 村镇 村村 渔村 山村 行政村 自然村 示范村 "
+    "美丽乡村 社区 小区 居民区 街道 村居 工业社区 老小区 新小区 城市社区 农村社区 全村 本村 该村 各村 "
+    "未来社区 和美乡村 乡村振兴 特色小镇".split()
+)
 
 
-SETTLEMENT_STOP = set("项目 产业 企业 企 旅游 生态 未来 网格 管理 百企 示范 样板 美丽 文明 和美 特色 品牌 党建 "
-                      "红色 智慧 数字 平安 幸福 宜居".split())
+SETTLEMENT_STOP = set(
+    "项目 产业 企业 企 旅游 生态 未来 网格 管理 百企 示范 样板 美丽 文明 和美 特色 品牌 党建 "
+    "红色 智慧 数字 平安 幸福 宜居".split()
+)
 
 
 # Words that say what kind of settlement it is, not which one (移民村, 基层社区, 贫困村).
-SETTLEMENT_KINDS = set("基层 移民 贫困 脱贫 易地 搬迁 安置 城中 城郊 边境 少数民族 传统 历史文化 纯农 城市 农村 老旧 新建 "
-                       "自然 行政 规模 人口 商品房 保障房 拆迁 周边 附近 所在 当地".split())
+SETTLEMENT_KINDS = set(
+    "基层 移民 贫困 脱贫 易地 搬迁 安置 城中 城郊 边境 少数民族 传统 历史文化 纯农 城市 农村 老旧 新建 "
+    "自然 行政 规模 人口 商品房 保障房 拆迁 周边 附近 所在 当地".split()
+)
 
 
 class SettlementRecognizer:
@@ -768,18 +874,27 @@ class SettlementRecognizer:
             if he in region_ends:
                 continue  # the gazetteer has it
             # The suffix must end a word: 村民, 乡村振兴, 社区党委 keep 村/乡/社区 inside a word.
-            if he not in bounds and text[he: he + 2] not in ("党委", "党总", "党支", "居委", "党工", "党群"):
+            if he not in bounds and text[he : he + 2] not in ("党委", "党总", "党支", "居委", "党工", "党群"):
                 continue
-            if text[hs - 1: hs] in ("乡", "农", "城", "山", "渔") and m.group() in ("村", "镇"):
+            if text[hs - 1 : hs] in ("乡", "农", "城", "山", "渔") and m.group() in ("村", "镇"):
                 continue
             # 家乡, 城乡: the suffix closes a common word, not a name.
-            if any(t.end == he and t.start < hs and t.pos[:2] != "ns" and (
-                    _known_words().get(t.word, 0) > 500 or t.word in GENERIC_SETTLEMENTS or t.pos.startswith("v")
-                    or (t.end - t.start == 2 and jieba_posseg()[1].dt.word_tag_tab.get(t.word[0], "").startswith("v")))
-                   for t in analyze(text)[0]):
+            if any(
+                t.end == he
+                and t.start < hs
+                and t.pos[:2] != "ns"
+                and (
+                    _known_words().get(t.word, 0) > 500
+                    or t.word in GENERIC_SETTLEMENTS
+                    or t.pos.startswith("v")
+                    or (t.end - t.start == 2 and jieba_posseg()[1].dt.word_tag_tab.get(t.word[0], "").startswith("v"))
+                )
+                for t in analyze(text)[0]
+            ):
                 continue  # also 进村 (带人进村), 自然村 (人口规模自然村): the suffix is inside a word
-            b = left_boundary(text, hs, max_len=6, allow_verbs=False,
-                              stop_levels=("town", "county", "city", "province"))
+            b = left_boundary(
+                text, hs, max_len=6, allow_verbs=False, stop_levels=("town", "county", "city", "province")
+            )
             if b == hs:
                 continue
             name = text[b:he]
@@ -789,19 +904,22 @@ class SettlementRecognizer:
                 continue
             # A settlement name is nouns and names only (not 产业带村, 网格管理融进社区, 开放式小区).
             ptoks = _prefix_tokens(text, b, hs)
-            if any(t.pos.startswith(("v", "b", "a", "d", "t")) for t in ptoks) or text[hs - 1] in "式型性化" \
-                    or any(w in text[b:hs] for w in SETTLEMENT_STOP):
+            if (
+                any(t.pos.startswith(("v", "b", "a", "d", "t")) for t in ptoks)
+                or text[hs - 1] in "式型性化"
+                or any(w in text[b:hs] for w in SETTLEMENT_STOP)
+            ):
                 continue
             # 扎根基层社区, 移民村: a generic last word (基层, 移民) makes a kind of settlement, not a name.
             if ptoks and (ptoks[-1].word in GENERIC_PREFIX_WORDS or ptoks[-1].word in SETTLEMENT_KINDS):
                 continue
             # 三个移民村: a counted settlement is a kind, not a name.
-            if re.search(rf"[{CN_NUM}0-9]+[个座]$", text[max(0, b - 4): b]):
+            if re.search(rf"[{CN_NUM}0-9]+[个座]$", text[max(0, b - 4) : b]):
                 continue
             # A village/estate name is short; a longer run is usually a phrase.
             if he - b > 8:
                 continue
-            if text[b - 1: b] in ("全", "各", "本", "该", "每"):
+            if text[b - 1 : b] in ("全", "各", "本", "该", "每"):
                 continue
             spans.append(_span(text, b, he, "REGION", self.name, 0.75))
         return spans
@@ -811,36 +929,210 @@ class SettlementRecognizer:
 # given them longest-first overall so 联合党支部 beats 党支部 and 有限责任公司 beats 公司.
 ORG_HEADS: dict[str, list[str]] = {
     "PARTY_ORG": ["联合党支部", "联合党委", "党工委", "党总支", "党支部", "党小组", "党委", "党组", "支部"],
-    "GOV_ORG": ["人大常委会", "人民政府", "组织部", "宣传部", "统战部", "政法委", "发改委", "纪委", "监委", "经委", "科委",
-                "商委", "农委", "教委", "卫健委", "工信委", "管委会", "居委会", "村委会", "委员会", "政协", "人大", "政府",
-                "人武部", "武装部", "工信部", "商务部", "办公室", "研究室", "文明办", "党群办", "协调科", "区委", "市委",
-                "县委", "省委", "镇委", "民政局", "财政局", "税务局", "教育局", "公安局", "文化和旅游局", "文旅局", "商务局",
-                "人社局", "生态环境局", "市场监管局", "规划局", "统计局", "农业农村局", "水务局", "交通局", "卫健局",
-                "应急管理局", "住建局", "科技局", "经信局", "发改局", "分局", "促进中心",
-                "党建服务中心", "党群服务中心", "政务服务中心"],
-    "ENTERPRISE": ["股份有限公司", "有限责任公司", "有限公司", "集团", "公司", "旅行社", "酒楼", "餐厅", "饭店", "酒店",
-                   "农家乐", "合作社", "超市", "厂"],
-    "ZONE": ["高新技术产业开发区", "经济技术开发区", "工业园区", "经济园区", "科技园区", "工业区", "开发区", "高新区", "园区",
-             "产业园", "科技园", "工业园", "科创走廊", "走廊", "基地", "广场", "大学城", "景区", "郊野公园", "生态园",
-             "保税区", "自贸区", "商圈", "特色小镇", "旅游区", "风景区"],
+    "GOV_ORG": [
+        "人大常委会",
+        "人民政府",
+        "组织部",
+        "宣传部",
+        "统战部",
+        "政法委",
+        "发改委",
+        "纪委",
+        "监委",
+        "经委",
+        "科委",
+        "商委",
+        "农委",
+        "教委",
+        "卫健委",
+        "工信委",
+        "管委会",
+        "居委会",
+        "村委会",
+        "委员会",
+        "政协",
+        "人大",
+        "政府",
+        "人武部",
+        "武装部",
+        "工信部",
+        "商务部",
+        "办公室",
+        "研究室",
+        "文明办",
+        "党群办",
+        "协调科",
+        "区委",
+        "市委",
+        "县委",
+        "省委",
+        "镇委",
+        "民政局",
+        "财政局",
+        "税务局",
+        "教育局",
+        "公安局",
+        "文化和旅游局",
+        "文旅局",
+        "商务局",
+        "人社局",
+        "生态环境局",
+        "市场监管局",
+        "规划局",
+        "统计局",
+        "农业农村局",
+        "水务局",
+        "交通局",
+        "卫健局",
+        "应急管理局",
+        "住建局",
+        "科技局",
+        "经信局",
+        "发改局",
+        "分局",
+        "促进中心",
+        "党建服务中心",
+        "党群服务中心",
+        "政务服务中心",
+    ],
+    "ENTERPRISE": [
+        "股份有限公司",
+        "有限责任公司",
+        "有限公司",
+        "集团",
+        "公司",
+        "旅行社",
+        "酒楼",
+        "餐厅",
+        "饭店",
+        "酒店",
+        "农家乐",
+        "合作社",
+        "超市",
+        "厂",
+    ],
+    "ZONE": [
+        "高新技术产业开发区",
+        "经济技术开发区",
+        "工业园区",
+        "经济园区",
+        "科技园区",
+        "工业区",
+        "开发区",
+        "高新区",
+        "园区",
+        "产业园",
+        "科技园",
+        "工业园",
+        "科创走廊",
+        "走廊",
+        "基地",
+        "广场",
+        "大学城",
+        "景区",
+        "郊野公园",
+        "生态园",
+        "保税区",
+        "自贸区",
+        "商圈",
+        "特色小镇",
+        "旅游区",
+        "风景区",
+    ],
     "ALLIANCE": ["党建联合体", "联合体", "共同体", "联盟"],
-    "INSTITUTION": ["大学", "学院", "研究院", "研究所", "实验室", "实验平台", "医院", "学校", "中学", "小学", "幼儿园",
-                    "党校", "检验所", "服务中心", "活动中心", "研发中心", "研究中心", "合规中心", "技术中心", "服务社",
-                    "商会", "协会", "学会", "联合会", "基金会", "工作室", "报社", "电视台"],
+    "INSTITUTION": [
+        "大学",
+        "学院",
+        "研究院",
+        "研究所",
+        "实验室",
+        "实验平台",
+        "医院",
+        "学校",
+        "中学",
+        "小学",
+        "幼儿园",
+        "党校",
+        "检验所",
+        "服务中心",
+        "活动中心",
+        "研发中心",
+        "研究中心",
+        "合规中心",
+        "技术中心",
+        "服务社",
+        "商会",
+        "协会",
+        "学会",
+        "联合会",
+        "基金会",
+        "工作室",
+        "报社",
+        "电视台",
+    ],
 }
 # Institution heads that may follow a bare field: 光学技术研究院, 染整产业合规中心.
-RESEARCH_HEADS = {"研究院", "研究所", "实验室", "实验平台", "研发中心", "研究中心", "合规中心", "技术中心", "检验所",
-                  "党校"}  # a party school is named by the unit that runs it, often left implicit
+RESEARCH_HEADS = {
+    "研究院",
+    "研究所",
+    "实验室",
+    "实验平台",
+    "研发中心",
+    "研究中心",
+    "合规中心",
+    "技术中心",
+    "检验所",
+    "党校",
+}  # a party school is named by the unit that runs it, often left implicit
 # Common words ending in 部 that are not departments (a 社区干部学院 is a school, not a body).
 GENERIC_BU = r"干部|全部|内部|外部|局部|部分|总部|本部|俱乐部|支部"
 # Sector words that end many short company names (瑞康药业, 科迈半导体); only with a proper prefix.
-SECTOR_HEADS = ["半导体", "药业", "乳业", "食品", "化工", "电气", "生物", "科技", "电子", "智能", "汽车", "网络", "化妆品",
-                "酿造", "电缆", "材料", "实业", "能源", "医药", "制药", "机械", "物流", "传媒", "置业", "纺织", "印染",
-                "服饰", "股份", "控股", "新材料", "环保", "光电", "精密", "装备", "重工", "钢铁", "银行", "证券"]
+SECTOR_HEADS = [
+    "半导体",
+    "药业",
+    "乳业",
+    "食品",
+    "化工",
+    "电气",
+    "生物",
+    "科技",
+    "电子",
+    "智能",
+    "汽车",
+    "网络",
+    "化妆品",
+    "酿造",
+    "电缆",
+    "材料",
+    "实业",
+    "能源",
+    "医药",
+    "制药",
+    "机械",
+    "物流",
+    "传媒",
+    "置业",
+    "纺织",
+    "印染",
+    "服饰",
+    "股份",
+    "控股",
+    "新材料",
+    "环保",
+    "光电",
+    "精密",
+    "装备",
+    "重工",
+    "钢铁",
+    "银行",
+    "证券",
+]
 
 # Heads that are names on their own (区委, 政协) when preceded by nothing: relative bodies.
-BARE_OK = {"GOV_ORG": {"区委", "市委", "县委", "省委", "政协", "人武部", "文明办", "居委会", "村委会", "党群办"},
-           "ZONE": {"工业区", "大学城"}}
+BARE_OK = {
+    "GOV_ORG": {"区委", "市委", "县委", "省委", "政协", "人武部", "文明办", "居委会", "村委会", "党群办"},
+    "ZONE": {"工业区", "大学城"},
+}
 
 
 def _head_regex() -> re.Pattern:
@@ -869,13 +1161,36 @@ def _heads_longest_first() -> tuple[str, ...]:
 
 # After a head, these continuations mean the head was part of another word.
 HEAD_BLOCKERS = {
-    "党组": ("织",), "大学": ("生",), "学院": ("派",), "公司": ("化",), "支部": ("书", "委"), "集团": ("化", "军", "式"),
-    "政府": ("采", "部", "性"), "走廊": (), "基地": (), "局": ("面", "势", "部", "长"), "厂": ("房", "长", "区", "家", "商"),
-    "广场": ("舞",), "医院": ("长",), "科技": ("创", "成", "人", "型", "部", "局"), "智能": ("化", "制", "装", "电", "网"),
-    "生物": ("医", "制", "科", "技"), "材料": ("产",), "汽车": ("零", "产", "动"), "网络": ("化", "学", "平", "安"),
-    "能源": ("产",), "电子": ("信",), "党委": ("班",), "党工委": ("班",),
+    "党组": ("织",),
+    "大学": ("生",),
+    "学院": ("派",),
+    "公司": ("化",),
+    "支部": ("书", "委"),
+    "集团": ("化", "军", "式"),
+    "政府": ("采", "部", "性"),
+    "走廊": (),
+    "基地": (),
+    "局": ("面", "势", "部", "长"),
+    "厂": ("房", "长", "区", "家", "商"),
+    "广场": ("舞",),
+    "医院": ("长",),
+    "科技": ("创", "成", "人", "型", "部", "局"),
+    "智能": ("化", "制", "装", "电", "网"),
+    "生物": ("医", "制", "科", "技"),
+    "材料": ("产",),
+    "汽车": ("零", "产", "动"),
+    "网络": ("化", "学", "平", "安"),
+    "能源": ("产",),
+    "电子": ("信",),
+    "党委": ("班",),
+    "党工委": ("班",),
     # 工信部门, 组织部门: "department(s)" in general, not the body.
-    "工信部": ("门",), "商务部": ("门",), "组织部": ("门",), "宣传部": ("门",), "统战部": ("门",), "人武部": ("门",),
+    "工信部": ("门",),
+    "商务部": ("门",),
+    "组织部": ("门",),
+    "宣传部": ("门",),
+    "统战部": ("门",),
+    "人武部": ("门",),
     "武装部": ("门",),
 }
 # Heads that are national ministries: never under a province or city (X市工信部 is a misreading of X市工信部门).
@@ -898,7 +1213,7 @@ class SuffixOrgRecognizer:
             head = m.group()
             hs, he = m.start(), m.end()
             type_ = _HEAD_TYPE[head]
-            nxt = text[he: he + 1]
+            nxt = text[he : he + 1]
             if nxt and nxt in HEAD_BLOCKERS.get(head, ()):
                 continue
             sector = type_ == "ENTERPRISE*"
@@ -906,14 +1221,19 @@ class SuffixOrgRecognizer:
                 type_ = "ENTERPRISE"
             # Quoted name right before the head: “两区一带”党建联合体, "萧山区企业党建联盟" stays whole.
             b = hs
-            qm = re.search(r"[“\"「]([^”\"」]{2,12})[”\"」]$", text[max(0, hs - 16): hs])
+            qm = re.search(r"[“\"「]([^”\"」]{2,12})[”\"」]$", text[max(0, hs - 16) : hs])
             if qm and type_ in ("ALLIANCE", "PARTY_ORG"):
                 b = hs - len(qm.group(0))
                 spans.append(_span(text, b, he, type_, self.name, 0.85))
                 continue
             stop = ("town",) if type_ in ("ZONE", "ENTERPRISE", "INSTITUTION") else ()
-            b = left_boundary(text, hs, max_len=8 if sector else MAX_PREFIX, stop_levels=stop,
-                              zone_stop=type_ in ("ENTERPRISE", "INSTITUTION"))
+            b = left_boundary(
+                text,
+                hs,
+                max_len=8 if sector else MAX_PREFIX,
+                stop_levels=stop,
+                zone_stop=type_ in ("ENTERPRISE", "INSTITUTION"),
+            )
             prefix = text[b:hs]
             if sector:
                 # 瑞康药业, 科迈半导体: a short proper prefix that is its own word, and the head must
@@ -924,27 +1244,47 @@ class SuffixOrgRecognizer:
                     continue
                 # 四川绵阳科技, 高水平科技, 锂电新材料: places, adjectives or fields, not a brand.
                 ptoks = _prefix_tokens(text, b, hs)
-                if any(t.word in region_lexicon() or t.pos[:1] in ("a", "b", "v", "d")
-                       or any(e.level != "town" for e in region_shorts().get(t.word, ()))
-                       for t in ptoks):
+                if any(
+                    t.word in region_lexicon()
+                    or t.pos[:1] in ("a", "b", "v", "d")
+                    or any(e.level != "town" for e in region_shorts().get(t.word, ()))
+                    for t in ptoks
+                ):
                     continue
                 # 高水平科技经理人, 国际航运物流枢纽, 锂电新材料产业: a sector phrase that modifies the
                 # noun after it is a field; a company name is followed by a verb, particle or punctuation.
                 after = [t for t in analyze(text)[0] if t.start == he]
-                if after and (after[0].pos[:1] in ("n", "j") or after[0].pos == "vn") \
-                        and after[0].word not in ACTION_WORDS and not after[0].word.startswith(("公司", "集团", "党")):
+                if (
+                    after
+                    and (after[0].pos[:1] in ("n", "j") or after[0].pos == "vn")
+                    and after[0].word not in ACTION_WORDS
+                    and not after[0].word.startswith(("公司", "集团", "党"))
+                ):
                     continue
                 if _in_field_list(text, b, he):
                     continue
                 spans.append(_span(text, b, he, type_, self.name + ":sector", 0.6))
                 continue
             if not prefix:
-                if head in BARE_OK.get(type_, ()) and text[hs - 1: hs] not in ("各", "全", "本", "该", "党", "个", "每", "此"):
+                if head in BARE_OK.get(type_, ()) and text[hs - 1 : hs] not in (
+                    "各",
+                    "全",
+                    "本",
+                    "该",
+                    "党",
+                    "个",
+                    "每",
+                    "此",
+                ):
                     spans.append(_span(text, hs, he, type_, self.name + ":bare", 0.6))
                 continue
             if self.rejects(text, b, hs, type_, head) or not self._valid(text, b, hs, he, type_, head):
                 continue
-            if type_ == "INSTITUTION" and re.search(r"(?:部|委|局|厅)", re.sub(GENERIC_BU, "", prefix)) and has_proper(text, b, hs):
+            if (
+                type_ == "INSTITUTION"
+                and re.search(r"(?:部|委|局|厅)", re.sub(GENERIC_BU, "", prefix))
+                and has_proper(text, b, hs)
+            ):
                 type_ = "GOV_ORG"  # 工信部天元研究院: an institute of a ministry is a government body
             spans.append(_span(text, b, he, type_, self.name, 0.8))
         return spans
@@ -955,16 +1295,19 @@ class SuffixOrgRecognizer:
         ``hs`` (an ``ORG_HEADS`` head of type ``type_``, after a prefix): a description (这家锂电池
         公司), a ministry under a region (江苏工信部), a determiner's relative body (各镇党委), a
         factory in general (智慧工厂)."""
-        if head == "厂" and text[hs - 1: hs] == "工":
+        if head == "厂" and text[hs - 1 : hs] == "工":
             return True  # 智慧工厂, 数字工厂: 工厂 is "factory" in general
         prefix = text[b:hs]
-        if type_ in ("ENTERPRISE", "INSTITUTION", "ZONE") and DESCRIPTION_BEFORE.search(text[max(0, b - 3): b]) \
-                and not _region_matches(prefix):
+        if (
+            type_ in ("ENTERPRISE", "INSTITUTION", "ZONE")
+            and DESCRIPTION_BEFORE.search(text[max(0, b - 3) : b])
+            and not _region_matches(prefix)
+        ):
             return True  # 这家锂电池公司, 一所中心学校: a description of one
         if head in NATIONAL_HEADS and (_region_matches(prefix) or prefix in region_shorts()):
             return True  # X省工信部: a province or city has a 工信厅/工信局, not a ministry
         # Determiners right before a relative name make it generic: 各镇党委, 全区企业.
-        return text[b - 1: b] in ("各", "全", "每", "该", "本", "所") and bool(RELATIVE_PREFIX.match(prefix))
+        return text[b - 1 : b] in ("各", "全", "每", "该", "本", "所") and bool(RELATIVE_PREFIX.match(prefix))
 
     @staticmethod
     def _valid(text: str, b: int, hs: int, he: int, type_: str, head: str) -> bool:
@@ -982,8 +1325,11 @@ class SuffixOrgRecognizer:
                 return False
             if prefix in ("综合", "综合工作", "社区", "社会工作", "机关", "镇综合工作", "镇综合"):
                 return True  # the article's own unit's body: resolved later
-        if RELATIVE_PREFIX.match(prefix) and len(prefix) <= 6 and not (
-                type_ == "ZONE" and re.match(r"^(?:社区|村|居民区)", prefix)):
+        if (
+            RELATIVE_PREFIX.match(prefix)
+            and len(prefix) <= 6
+            and not (type_ == "ZONE" and re.match(r"^(?:社区|村|居民区)", prefix))
+        ):
             # 区委组织部, 区社会工作党委, 镇党委, 工业区党群办: a relative body, resolved later.
             return True
         if has_proper(text, b, hs):
@@ -1000,21 +1346,29 @@ class SuffixOrgRecognizer:
         # Without a proper part only research bodies are named by their field (光学技术研究院);
         # schools, universities, hospitals and service centres need a place or a name
         # (义务教育学校, 老年大学, 便民服务中心 are kinds, not names).
-        if type_ == "INSTITUTION" and len(prefix) >= 2 and not all_generic(prefix) and (
-                head in RESEARCH_HEADS or re.match(r"(?:中国|中华|国家|全国).{2,}", prefix)):
+        if (
+            type_ == "INSTITUTION"
+            and len(prefix) >= 2
+            and not all_generic(prefix)
+            and (head in RESEARCH_HEADS or re.match(r"(?:中国|中华|国家|全国).{2,}", prefix))
+        ):
             return True  # 中国干部网络学院: national bodies are named by the nation
         return False
 
 
-TITLES = ("党总支书记 党支部书记 党委书记 党工委书记 区委书记 市委书记 县委书记 镇党委书记 书记 副书记 主席 副主席 "
-          "主任 副主任 部长 副部长 董事长 副董事长 总经理 副总经理 局长 副局长 区长 副区长 市长 副市长 县长 镇长 副镇长 "
-          "村长 委员 常委 代表 领导 负责人 院长 校长 会长 秘书长 理事长 厂长 经理 处长 科长 站长 所长 馆长 社长 "
-          "行长 队长 组长 网格员 主编 总监 创始人 教授 研究员 工程师 志愿者 党员 村民 居民").split()
+TITLES = (
+    "党总支书记 党支部书记 党委书记 党工委书记 区委书记 市委书记 县委书记 镇党委书记 书记 副书记 主席 副主席 "
+    "主任 副主任 部长 副部长 董事长 副董事长 总经理 副总经理 局长 副局长 区长 副区长 市长 副市长 县长 镇长 副镇长 "
+    "村长 委员 常委 代表 领导 负责人 院长 校长 会长 秘书长 理事长 厂长 经理 处长 科长 站长 所长 馆长 社长 "
+    "行长 队长 组长 网格员 主编 总监 创始人 教授 研究员 工程师 志愿者 党员 村民 居民"
+).split()
 TITLE_RE = "|".join(sorted(TITLES, key=len, reverse=True))
 _POST_TITLES = tuple(t for t in TITLES if t not in ("委员", "代表", "党员", "村民", "居民", "领导", "志愿者"))
 # What may follow a person's name: punctuation, speech verbs, 一行, 等, 同志, …
-NAME_END = re.compile(r"(?:[，。、；：！？,;:!?）)\s]|一行|等|及|同志|陪同|指出|强调|表示|说|认为|介绍|参加|出席|主持|来|到|在|对|向|与|和|带领|率|为|就|摄"
-                      r"|调研|走访|看望|考察|视察|慰问|检查|会见|讲话|提出|要求|希望|带队|宣读|作|是|$)")
+NAME_END = re.compile(
+    r"(?:[，。、；：！？,;:!?）)\s]|一行|等|及|同志|陪同|指出|强调|表示|说|认为|介绍|参加|出席|主持|来|到|在|对|向|与|和|带领|率|为|就|摄"
+    r"|调研|走访|看望|考察|视察|慰问|检查|会见|讲话|提出|要求|希望|带队|宣读|作|是|$)"
+)
 
 
 def _common_word(w: str) -> bool:
@@ -1031,7 +1385,9 @@ class PersonRecognizer:
     lists after a title 代表孙衡、张岩, and jieba nr names before a speech verb."""
 
     name = "person"
-    CREDIT = re.compile(r"(?:本报讯|本刊讯|记者|通讯员|编辑|责编|编审|主编|审核|校对|作者|撰稿|文|图|摄影)\s*[(（:：/]\s*")
+    CREDIT = re.compile(
+        r"(?:本报讯|本刊讯|记者|通讯员|编辑|责编|编审|主编|审核|校对|作者|撰稿|文|图|摄影)\s*[(（:：/]\s*"
+    )
 
     def _name_at(self, text: str, i: int) -> int:
         """End of a 2-3 character personal name starting at ``i`` (0 if none)."""
@@ -1039,7 +1395,7 @@ class PersonRecognizer:
         if i >= len(text):
             return 0
         # Two-character surnames first (欧阳, 司马).
-        first = 2 if text[i: i + 2] in sn else 1 if text[i] in sn else 0
+        first = 2 if text[i : i + 2] in sn else 1 if text[i] in sn else 0
         if not first:
             return 0
         for L in (first + 2, first + 1):
@@ -1048,11 +1404,15 @@ class PersonRecognizer:
             if j > len(text) or not re.fullmatch(rf"[{HAN}]+", cand):
                 continue
             given = cand[first:]
-            straddle = text[j - 1: j + 1]
+            straddle = text[j - 1 : j + 1]
             if L == first + 2 and len(straddle) == 2 and _known_words().get(straddle, 0) >= 100:
                 continue  # 王明来到: the third character starts the next word (来到), not the name
-            if NAME_END.match(text, j) and not _common_word(cand) and cand[-1] not in "地的们" \
-                    and (len(given) == 1 or _known_words().get(given, 0) < 2000):
+            if (
+                NAME_END.match(text, j)
+                and not _common_word(cand)
+                and cand[-1] not in "地的们"
+                and (len(given) == 1 or _known_words().get(given, 0) < 2000)
+            ):
                 return j
         return 0
 
@@ -1064,7 +1424,7 @@ class PersonRecognizer:
 
         def take_list(j: int, conf: float, src: str) -> None:
             # 孙衡、张岩 / 周国平、何飞: names joined by 、 after the first one.
-            while text[j: j + 1] in ("、", "和") :
+            while text[j : j + 1] in ("、", "和"):
                 k = self._name_at(text, j + 1)
                 if not k:
                     break
@@ -1081,7 +1441,7 @@ class PersonRecognizer:
                 add(m.start(2), m.end(2), 0.85, ":credit")
         for m in re.finditer(TITLE_RE, text):
             j = self._name_at(text, m.end())
-            if j and text[m.end(): j] not in TITLES:
+            if j and text[m.end() : j] not in TITLES:
                 add(m.end(), j, 0.8, ":title")
                 take_list(j, 0.8, ":title")
         # jieba nr before a speech verb: 王明指出.
@@ -1094,12 +1454,14 @@ class PersonRecognizer:
 
 
 INDUSTRY_HEAD = re.compile(r"产业集群|产业链|产业|行业")
-GENERIC_INDUSTRY = set("配套 一流 重点 主导 新兴 传统 相关 特色 优势 支柱 战略性新兴 战略性 未来 先导 基础 核心 上下游 同类 "
-                       "本地 当地 区域 地方 全区 全市 集群 产业 新型 高新技术 实体 农业 工业 制造 服务 第一 第二 第三 "
-                       "两新 非公 优质 相应 其他 其它 本 该 各 龙头 主要 大 四大 五大 三大 六大 美丽乡村 "
-                       # kinds and owners of industry, not fields: 现代产业, 绿色产业, 高技术产业, 政府产业基金
-                       "现代 绿色 数字 低碳 高技术 新技术 高新 高端 低端 先进 新 老 民营 国有 外资 实体 实体经济 政府 全球 世界 "
-                       "国内 国外 海外 整个 全 区域性 地方性".split())
+GENERIC_INDUSTRY = set(
+    "配套 一流 重点 主导 新兴 传统 相关 特色 优势 支柱 战略性新兴 战略性 未来 先导 基础 核心 上下游 同类 "
+    "本地 当地 区域 地方 全区 全市 集群 产业 新型 高新技术 实体 农业 工业 制造 服务 第一 第二 第三 "
+    "两新 非公 优质 相应 其他 其它 本 该 各 龙头 主要 大 四大 五大 三大 六大 美丽乡村 "
+    # kinds and owners of industry, not fields: 现代产业, 绿色产业, 高技术产业, 政府产业基金
+    "现代 绿色 数字 低碳 高技术 新技术 高新 高端 低端 先进 新 老 民营 国有 外资 实体 实体经济 政府 全球 世界 "
+    "国内 国外 海外 整个 全 区域性 地方性".split()
+)
 # Last words that make a phrase something other than a field (民营经济百强产业集群, 模式制约产业).
 NON_FIELD_HEADS = set("政府 全球 模式 制约 百强 基金 项目 平台 企业 公司 机构 部门 市场 经济体 体系 规模 龙头".split())
 
@@ -1108,8 +1470,10 @@ NON_FIELD_HEADS = set("政府 全球 模式 制约 百强 基金 项目 平台 �
 # allowed to, a run of 和 could be cut into items in exponentially many ways, each tried in turn
 # (60 和 in a row never finished). Items are split at every separator afterwards anyway.
 _FIELD_ITEM = r"[^，。、；：！？“”\s等和及与]"
-FIELD_LIST = re.compile(rf"((?:{_FIELD_ITEM}{{2,8}}[、和及与]){{1,8}}{_FIELD_ITEM}{{2,8}}?)(?:等)?(?:[“\"][^”\"]{{1,8}}[”\"])?"
-                        rf"(?:[{CN_NUM}0-9]+大)?(?:重点|主导|新兴|特色|优势)?(?:产业集群|产业链|产业|行业|相关企业|相关产业)")
+FIELD_LIST = re.compile(
+    rf"((?:{_FIELD_ITEM}{{2,8}}[、和及与]){{1,8}}{_FIELD_ITEM}{{2,8}}?)(?:等)?(?:[“\"][^”\"]{{1,8}}[”\"])?"
+    rf"(?:[{CN_NUM}0-9]+大)?(?:重点|主导|新兴|特色|优势)?(?:产业集群|产业链|产业|行业|相关企业|相关产业)"
+)
 
 
 class IndustryRecognizer:
@@ -1137,7 +1501,7 @@ class IndustryRecognizer:
         for m in re.finditer(r"服务业|制造业|农业", text):
             hs, he = m.span()
             b = left_boundary(text, hs, max_len=4, allow_verbs=False)
-            if b == hs or b not in bounds or he not in bounds and text[he: he + 2] not in ("产业", "集群"):
+            if b == hs or b not in bounds or he not in bounds and text[he : he + 2] not in ("产业", "集群"):
                 continue
             # 国家先进制造业集群: the field is 先进制造业.
             lead = re.match(r"(?:中国|世界|全球|国际|全国|国内|国家)", text[b:hs])
@@ -1148,7 +1512,7 @@ class IndustryRecognizer:
             spans.append(_span(text, b, he, "INDUSTRY", self.name, 0.6))
         # A list before 等 … 产业: 聚焦人工智能、集成电路、生物医药等“6+X”重点产业.
         for m in FIELD_LIST.finditer(text):
-            closer = m.group(0)[len(m.group(1)):]
+            closer = m.group(0)[len(m.group(1)) :]
             if not re.search(rf"等|相关|[{CN_NUM}0-9]+大", closer):
                 continue
             items = re.split(r"[、和及与]", m.group(1))
@@ -1174,11 +1538,18 @@ class IndustryRecognizer:
             return True
         toks = _prefix_tokens(field_, 0, len(field_))
         # A field is common vocabulary: 紫藤云谷 (…/ns) or 吴中 are places, not industries.
-        if toks and (toks[-1].pos in ("ns", "nr", "nrt", "nt", "nrfg") or toks[0].word in region_lexicon()
-                     or toks[0].word in region_shorts()):
+        if toks and (
+            toks[-1].pos in ("ns", "nr", "nrt", "nt", "nrfg")
+            or toks[0].word in region_lexicon()
+            or toks[0].word in region_shorts()
+        ):
             return True
-        if any(t.word in ACTION_WORDS or (t.pos.startswith("v") and t.pos != "vn") or t.pos in ("d", "ad", "m", "q", "r", "p", "c", "u")
-               for t in toks):
+        if any(
+            t.word in ACTION_WORDS
+            or (t.pos.startswith("v") and t.pos != "vn")
+            or t.pos in ("d", "ad", "m", "q", "r", "p", "c", "u")
+            for t in toks
+        ):
             return True
         # 单打独斗/i: idioms are not fields (set phrases /l may be: 无人机, 动力系统).
         if any(t.pos == "i" for t in toks):
@@ -1201,8 +1572,9 @@ def _in_field_list(text: str, s: int, e: int) -> bool:
         if not m:
             break
         i += m.end()
-    return bool(re.match(r"等(?:[^，。；、]{0,6}?)(?:领域|产业|行业|赛道|方向|环节|板块|技术)", text[i:])) or \
-        bool(re.match(r"[^，。；、]{0,3}等(?:[^，。；、]{0,6}?)(?:领域|产业|行业|赛道|方向|环节|板块|技术)", text[i:]))
+    return bool(re.match(r"等(?:[^，。；、]{0,6}?)(?:领域|产业|行业|赛道|方向|环节|板块|技术)", text[i:])) or bool(
+        re.match(r"[^，。；、]{0,3}等(?:[^，。；、]{0,6}?)(?:领域|产业|行业|赛道|方向|环节|板块|技术)", text[i:])
+    )
 
 
 class KnownRecognizer:
@@ -1240,7 +1612,9 @@ class ListRecognizer:
     """
 
     name = "list"
-    CLOSER = re.compile(rf"(?:等[{CN_NUM}0-9]*家?|[{CN_NUM}0-9]+家|等一批)[^，。；、]{{0,8}}?(企业|公司|商户|商家|民宿)")
+    CLOSER = re.compile(
+        rf"(?:等[{CN_NUM}0-9]*家?|[{CN_NUM}0-9]+家|等一批)[^，。；、]{{0,8}}?(企业|公司|商户|商家|民宿)"
+    )
 
     def extend(self, text: str, spans: list[Span]) -> list[Span]:
         """New spans for untyped items of enumerations next to typed ones."""
@@ -1256,7 +1630,7 @@ class ListRecognizer:
             tail = text[ls:le]
             cut = re.search(r"等|两家|[0-9一二三四五六七八九十]+家|分别|均|都|的|通过|积极|成立|专门", tail)
             closer_type = None
-            rest = text[ls + (cut.start() if cut else len(tail)):]
+            rest = text[ls + (cut.start() if cut else len(tail)) :]
             cm = self.CLOSER.match(rest)
             if cm and cm.start() == 0 and cut:
                 closer_type = "ENTERPRISE"
@@ -1276,7 +1650,7 @@ class ListRecognizer:
                 counts[t] = counts.get(t, 0) + 1
             lexical_regions = all(text[s:e] in region_shorts() or text[s:e] in region_lexicon() for s, e in items)
             if counts:
-                best = max(counts, key=counts.get)
+                best = max(counts, key=counts.__getitem__)
                 if best == "REGION" and lexical_regions:
                     counts[best] = len(items)  # 吴中、常州、扬州、无锡: every item is a place name
                 if counts[best] < max(1, len(items) // 2) or best not in ("ENTERPRISE", "REGION"):
@@ -1322,7 +1696,7 @@ def merge_spans(spans: list[Span]) -> list[Span]:
     taken: list[Span] = []
     used = bytearray(max((s.end for s in spans), default=0) + 1)
     for s in order:
-        if s.end <= s.start or any(used[s.start: s.end]):
+        if s.end <= s.start or any(used[s.start : s.end]):
             continue
         taken.append(s)
         for i in range(s.start, s.end):
@@ -1345,8 +1719,9 @@ def fill_gaps(rule_spans: list[Span], model_spans: list[Span]) -> list[Span]:
         if not overlapping:
             result.append(m)
         elif m.type not in ("REGION", "ZONE") and all(
-                r.type == "REGION" and m.start <= r.start and r.end <= m.end and r.end - r.start < m.end - m.start
-                for r in overlapping):
+            r.type == "REGION" and m.start <= r.start and r.end <= m.end and r.end - r.start < m.end - m.start
+            for r in overlapping
+        ):
             result = [r for r in result if not any(r is o for o in overlapping)] + [m]
     return sorted(result, key=lambda s: s.start)
 
@@ -1356,8 +1731,8 @@ def fill_gaps(rule_spans: list[Span], model_spans: list[Span]) -> list[Span]:
 # is far less precise than they are: only spans it is nearly sure of are added. Elsewhere (a general
 # news item, a company report) the rules know little and the model leads.
 DOMAIN_WORDS = re.compile(r"党建|党委|党支部|党总支|党工委|党组织|党员")
-MODEL_MIN_CONFIDENCE = 0.85            # in documents with the domain's vocabulary
-MODEL_MIN_CONFIDENCE_ELSEWHERE = 0.5   # in documents without it
+MODEL_MIN_CONFIDENCE = 0.85  # in documents with the domain's vocabulary
+MODEL_MIN_CONFIDENCE_ELSEWHERE = 0.5  # in documents without it
 MODEL_TYPES = ("PERSON", "ENTERPRISE", "GOV_ORG", "PARTY_ORG", "INSTITUTION", "ALLIANCE")  # not divisions/zones
 GENERIC_BODY_ENDINGS = ("部门", "单位", "机构", "方面")
 NOT_NAME_START = ("d", "p", "c", "u", "r", "m", "q", "f", "y", "e", "o", "ul", "uj")  # not verbs: 招商银行
@@ -1372,12 +1747,15 @@ def looks_like_name(text: str, span: Span) -> bool:
     if not inside:
         return True
     first = inside[0]
-    if first.start == span.start and ((first.pos.startswith(NOT_NAME_START) and first.pos != "eng")
-                                      or first.word in STOP_WORDS
-                                      or first.word in ACTION_WORDS or _is_number_word(first.word)):
+    if first.start == span.start and (
+        (first.pos.startswith(NOT_NAME_START) and first.pos != "eng")
+        or first.word in STOP_WORDS
+        or first.word in ACTION_WORDS
+        or _is_number_word(first.word)
+    ):
         return False
-    surface = text[span.start: span.end]
-    following = text[span.end: span.end + 1]
+    surface = text[span.start : span.end]
+    following = text[span.end : span.end + 1]
     # The head is part of a longer word (宁德市工信部|门 is the department in general): the rules' own test.
     if following and any(surface.endswith(head) and following in blockers for head, blockers in HEAD_BLOCKERS.items()):
         return False
@@ -1421,9 +1799,13 @@ class ModelLayer:
 
     def __call__(self, text: str) -> list[Span]:
         threshold = self.threshold(text)
-        return [s for s in self.model(text)
-                if s.type in MODEL_TYPES and (s.confidence >= threshold or ends_in_own_head(text, s))
-                and looks_like_name(text, s)]
+        return [
+            s
+            for s in self.model(text)
+            if s.type in MODEL_TYPES
+            and (s.confidence >= threshold or ends_in_own_head(text, s))
+            and looks_like_name(text, s)
+        ]
 
 
 def ends_in_own_head(text: str, span: Span) -> bool:
@@ -1437,7 +1819,7 @@ def ends_in_own_head(text: str, span: Span) -> bool:
     The merge keeps such a span whatever its confidence: the head is the rules' own evidence that a
     body is named there, and the model supplies the left boundary the rules could not find
     (杭州明远青少年活动中心, 滨江路商圈党建联盟)."""
-    surface = text[span.start: span.end]
+    surface = text[span.start : span.end]
     head = next((h for h in _heads_longest_first() if surface.endswith(h)), None)
     if head is None or _HEAD_TYPE[head] != span.type:  # a sector head (…药业) is ENTERPRISE*: not here
         return False
@@ -1456,8 +1838,13 @@ def _model_layer() -> Recognizer:
     return ModelLayer(ModelRecognizer())
 
 
-RULE_RECOGNIZERS: list[Recognizer] = [RegionGazetteer(), SettlementRecognizer(), SuffixOrgRecognizer(),
-                                      PersonRecognizer(), IndustryRecognizer()]
+RULE_RECOGNIZERS: list[Recognizer] = [
+    RegionGazetteer(),
+    SettlementRecognizer(),
+    SuffixOrgRecognizer(),
+    PersonRecognizer(),
+    IndustryRecognizer(),
+]
 MODEL_RECOGNIZER: Recognizer = _model_layer()
 # The default layers: the rules, then the statistical model filling the gaps they leave.
 RECOGNIZERS: list[Recognizer] = [*RULE_RECOGNIZERS, MODEL_RECOGNIZER]
@@ -1476,8 +1863,7 @@ def using_layers(layers: list[Recognizer]):
         RECOGNIZERS[:] = saved
 
 
-def recognize(text: str, known: KnownEntities | None = None,
-              recognizers: list[Recognizer] | None = None) -> list[Span]:
+def recognize(text: str, known: KnownEntities | None = None, recognizers: list[Recognizer] | None = None) -> list[Span]:
     """Run all recognizers on one cleaned paragraph and merge; offsets index into ``text``.
 
     ``known`` adds a layer that finds names already confirmed; ``recognizers`` replaces the default
@@ -1510,13 +1896,15 @@ def _recognize(text: str, known: KnownEntities | None, recognizers: list[Recogni
 
 def _keep(text: str, s: Span) -> bool:
     """Last filters every layer shares: no span over punctuation of a clause, none too long."""
-    surface = text[s.start: s.end]
+    surface = text[s.start : s.end]
     if re.search(r"[，。；！？,;!?\n]", surface):
         return False
     return len(surface) <= 40
 
 
-def doc_known_from(spans_per_par: list[list[Span]], texts: list[str], base: KnownEntities | None = None) -> KnownEntities:
+def doc_known_from(
+    spans_per_par: list[list[Span]], texts: list[str], base: KnownEntities | None = None
+) -> KnownEntities:
     """Names found in a first pass over a document, with the short forms they license.
 
     A region's short form (江宁 for 江宁区) counts in the document once its full form was seen,
@@ -1530,8 +1918,11 @@ def doc_known_from(spans_per_par: list[list[Span]], texts: list[str], base: Know
         for s in spans:
             if s.source == "model":
                 continue  # the model's names are not trusted enough to re-find or to reshape jieba's words
-            if s.type in ("PERSON", "INDUSTRY", "PARTY_ORG", "ALLIANCE", "ZONE", "INSTITUTION") or \
-               (s.type == "ENTERPRISE" and s.source != "list") or (s.type == "GOV_ORG" and len(s.name) > 3):
+            if (
+                s.type in ("PERSON", "INDUSTRY", "PARTY_ORG", "ALLIANCE", "ZONE", "INSTITUTION")
+                or (s.type == "ENTERPRISE" and s.source != "list")
+                or (s.type == "GOV_ORG" and len(s.name) > 3)
+            ):
                 k.add(s.name, s.type, org_short_forms(s.name, s.type))
             if s.type == "REGION":
                 if s.name in lex:

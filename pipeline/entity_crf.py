@@ -15,6 +15,7 @@ one type (the most frequent), as an annotator writes each entity once. :func:`re
 is the entity stage's answer: the base recognizers (:mod:`pipeline.entities`), then the CRF over
 their spans.
 """
+
 from __future__ import annotations
 
 import os
@@ -53,8 +54,13 @@ def _char_class(ch: str) -> str:
     return "punct" if not ch.isspace() else "space"
 
 
-def features(text: str, base: list[Span] | None, model: list[Span] | None,
-             known: KnownNames | None = None, own: frozenset[str] = frozenset()) -> list[list[str]]:
+def features(
+    text: str,
+    base: list[Span] | None,
+    model: list[Span] | None,
+    known: KnownNames | None = None,
+    own: frozenset[str] = frozenset(),
+) -> list[list[str]]:
     """The CRF's features for every character of one paragraph.
 
     ``base`` are the spans the rules and the model agreed on (the system without the CRF), ``model``
@@ -81,15 +87,33 @@ def features(text: str, base: list[Span] | None, model: list[Span] | None,
     for i in range(n):
         c = text[i]
         p1, p2, n1, n2 = padded[i + 1], padded[i], padded[i + 3], padded[i + 4]
-        f = ["bias", f"c={c}", f"c-1={p1}", f"c+1={n1}", f"c-2={p2}", f"c+2={n2}",
-             f"b-1={p1}{c}", f"b+1={c}{n1}", f"t={p1}{c}{n1}", f"cls={_char_class(c)}",
-             f"seg={seg[i]}", f"pos={pos[i]}", f"segpos={seg[i]}{pos[i]}", f"gaz={gaz[i]}"]
+        f = [
+            "bias",
+            f"c={c}",
+            f"c-1={p1}",
+            f"c+1={n1}",
+            f"c-2={p2}",
+            f"c+2={n2}",
+            f"b-1={p1}{c}",
+            f"b+1={c}{n1}",
+            f"t={p1}{c}{n1}",
+            f"cls={_char_class(c)}",
+            f"seg={seg[i]}",
+            f"pos={pos[i]}",
+            f"segpos={seg[i]}{pos[i]}",
+            f"gaz={gaz[i]}",
+        ]
         f += cluster_features(c, p1, n1, word[i])
         if known_tags is not None:
             f.append(f"kn={known_tags[i]}")
         if use_base:
-            f += [f"sys={sys_tags[i]}", f"mdl={mdl_tags[i]}", f"sysmdl={sys_tags[i]}|{mdl_tags[i]}",
-                  f"sys-1={sys_tags[i - 1] if i else 'BOS'}", f"sys+1={sys_tags[i + 1] if i + 1 < n else 'EOS'}"]
+            f += [
+                f"sys={sys_tags[i]}",
+                f"mdl={mdl_tags[i]}",
+                f"sysmdl={sys_tags[i]}|{mdl_tags[i]}",
+                f"sys-1={sys_tags[i - 1] if i else 'BOS'}",
+                f"sys+1={sys_tags[i + 1] if i + 1 < n else 'EOS'}",
+            ]
         if len(word[i]) <= 6:
             f.append(f"w={word[i]}")
         if seg[i] in ("E", "S"):
@@ -149,8 +173,8 @@ class KnownNames:
         spans, i, n = [], 0, len(text)
         while i < n:
             for length in range(min(KNOWN_MAX_LEN, n - i), 1, -1):
-                entry = self.entries.get(text[i:i + length])
-                if entry and entry[1] - (text[i:i + length] in own) >= KNOWN_MIN_DOCS:
+                entry = self.entries.get(text[i : i + length])
+                if entry and entry[1] - (text[i : i + length] in own) >= KNOWN_MIN_DOCS:
                     spans.append((i, i + length, entry[0]))
                     i += length
                     break
@@ -161,8 +185,12 @@ class KnownNames:
 
 def record_forms(record: dict) -> dict[str, str]:
     """Every name and alias of an annotation record (two characters or more) with its type."""
-    return {form: e["type"] for e in record.get("entities", [])
-            for form in [e["name"], *(e.get("aliases") or [])] if len(form) >= 2}
+    return {
+        form: e["type"]
+        for e in record.get("entities", [])
+        for form in [e["name"], *(e.get("aliases") or [])]
+        if len(form) >= 2
+    }
 
 
 def cluster_features(c: str, before: str, after: str, word: str) -> list[str]:
@@ -171,9 +199,15 @@ def cluster_features(c: str, before: str, after: str, word: str) -> list[str]:
     showed has in common with the ones they did."""
     clusters = shipped_clusters()
     out = []
-    for name, kind, token, fine in (("cc", "c", c, True), ("cc-1", "c", before, False), ("cc+1", "c", after, False),
-                                    ("bc-1", "b", before + c, True), ("bc+1", "b", c + after, True),
-                                    ("wc", "w", word, True), ("wcc", "w", word, False)):
+    for name, kind, token, fine in (
+        ("cc", "c", c, True),
+        ("cc-1", "c", before, False),
+        ("cc+1", "c", after, False),
+        ("bc-1", "b", before + c, True),
+        ("bc+1", "b", c + after, True),
+        ("wc", "w", word, True),
+        ("wcc", "w", word, False),
+    ):
         ids = clusters.of(kind, token)
         if ids is not None:
             out.append(f"{name}={ids[1] if fine else ids[0]}")
@@ -187,27 +221,31 @@ def labels(text: str, gold: list[tuple[int, int, str]]) -> list[str]:
 
 def spans_from_tags(text: str, tags: list[str], marginal=None) -> list[Span]:
     """Spans from BIO tags (an I- without its B- starts a span); confidence the lowest marginal."""
-    spans, start, type_ = [], None, None
+    spans: list[Span] = []
+    current: tuple[int, str] | None = None  # (start, type) of the span being read
     for i, tag in enumerate([*tags, "O"]):
-        inside = tag.startswith("I-") and type_ == tag[2:] and start is not None
-        if start is not None and not inside:
+        inside = current is not None and tag.startswith("I-") and current[1] == tag[2:]
+        if current is not None and not inside:
+            start, type_ = current
             conf = min(marginal(tags[j], j) for j in range(start, i)) if marginal else 1.0
             spans.append(Span(start, i, text[start:i], type_, source="crf", confidence=round(conf, 3)))
-            start, type_ = None, None
+            current = None
         if tag.startswith(("B-", "I-")) and not inside:
-            start, type_ = i, tag[2:]
+            current = (i, tag[2:])
     return spans
 
 
 def one_type_per_surface(spans_per_text: list[list[Span]]) -> None:
     """Within a document a surface keeps its most frequent type (ties: the most confident)."""
-    votes: dict[str, Counter] = {}
+    votes: dict[str, dict[str, float]] = {}
     for spans in spans_per_text:
         for s in spans:
-            votes.setdefault(s.text, Counter())[s.type] += 1 + s.confidence / 10
+            by_type = votes.setdefault(s.text, {})
+            by_type[s.type] = by_type.get(s.type, 0) + 1 + s.confidence / 10
     for spans in spans_per_text:
         for s in spans:
-            s.type = votes[s.text].most_common(1)[0][0]
+            by_type = votes[s.text]
+            s.type = max(by_type, key=by_type.__getitem__)  # equal weights: the type seen first
 
 
 class EntityCRF:
@@ -229,8 +267,9 @@ class EntityCRF:
         ``base`` and ``model``."""
         if not text:
             return []
-        tags = self.tagger.tag(features(text, None, None) if self.learned_only
-                               else features(text, base, model, self.known))
+        tags = self.tagger.tag(
+            features(text, None, None) if self.learned_only else features(text, base, model, self.known)
+        )
         return spans_from_tags(text, tags, self.tagger.marginal)
 
 
@@ -260,12 +299,16 @@ def learned_spans(texts: list[str], base: list[list[Span]] | None) -> list[list[
     a ``jieba_scope`` opened after the base recognizers' (``pipeline.extract`` keeps that scope open
     for resolution, which then finds the CRF's segmentations cached)."""
     mode = entity_crf_mode()
-    if mode == "off":
-        return base
     if mode == "learned-only":  # the CRF alone, on characters, segmentation and the gazetteer
         learned = [shipped_model(learned_only=True).tag(text, [], []) for text in texts]
+    elif base is None:
+        raise ValueError(f"KB_ENTITY_CRF={mode} needs the base recognizers' spans")
+    elif mode == "off":
+        return base
     else:
-        learned = [shipped_model().tag(text, spans, model_spans_of(text)) for text, spans in zip(texts, base)]
+        learned = [
+            shipped_model().tag(text, spans, model_spans_of(text)) for text, spans in zip(texts, base, strict=False)
+        ]
     one_type_per_surface(learned)
     return learned
 

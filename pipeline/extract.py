@@ -12,6 +12,7 @@ Duplicate paragraphs are skipped: what they say is already counted where it was 
 Credit, photo-credit and sponsor lines set aside by the clean stage are searched for names too
 (their mentions have no paragraph).
 """
+
 from __future__ import annotations
 
 from .document import Document, Paragraph, Span
@@ -46,8 +47,9 @@ def extract(doc: Document, known: KnownEntities | None = None) -> Document:
     which a paragraph is segmented once for all of them: nothing a document adds to jieba outlives
     it, and no document's result depends on what ran before it.
     """
-    pieces = [(para, at, piece) for para in doc.paragraphs if not para.duplicate_of
-              for at, piece in split_long(para.text)]
+    pieces = [
+        (para, at, piece) for para in doc.paragraphs if not para.duplicate_of for at, piece in split_long(para.text)
+    ]
     texts = extraction_texts(doc)
     base = base_recognize_document(texts, known) if entity_crf_mode() != "learned-only" else None
     with jieba_scope():
@@ -63,8 +65,9 @@ def extraction_texts(doc: Document) -> list[str]:
     return pieces + [a.text for a in doc.asides if a.kind in ASIDES_WITH_NAMES]
 
 
-def _relations_and_metrics(doc: Document, pieces: list[tuple[Paragraph, int, str]], texts: list[str],
-                           spans_per_text: list[list[Span]]) -> None:
+def _relations_and_metrics(
+    doc: Document, pieces: list[tuple[Paragraph, int, str]], texts: list[str], spans_per_text: list[list[Span]]
+) -> None:
     """Resolution, relations and metrics over the recognized spans (see :func:`extract`)."""
     resolve(spans_per_text, texts, title=doc.title)
     reads_prefixes = genre() == "news"
@@ -74,7 +77,7 @@ def _relations_and_metrics(doc: Document, pieces: list[tuple[Paragraph, int, str
     doc.entities, doc.relations, doc.metrics = [], [], []
     region_names = {sp.name for spans in spans_per_text for sp in spans if sp.type == "REGION"}
     earlier: list[Span] = []
-    for (para, at, piece), spans in zip(pieces, spans_per_text):
+    for (para, at, piece), spans in zip(pieces, spans_per_text, strict=False):
         for span in spans:
             span.paragraph_idx = para.idx
         by_rules = extract_relations(piece, spans, para.idx, doc.date, prev_sentence_spans=earlier)
@@ -94,7 +97,7 @@ def _relations_and_metrics(doc: Document, pieces: list[tuple[Paragraph, int, str
         doc.entities.extend(spans)
         doc.metrics.extend(metrics)
     doc.metrics = drop_heading_repeats(doc.metrics, doc.paragraphs)  # a headline figure the body repeats
-    for spans in spans_per_text[len(pieces):]:
+    for spans in spans_per_text[len(pieces) :]:
         for span in spans:
             span.paragraph_idx = -1
         doc.entities.extend(spans)
@@ -130,7 +133,7 @@ def split_long(text: str, limit: int = MAX_PIECE) -> list[tuple[int, str]]:
     the last clause punctuation, else at the limit)."""
     out, start = [], 0
     while len(text) - start > limit:
-        window = text[start:start + limit]
+        window = text[start : start + limit]
         cut = max(window.rfind(ch) for ch in SENTENCE_ENDS) + 1
         if cut < limit // 4:  # no sentence end, or only one near the start: a clause, then anything
             cut = max(cut, max(window.rfind(ch) for ch in CLAUSE_ENDS) + 1)

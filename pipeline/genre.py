@@ -5,6 +5,7 @@ party-building newsletters. Measured on both (README, "Genres"), each kind of te
 a different combination, so the genre chooses it: ``kb ingest/extract/eval --genre`` sets
 ``KB_GENRE``, which the worker processes inherit.
 """
+
 from __future__ import annotations
 
 import os

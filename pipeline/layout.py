@@ -6,6 +6,7 @@ reading order, the lines of each column are grouped into paragraphs by their geo
 indent, a line stopping short, a wider gap, a change of size), and lines that repeat at the top or
 bottom of every page (headers, footers, page numbers) are left out of the text.
 """
+
 from __future__ import annotations
 
 import difflib
@@ -23,10 +24,10 @@ EDGE = 0.15
 CLOSING = set("，。、；：！？”’）》」』】…,.;:!?)")
 
 PAGE_NUMBER = re.compile(
-    r"[-—–一~·•\s]*\d{1,4}[-—–一~·•\s]*"                       # 3, - 3 -, —3—
+    r"[-—–一~·•\s]*\d{1,4}[-—–一~·•\s]*"  # 3, - 3 -, —3—
     r"|第\s*[\d一二三四五六七八九十百零〇]+\s*页(?:\s*[,，/]?\s*共\s*\d+\s*页)?"  # 第3页, 第3页 共8页
-    r"|(?:page|p\.)\s*\d+(?:\s*(?:of|/)\s*\d+)?"                # Page 3 of 8
-    r"|\d{1,4}\s*/\s*\d{1,4}",                                   # 3/8
+    r"|(?:page|p\.)\s*\d+(?:\s*(?:of|/)\s*\d+)?"  # Page 3 of 8
+    r"|\d{1,4}\s*/\s*\d{1,4}",  # 3/8
     re.IGNORECASE,
 )
 
@@ -164,10 +165,17 @@ def sort_rows(lines: list[TextLine]) -> list[TextLine]:
         if len(row) == 1:
             merged.append(row[0])
             continue
-        merged.append(TextLine(" ".join(line.text for line in row), row[0].x0, min(line.top for line in row),
-                               max(line.x1 for line in row), max(line.bottom for line in row),
-                               statistics.median(line.size for line in row),
-                               statistics.mean(line.conf for line in row)))
+        merged.append(
+            TextLine(
+                " ".join(line.text for line in row),
+                row[0].x0,
+                min(line.top for line in row),
+                max(line.x1 for line in row),
+                max(line.bottom for line in row),
+                statistics.median(line.size for line in row),
+                statistics.mean(line.conf for line in row),
+            )
+        )
     return merged
 
 
@@ -185,20 +193,20 @@ def paragraphs(block: list[TextLine]) -> list[list[TextLine]]:
     if not block:
         return []
     size = _median_size(block)
-    gaps = [b.top - a.bottom for a, b in zip(block, block[1:])]
+    gaps = [b.top - a.bottom for a, b in zip(block, block[1:], strict=False)]
     usual_gap = statistics.median(gaps) if gaps else 0.0
     result = [[block[0]]]
     for i in range(1, len(block)):
         a, b = block[i - 1], block[i]
-        window = block[max(0, i - 4):i + 4]
+        window = block[max(0, i - 4) : i + 4]
         left = min(line.x0 for line in window)
         right = max(line.x1 for line in window)
         new = b.text[:1] not in CLOSING and (
             b.x0 - left >= 1.2 * size
             or right - a.x1 >= 1.5 * size
             or b.top - a.bottom > usual_gap + 0.7 * size
-            or (abs(b.size - a.size) > 0.3 * min(a.size, b.size)
-                and min(len(a.text), len(b.text)) >= 4))  # a few characters give no reliable size
+            or (abs(b.size - a.size) > 0.3 * min(a.size, b.size) and min(len(a.text), len(b.text)) >= 4)
+        )  # a few characters give no reliable size
         if new:
             result.append([b])
         else:
@@ -242,8 +250,10 @@ def running_lines(pages: list[Page]) -> set[int]:
                 continue
             key = _key(text)
             pages_with = 1 + sum(
-                1 for j, other in enumerate(edges) if j != k
-                and any(difflib.SequenceMatcher(None, key, _key(o.text)).ratio() >= 0.8 for o in other))
+                1
+                for j, other in enumerate(edges)
+                if j != k and any(difflib.SequenceMatcher(None, key, _key(o.text)).ratio() >= 0.8 for o in other)
+            )
             if pages_with >= max(2, len(pages) / 2):
                 found.add(id(line))
     return found

@@ -5,6 +5,7 @@ since the phrase names a path, not the country. The phrases are data
 (``models/lexicons/not_mention_phrases.txt``); a mention that lies inside an occurrence of one is
 dropped, a longer mention that contains the phrase (中国共产党第二十次全国代表大会) is kept.
 """
+
 from __future__ import annotations
 
 import re
@@ -18,7 +19,9 @@ from .resources import resource
 def not_mention_pattern() -> re.Pattern[str] | None:
     """One pattern for the phrases of ``not_mention_phrases.txt``, longest first (None when empty)."""
     lines = resource("lexicons", "not_mention_phrases.txt").read_text(encoding="utf-8").splitlines()
-    phrases = sorted({line.strip() for line in lines if line.strip() and not line.startswith("#")}, key=len, reverse=True)
+    phrases = sorted(
+        {line.strip() for line in lines if line.strip() and not line.startswith("#")}, key=len, reverse=True
+    )
     return re.compile("|".join(map(re.escape, phrases))) if phrases else None
 
 
@@ -28,7 +31,7 @@ def drop_phrase_mentions(spans_per_text: list[list[Span]], texts: list[str]) -> 
     if pattern is None:
         return spans_per_text
     out = []
-    for spans, text in zip(spans_per_text, texts):
+    for spans, text in zip(spans_per_text, texts, strict=False):
         phrases = [(m.start(), m.end()) for m in pattern.finditer(text)]
         out.append([s for s in spans if not any(a <= s.start and s.end <= b for a, b in phrases)])
     return out

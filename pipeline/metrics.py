@@ -40,6 +40,7 @@ guessed), except a sum collected or paid (税收跨上400亿, 利润, 善款, �
 百亿 normalizes to 1e10 (normalize_number("百亿")), but 超百亿 before a count is a threshold and is
 not a metric.
 """
+
 from __future__ import annotations
 
 import re
@@ -52,8 +53,8 @@ import cn2an
 import jieba
 import jieba.posseg
 
-from pipeline.resources import resource
 from pipeline.document import Document, Metric, Paragraph, Span
+from pipeline.resources import resource
 
 jieba.setLogLevel(60)
 
@@ -68,23 +69,23 @@ _MULTIPLIERS = {"十": 10, "百": 100, "千": 1000, "万": 10_000, "亿": 100_00
 _PRE = "将近|接近|大约|超过|不到|不足|多达|近|约|逾|超|上"
 _NUM = r"\d+(?:,\d{3})*(?:\.\d+)?|[零〇一二两三四五六七八九十百千万亿]+"
 _MULT = r"(?:[十百千]?万亿?|亿|千|百)"
-_CAND_RE = re.compile(
-    rf"(?P<pre>{_PRE})?(?P<num>(?:{_NUM})(?:[余多几]?[ \t]*{_MULT})?[余多几]?)"
-)
+_CAND_RE = re.compile(rf"(?P<pre>{_PRE})?(?P<num>(?:{_NUM})(?:[余多几]?[ \t]*{_MULT})?[余多几]?)")
 _PERCENT_WORD_RE = re.compile(r"百分之(?P<num>\d+(?:\.\d+)?|[零〇一二两三四五六七八九十百点]+)")
 # Fractions (三分之一 → 0.3333, 千分之四 → 0.004, 1/6 → 0.1667) and halves (近一半, 半数以上): a share with
 # no unit (case 20); doublings (翻了一番 → 2 倍, 翻两番 → 4 倍, 翻倍 → 2 倍).
 _CN_INT = "[零〇一二两三四五六七八九十百千万]+"
 _FRACTION_RE = re.compile(
     rf"(?P<pre>{_PRE})?(?P<den>{_CN_INT}|\d+)分之(?P<num>[零〇一二两三四五六七八九十百千]+|\d+(?:\.\d+)?)"
-    rf"(?P<post>以上|以下|左右)?")
+    rf"(?P<post>以上|以下|左右)?"
+)
 _SLASH_FRACTION_RE = re.compile(rf"(?P<pre>{_PRE})?(?<![\d./])(?P<num>\d{{1,2}})/(?P<den>\d{{1,2}})(?![\d./])")
 _HALF_RE = re.compile(rf"(?<![另一])(?P<pre>{_PRE})?(?P<num>一半|半数)(?P<post>以上|左右)?")
 _DOUBLING_RE = re.compile(r"翻了?(?P<n>[一两二三四])番多?|翻番|翻倍")
 # The first figure of a range written before a quantity: 2—3个, 4至5天, 50%—60%, 2万—5万元, 12—15 ℃.
 _RANGE_BEFORE_RE = re.compile(
     r"(?<![\d.])(?P<first>\d+(?:\.\d+)?[万亿]?|[一二两三四五六七八九十百千]+[万亿]?)(?P<unit>%|％|[^\d\s—–~～至到\-]{0,2}?)"
-    r"[ \t]*(?:—{1,2}|–|~|～|至|到)[ \t]*$")
+    r"[ \t]*(?:—{1,2}|–|~|～|至|到)[ \t]*$"
+)
 _POST_RE = re.compile(r"[ \t]*(以上|以下|左右|之多)")
 
 _SENT_END = "。！？；!?;\n"
@@ -97,9 +98,37 @@ _MONEY_WORDS = ("税收", "财政收入", "利润", "善款", "经费", "贷款"
 # A threshold names a class of things: 超10亿元企业, 百人以上企业.
 _THRESHOLD_NEXT = ("企业", "公司", "单位", "项目", "的企业", "的公司", "的单位", "的项目")
 # Two-character words whose second character looks like a prefix qualifier (近 超 上 约 逾).
-_WORDS_ENDING_IN_QUALIFIER = {"附近", "最近", "临近", "靠近", "邻近", "就近", "贴近", "亲近", "走近", "新近",
-                              "赶超", "跨上", "走上", "迈上", "登上", "晚上", "早上", "马上", "以上", "线上",
-                              "网上", "加上", "大约", "相约", "签约", "节约", "制约", "特约", "履约"}
+_WORDS_ENDING_IN_QUALIFIER = {
+    "附近",
+    "最近",
+    "临近",
+    "靠近",
+    "邻近",
+    "就近",
+    "贴近",
+    "亲近",
+    "走近",
+    "新近",
+    "赶超",
+    "跨上",
+    "走上",
+    "迈上",
+    "登上",
+    "晚上",
+    "早上",
+    "马上",
+    "以上",
+    "线上",
+    "网上",
+    "加上",
+    "大约",
+    "相约",
+    "签约",
+    "节约",
+    "制约",
+    "特约",
+    "履约",
+}
 # Words that begin with a unit character but are not a unit (jieba's segmentation is no help here:
 # it glues 家规 out of 280多家规上企业 as readily as 台阶 out of 500亿台阶).
 # Words that begin with a unit but are a longer word (台阶, 家人, 升级): models/lexicons/met_not_units.txt.
@@ -109,22 +138,124 @@ _CN_BLOCK_PREV = set("第之统唯同单专初周某几每万星礼这那")
 _FREQ_RE = re.compile(r"[每双单半][年月周季日天]")
 _EVERY_RE = re.compile(r"每(?!一)")  # 每年/每个网格 …一个: a count; 每一个 is not
 # Words stripped from the ends of an indicator phrase taken from before the number.
-_LEAD_STRIP = ("截至目前", "去年以来", "今年以来", "近年来", "据统计", "现有", "共有", "拥有", "已有",
-               "已经", "现已", "经过", "通过", "现在", "截至", "目前", "去年", "今年", "前年", "当前",
-               "其中", "此外", "同时", "另外", "全年", "累计", "先后", "比如", "例如", "另", "已", "共",
-               "也", "都", "将", "还", "如", "经", "在")
-_TAIL_STRIP = ("达到", "共有", "共计", "合计", "总计", "累计", "现有", "已有", "仅用", "分别", "实现",
-               "超过", "达", "为", "有", "共", "计", "约", "均", "了", "用", "超", "逾", "近", "已",
-               "的", "是", "至", "到", "从", "仅", "就", "都", "还", "再", "又", "也")
+_LEAD_STRIP = (
+    "截至目前",
+    "去年以来",
+    "今年以来",
+    "近年来",
+    "据统计",
+    "现有",
+    "共有",
+    "拥有",
+    "已有",
+    "已经",
+    "现已",
+    "经过",
+    "通过",
+    "现在",
+    "截至",
+    "目前",
+    "去年",
+    "今年",
+    "前年",
+    "当前",
+    "其中",
+    "此外",
+    "同时",
+    "另外",
+    "全年",
+    "累计",
+    "先后",
+    "比如",
+    "例如",
+    "另",
+    "已",
+    "共",
+    "也",
+    "都",
+    "将",
+    "还",
+    "如",
+    "经",
+    "在",
+)
+_TAIL_STRIP = (
+    "达到",
+    "共有",
+    "共计",
+    "合计",
+    "总计",
+    "累计",
+    "现有",
+    "已有",
+    "仅用",
+    "分别",
+    "实现",
+    "超过",
+    "达",
+    "为",
+    "有",
+    "共",
+    "计",
+    "约",
+    "均",
+    "了",
+    "用",
+    "超",
+    "逾",
+    "近",
+    "已",
+    "的",
+    "是",
+    "至",
+    "到",
+    "从",
+    "仅",
+    "就",
+    "都",
+    "还",
+    "再",
+    "又",
+    "也",
+)
 # jieba tags that end a noun phrase taken after the unit.
 _NP_STOP_FLAGS = {"v", "p", "c", "uj", "ul", "uz", "ug", "uv", "ud", "y", "m", "r", "f", "q"}
 _NP_MAX = 16
 # Entity types that are not what a count is about (persons are counted, not counting; sectors are fields).
 _NOT_SUBJECT_TYPES = {"INDUSTRY", "PERSON"}
 # Verbs that build compound nouns after a noun (智能制造企业, 党群服务站点, 文明实践站点).
-_COMPOUND_VERBS = {"制造", "服务", "实践", "创新", "研发", "生产", "加工", "检测", "培训", "养老",
-                   "就业", "维修", "销售", "经营", "管理", "孵化", "示范", "配套", "设计", "监测",
-                   "发展", "建设", "交流", "活动", "治理", "调解", "救援", "招聘", "运营", "展示"}
+_COMPOUND_VERBS = {
+    "制造",
+    "服务",
+    "实践",
+    "创新",
+    "研发",
+    "生产",
+    "加工",
+    "检测",
+    "培训",
+    "养老",
+    "就业",
+    "维修",
+    "销售",
+    "经营",
+    "管理",
+    "孵化",
+    "示范",
+    "配套",
+    "设计",
+    "监测",
+    "发展",
+    "建设",
+    "交流",
+    "活动",
+    "治理",
+    "调解",
+    "救援",
+    "招聘",
+    "运营",
+    "展示",
+}
 _PERIOD_YEAR_RE = re.compile(r"((?:19|20)\d{2})\s*年(?:\s*(\d{1,2})\s*月)?")
 _RELATIVE_YEAR = {"前年": -2, "去年": -1, "今年": 0, "明年": 1}
 
@@ -185,6 +316,7 @@ def load_units(path: str | None = None) -> tuple[Unit, ...]:
 
 # ---------------------------------------------------------------- numbers
 
+
 def parse_number(s: str) -> tuple[float, str]:
     """Parse one number span; return (value, qualifier).
 
@@ -197,16 +329,16 @@ def parse_number(s: str) -> tuple[float, str]:
     m = re.match(rf"({_PRE}|数)", t)
     if m and len(t) > len(m.group(1)):
         qual.append(m.group(1))
-        t = t[m.end():]
+        t = t[m.end() :]
     m = re.search(r"(以上|以下|左右|之多)$", t)
     if m:
         qual.append(m.group(1))
         t = t[: m.start()]
-    percent = False
+    # The percent sign goes: the value is the number itself (百分之三十 → 30).
     if t.startswith("百分之"):
-        t, percent = t[3:], True
+        t = t[3:]
     elif t.endswith("%"):
-        t, percent = t[:-1], True
+        t = t[:-1]
     if re.search("[余多几来]", t):
         qual.append("".join(re.findall("[余多几来]", t)))
         t = re.sub("[余多几来]", "", t)
@@ -242,6 +374,7 @@ def normalize_number(s: str) -> float:
 
 
 # ---------------------------------------------------------------- candidate quantities
+
 
 def _match_unit(text: str, pos: int) -> Unit | None:
     for unit in load_units():
@@ -282,7 +415,7 @@ def _in_short_quote(regions, start: int, end: int, max_len: int = 20) -> bool:
 
 def _pre_is_word(text: str, pos: int, pre: str) -> bool:
     """The qualifier is the end of a longer word (附近, 最近, 赶超, 跨上) rather than 近/超/上 + number."""
-    return pos > 0 and text[pos - 1:pos + 1] in _WORDS_ENDING_IN_QUALIFIER
+    return pos > 0 and text[pos - 1 : pos + 1] in _WORDS_ENDING_IN_QUALIFIER
 
 
 def _fixed_forms(text: str) -> list[Quantity]:
@@ -315,7 +448,7 @@ def _fixed_forms(text: str) -> list[Quantity]:
         add(m, 0.5, "", m.group("num"))
     for m in _DOUBLING_RE.finditer(text):
         n = {"一": 1, "两": 2, "二": 2, "三": 3, "四": 4}.get(m.group("n") or "一", 1)
-        add(m, float(2 ** n), "倍", m.group(0))
+        add(m, float(2**n), "倍", m.group(0))
     return out
 
 
@@ -347,7 +480,7 @@ def find_quantities(text: str) -> list[Quantity]:
         while pos < len(text) and text[pos] in " \t":
             pos += 1
         unit = _match_unit(text, pos)
-        hm = re.match(r"个[多余半]?(小时|月|工作日)", text[pos:pos + 5])
+        hm = re.match(r"个[多余半]?(小时|月|工作日)", text[pos : pos + 5])
         half = 0.0
         printed_len = None  # the printed length of the unit when it is not its surface (个多小时)
         if unit is not None and unit.surface == "个" and hm:
@@ -379,8 +512,11 @@ def find_quantities(text: str) -> list[Quantity]:
         except ValueError:
             continue
         rm = None if pre else _RANGE_BEFORE_RE.search(text[:start])
-        if rm and (not rm.group("unit") or rm.group("unit") in (surface, "%", "％")) and \
-                (rm.group("first")[0].isdigit() == num[0].isdigit()):
+        if (
+            rm
+            and (not rm.group("unit") or rm.group("unit") in (surface, "%", "％"))
+            and (rm.group("first")[0].isdigit() == num[0].isdigit())
+        ):
             first = rm.group("first")
             if not re.search("[万亿]", first):
                 first += "".join(re.findall("[万亿]", num))  # 2—3万元: 20000 to 30000
@@ -392,14 +528,28 @@ def find_quantities(text: str) -> list[Quantity]:
             except ValueError:
                 pass
         raw = re.sub(r"[ \t]+", "", text[start:end])
-        out.append(Quantity(start, end, raw, pre, num, post, value * scale, canonical, surface,
-                            cn=num[0] in _CN_NUM_CHARS, money_guess=money_guess))
+        out.append(
+            Quantity(
+                start,
+                end,
+                raw,
+                pre,
+                num,
+                post,
+                value * scale,
+                canonical,
+                surface,
+                cn=num[0] in _CN_NUM_CHARS,
+                money_guess=money_guess,
+            )
+        )
         taken.append((start, end))
     out.sort(key=lambda q: q.start)
     return out
 
 
 # ---------------------------------------------------------------- exclusion rules
+
 
 def _sentence_bounds(text: str, pos: int) -> tuple[int, int]:
     a = pos
@@ -462,9 +612,14 @@ def _is_date(text: str, q: Quantity) -> bool:
         return True  # 二〇二一年, 一九九八年
     if re.fullmatch(r"[一二三四五六七八九]{4}", num):
         return True
-    return bool(re.fullmatch(r"(19|20)\d{2}", num)) and num == q.num or \
-        bool(re.fullmatch(r"\d{4}", num)) and num == q.num and not q.pre
- 
+    return (
+        bool(re.fullmatch(r"(19|20)\d{2}", num))
+        and num == q.num
+        or bool(re.fullmatch(r"\d{4}", num))
+        and num == q.num
+        and not q.pre
+    )
+
 
 _FRAME_BEFORE = ("这", "那", "的", "个", "比", "凡", "未来", "过去", "头", "每", "分", "短短")
 _FRAME_AFTER = ("规划", "行动", "计划", "期", "】", "增长", "比", "内")
@@ -475,20 +630,24 @@ def _is_time_frame(text: str, q: Quantity) -> bool:
     未来五年 / 五年规划 / 三年行动 / 一年比一年. 连续33年, 成立8年来, 5年时间 are durations."""
     if q.num == "一":
         return True
-    head = text[:q.start].rstrip(" \t")
+    head = text[: q.start].rstrip(" \t")
     if head.endswith(_FRAME_BEFORE) or text.startswith(_FRAME_AFTER, q.end):
         return True
     clause_start = not head or head[-1] in _CLAUSE_END + "】"
-    if text.startswith("前", q.end) or (not head or head[-1] in "，,") and not text.startswith(("时间", "多", "来", "间", "以来"), q.end):
+    if (
+        text.startswith("前", q.end)
+        or (not head or head[-1] in "，,")
+        and not text.startswith(("时间", "多", "来", "间", "以来"), q.end)
+    ):
         return True  # 20多年前 (a point in time); ，十年巨变 (a phrase, not a measurement)
-    if clause_start and re.match(r"[ \t]*[，,]", text[q.end:]):
+    if clause_start and re.match(r"[ \t]*[，,]", text[q.end :]):
         return True  # 近两年，… / 过去五年，…
     return text.startswith(("来", "间", "里", "以来"), q.end) and clause_start
- 
+
 
 def _restates_quote(text: str, q: Quantity) -> bool:
     """The quote right before q opens with the same number (“五个我来”5个方面)."""
-    close = text[:q.start].rstrip(" \t")
+    close = text[: q.start].rstrip(" \t")
     head = re.search(r"[“\"「]([零〇一二两三四五六七八九十百千]+|\d+)[^“”\"「」]{0,20}[”\"」]$", close)
     if not head:
         return False
@@ -501,8 +660,8 @@ def _restates_quote(text: str, q: Quantity) -> bool:
 def _reject_reason(text: str, q: Quantity, quotes, prev_ok: Quantity | None) -> str:
     """Why q is not a metric ('' when it is one)."""
     # neighbours, looking past spaces the cleaning left between digits and words ("第 3 批")
-    before = text[:q.start].rstrip(" \t")[-1:]
-    after = text[q.end:].lstrip(" \t")[:1]
+    before = text[: q.start].rstrip(" \t")[-1:]
+    after = text[q.end :].lstrip(" \t")[:1]
     num_start = q.start + len(q.pre)
     s0, s1 = _sentence_bounds(text, q.start)
     sentence = text[s0:s1]
@@ -512,20 +671,24 @@ def _reject_reason(text: str, q: Quantity, quotes, prev_ok: Quantity | None) -> 
         return "attached"
     if before == "第":
         return "ordinal"
-    if before == "前" and text[q.start - 2:q.start] != "提前" and q.unit in ("个月", "月", "天", "小时", "年", "个", "名", "位", "家"):
+    if (
+        before == "前"
+        and text[q.start - 2 : q.start] != "提前"
+        and q.unit in ("个月", "月", "天", "小时", "年", "个", "名", "位", "家")
+    ):
         return "period"  # 今年前10个月; 排名前5家
     if _in_short_quote(quotes, q.start, q.end):
         return "quoted"
-    if q.cn and q.value > 1 and re.match(r"[ \t]*的?[“\"「]", text[q.end:]):
+    if q.cn and q.value > 1 and re.match(r"[ \t]*的?[“\"「]", text[q.end :]):
         return "slogan"  # 五方面的"规定动作", 两个“确立”: a count that names a slogan
-    if before in "”\"」" and _restates_quote(text, q):
+    if before in '”"」' and _restates_quote(text, q):
         return "slogan"  # “五个我来”5个方面: the number the slogan already states
-    if q.unit_surface and q.unit_surface[-1] in "个项条家次" and re.match(r"[ \t]*(一|百分百)", text[q.end:]):
+    if q.unit_surface and q.unit_surface[-1] in "个项条家次" and re.match(r"[ \t]*(一|百分百)", text[q.end :]):
         return "slogan"  # 八个百分百, 五个一工程, 四个一批 (3个万亿级产业集群, 5个千亿产业集群 are counts)
     if q.money_guess and any(w in sentence for w in _MONEY_WORDS):
         q.unit = "元"  # 税收跨上400亿: a sum of money (the seed gold's reading)
     # a threshold naming a class: 超10亿元28家, 超千万企业, 百人以上企业
-    rest = text[q.end:q.end + 4].lstrip()
+    rest = text[q.end : q.end + 4].lstrip()
     money = q.unit in ("元", "美元", "欧元") or q.money_guess
     if money and rest[:1] and (rest[0].isdigit() or rest[0] in _CN_DIGIT_START):
         return "threshold"  # 产值超10亿元28家: the amount names the class, the count is the metric
@@ -539,20 +702,25 @@ def _reject_reason(text: str, q: Quantity, quotes, prev_ok: Quantity | None) -> 
     unit = next((u for u in load_units() if u.surface == q.unit_surface), None)
     if unit and unit.calendar and _is_date(text, q):
         return "date"
-    if re.match(r"[ \t]*级", text[q.end:]):
+    if re.match(r"[ \t]*级", text[q.end :]):
         return "class"  # 万亿元级产业集群, 千万千瓦级基地: the amount names a class
-    if unit and unit.calendar and q.num == "十" and not re.search(r"(连续|经过|用了?|历时|历经|长达)$", text[:q.start]):
+    if (
+        unit
+        and unit.calendar
+        and q.num == "十"
+        and not re.search(r"(连续|经过|用了?|历时|历经|长达)$", text[: q.start])
+    ):
         return "time-frame"  # 十年 alone is the decade of a slogan (新时代十年, 十年禁渔)
     if unit and unit.calendar and _is_time_frame(text, q):
         return "time-frame"
     if unit and unit.size:
         other = rf"\d+(?:\.\d+)?[ \t]*{re.escape(unit.surface)}"
-        if re.match(rf"[ \t]*、[ \t]*{other}", text[q.end:]) or re.search(rf"{other}[ \t]*、[ \t]*$", text[:q.start]):
+        if re.match(rf"[ \t]*、[ \t]*{other}", text[q.end :]) or re.search(rf"{other}[ \t]*、[ \t]*$", text[: q.start]):
             return "size-class"  # 300毫米、450毫米集成电路用晶体: sizes that name kinds of a product
-    if re.match(r"[\u4e00-\u9fff]{0,8}(——|—)", text[q.end:]):
+    if re.match(r"[\u4e00-\u9fff]{0,8}(——|—)", text[q.end :]):
         return "appositive"  # 三家获证民宿——A、B、C: the names follow
     n_items = _list_items_before(text, q.start)
-    if n_items and abs(n_items - q.value) < 1e-9 and text[:q.start].rstrip(" \t")[-1:] != "等":
+    if n_items and abs(n_items - q.value) < 1e-9 and text[: q.start].rstrip(" \t")[-1:] != "等":
         return "appositive"
     if q.cn:
         if q.unit_surface and not (unit and unit.cn) and not re.search("[百千万亿]", q.num):
@@ -568,14 +736,19 @@ def _reject_reason(text: str, q: Quantity, quotes, prev_ok: Quantity | None) -> 
             return "cn-word"
         if q.value == 1 and q.num == "一":
             tail = _clause_before(text, num_start)[-6:]
-            in_list = prev_ok is not None and prev_ok.start >= s0 and q.start - prev_ok.end <= 15 \
-                and re.search("[，,、和及与]", text[prev_ok.end:q.start]) is not None
+            in_list = (
+                prev_ok is not None
+                and prev_ok.start >= s0
+                and q.start - prev_ok.end <= 15
+                and re.search("[，,、和及与]", text[prev_ok.end : q.start]) is not None
+            )
             if not (_EVERY_RE.search(text[s0:num_start]) or _FREQ_RE.search(tail) or in_list):
                 return "cn-one"  # 有一家企业, 一个目标, 一条主线
     return ""
 
 
 # ---------------------------------------------------------------- indicator, subject, period
+
 
 def _strip_phrase(s: str) -> str:
     s = s.strip(" \t“”\"'「」（）()")
@@ -584,7 +757,7 @@ def _strip_phrase(s: str) -> str:
         changed = False
         for w in _LEAD_STRIP:
             if s.startswith(w) and len(s) > len(w):
-                s, changed = s[len(w):], True
+                s, changed = s[len(w) :], True
         for w in _TAIL_STRIP:
             if s.endswith(w) and len(s) > len(w):
                 s, changed = s[: -len(w)], True
@@ -635,7 +808,7 @@ def _indicator_after(text: str, q: Quantity) -> str:
         have_noun = have_noun or _nounish(w.flag)
     while words and not (_nounish(words[-1][1]) or words[-1][0] in "”」"):
         words.pop()  # end on a noun (or a closing quote)
-    phrase = _balance_quotes("".join(word for word, _ in words).strip("“”\"「」"))
+    phrase = _balance_quotes("".join(word for word, _ in words).strip('“”"「」'))
     if len(phrase) == 1 and not jieba.posseg.lcut(phrase)[0].flag.startswith("n"):
         return ""  # one character is a noun (镇, 村) or nothing
     return phrase
@@ -668,7 +841,7 @@ def _indicator_before(text: str, q: Quantity, subject_end: int) -> str:
 def _sentence_subject(sentence: str) -> str:
     """The noun phrase a sentence opens with (its subject), after time words; '' when none."""
     s = _strip_phrase(re.split(r"[，,：:]", sentence, maxsplit=1)[0]) if sentence else ""
-    words = []
+    words: list[str] = []
     for w in jieba.posseg.cut(s):
         if w.flag.startswith(("n", "j")) or w.flag in ("vn", "an", "l") and words:
             words.append(w.word)
@@ -695,19 +868,22 @@ def _spans_in(text: str, spans: list[Span] | None) -> list[Span]:
     """Spans whose offsets point at their text in this paragraph (others are relocated or dropped)."""
     good = []
     for sp in spans or []:
-        if 0 <= sp.start < sp.end <= len(text) and text[sp.start:sp.end] == sp.text:
+        if 0 <= sp.start < sp.end <= len(text) and text[sp.start : sp.end] == sp.text:
             good.append(sp)
         elif sp.text and sp.text in text:
             i = text.find(sp.text)
-            good.append(Span(i, i + len(sp.text), sp.text, sp.type, sp.name, sp.source,
-                             sp.confidence, sp.paragraph_idx))
+            good.append(
+                Span(i, i + len(sp.text), sp.text, sp.type, sp.name, sp.source, sp.confidence, sp.paragraph_idx)
+            )
     return good
 
 
 # ---------------------------------------------------------------- public entry point
 
-def extract_metrics(text: str, spans: list[Span] | None = None, paragraph_idx: int = -1,
-                    doc_date: str | None = None) -> list[Metric]:
+
+def extract_metrics(
+    text: str, spans: list[Span] | None = None, paragraph_idx: int = -1, doc_date: str | None = None
+) -> list[Metric]:
     """Find the stated quantities of one cleaned paragraph.
 
     ``spans`` are entity mentions (offsets into ``text``; PERSON and INDUSTRY are never subjects) that
@@ -742,12 +918,23 @@ def extract_metrics(text: str, spans: list[Span] | None = None, paragraph_idx: i
                 subject_text = phrase
             if phrase and text.find(phrase, s0, q.start) >= 0:
                 subject_end = text.find(phrase, s0, q.start) + len(phrase)
-        indicator = (_indicator_after(text, q) or _indicator_before(text, q, subject_end)
-                     or _indicator_before(text, q, -1))  # 高新技术企业数量也达到2264家
-        metrics.append(Metric(indicator=indicator, value=q.value, unit=q.unit, raw=q.raw,
-                              subject_text=subject_text, subject=subject,
-                              period=_period(sentence, doc_date), start=q.start, end=q.end,
-                              paragraph_idx=paragraph_idx))
+        indicator = (
+            _indicator_after(text, q) or _indicator_before(text, q, subject_end) or _indicator_before(text, q, -1)
+        )  # 高新技术企业数量也达到2264家
+        metrics.append(
+            Metric(
+                indicator=indicator,
+                value=q.value,
+                unit=q.unit,
+                raw=q.raw,
+                subject_text=subject_text,
+                subject=subject,
+                period=_period(sentence, doc_date),
+                start=q.start,
+                end=q.end,
+                paragraph_idx=paragraph_idx,
+            )
+        )
     return metrics
 
 
@@ -759,8 +946,7 @@ def drop_heading_repeats(metrics: list[Metric], paragraphs: list[Paragraph]) -> 
     """
     heading_idx = {p.idx for p in paragraphs if p.kind == "heading"}
     in_body = {(round(m.value, 6), m.unit) for m in metrics if m.paragraph_idx not in heading_idx}
-    return [m for m in metrics
-            if m.paragraph_idx not in heading_idx or (round(m.value, 6), m.unit) not in in_body]
+    return [m for m in metrics if m.paragraph_idx not in heading_idx or (round(m.value, 6), m.unit) not in in_body]
 
 
 def extract_document_metrics(doc: Document) -> list[Metric]:

@@ -5,10 +5,11 @@ What the model needs at runtime (:mod:`pipeline.ner_model`) and its training dat
 name from its head word, IOBES/BIO tags to spans and back, and how a paragraph is cut into the
 sentences the model reads.
 """
+
 from __future__ import annotations
 
 import re
-from typing import Iterable
+from collections.abc import Iterable
 
 # The model's label set: the ontology types a sequence labeller can learn from the public data.
 # INDUSTRY has no counterpart in any public corpus and stays with the rules.
@@ -16,11 +17,17 @@ MODEL_TYPES = ("PERSON", "ENTERPRISE", "GOV_ORG", "PARTY_ORG", "INSTITUTION", "A
 
 PARTY_END = re.compile(r"(?:党委|党工委|党总支|党支部|党小组|党组|联合党支部|党委会)$")
 ALLIANCE_END = re.compile(r"(?:联盟|联合体|共同体)$")
-ZONE_END = re.compile(r"(?:园区|产业园|工业园|科技园|开发区|工业区|高新区|新区|保税区|自贸区|试验区|示范区|走廊|基地|广场|大厦|中心城)$")
-ENTERPRISE_END = re.compile(r"(?:公司|集团|企业|厂|银行|证券|保险|股份|控股|商店|超市|酒店|宾馆|饭店|商场|药业|实业|"
-                            r"科技|电器|电气|汽车|航空|能源|地产|置业|传媒|影业|工作室|合作社|商行|店)$")
-GOV_END = re.compile(r"(?:政府|委员会|人大|政协|法院|检察院|国务院|公安局|[局厅署委办处部科所]|海关|管委会|派出所|"
-                     r"中央|中共中央|军区|部队|武警)$")
+ZONE_END = re.compile(
+    r"(?:园区|产业园|工业园|科技园|开发区|工业区|高新区|新区|保税区|自贸区|试验区|示范区|走廊|基地|广场|大厦|中心城)$"
+)
+ENTERPRISE_END = re.compile(
+    r"(?:公司|集团|企业|厂|银行|证券|保险|股份|控股|商店|超市|酒店|宾馆|饭店|商场|药业|实业|"
+    r"科技|电器|电气|汽车|航空|能源|地产|置业|传媒|影业|工作室|合作社|商行|店)$"
+)
+GOV_END = re.compile(
+    r"(?:政府|委员会|人大|政协|法院|检察院|国务院|公安局|[局厅署委办处部科所]|海关|管委会|派出所|"
+    r"中央|中共中央|军区|部队|武警)$"
+)
 
 
 def org_type(surface: str, default: str = "INSTITUTION") -> str:
@@ -72,18 +79,18 @@ def spans_to_tags(n: int, spans: Iterable[tuple[int, int, str]]) -> list[str]:
 def tags_to_spans(tags: list[str]) -> list[tuple[int, int, str]]:
     """Spans from BIO, BMES or IOBES tags (``M-`` is ``I-``); a broken chunk ends where its type changes."""
     spans: list[tuple[int, int, str]] = []
-    start, type_ = None, None
+    start, type_ = None, ""
     for i, tag in enumerate(list(tags) + ["O"]):
         prefix, _, t = tag.partition("-")
         prefix = "I" if prefix == "M" else prefix
         if start is not None and (prefix in ("O", "B", "S") or t != type_):
             spans.append((start, i, type_))
-            start, type_ = None, None
+            start, type_ = None, ""
         if prefix in ("B", "S") or (prefix in ("I", "E") and start is None and t):
             start, type_ = i, t
         if prefix in ("E", "S") and start is not None:
             spans.append((start, i + 1, type_))
-            start, type_ = None, None
+            start, type_ = None, ""
     return spans
 
 

@@ -10,23 +10,24 @@ A user with a downloaded HanLP model (any NER component ``hanlp.load`` accepts, 
 or ``ModelRecognizer(path)``. Its labels are mapped onto ours by ``map_label``. ``KB_NER_MODEL=off``
 turns the layer off (rules only).
 """
+
 from __future__ import annotations
 
 import os
 import threading
 from collections import OrderedDict
+from collections.abc import Iterable
 from functools import lru_cache
 from pathlib import Path
-from typing import Iterable
 
-from .resources import models_dir
 from .document import Span
-from .normalize import fold_width
 from .ner_labels import MODEL_TYPES, location_type, org_type, split_sentences, tags_to_spans
+from .normalize import fold_width
+from .resources import models_dir
 
 MODEL_DIR = models_dir() / "ner"
 MAX_SENTENCE = 150  # characters per model input; paragraphs are cut at sentence ends first
-CONFIDENCE = 0.5    # for models that give no confidence of their own
+CONFIDENCE = 0.5  # for models that give no confidence of their own
 
 
 def fix_crf(model) -> None:
@@ -39,7 +40,7 @@ def fix_crf(model) -> None:
 
 
 @lru_cache(maxsize=1)
-def recognizer_class():
+def recognizer_class() -> type:
     """HanLP's ``RNNNamedEntityRecognizer`` with the CRF ``batch_first`` fix applied on build and load.
 
     Built on first use, so that importing this module does not import torch; ``hanlp.load`` finds it
@@ -65,8 +66,10 @@ def recognizer_class():
         def predict_data(self, data, batch_size, **kwargs):
             # HanLP raises on an ill-formed tag sequence (I- after O); read such chunks leniently.
             outputs = RNNTagger.predict_data(self, data, batch_size)
-            return [[("".join(tokens[b:e]), t, b, e) for b, e, t in tags_to_spans(tags)]
-                    for tokens, tags in zip(data, outputs)]
+            return [
+                [("".join(tokens[b:e]), t, b, e) for b, e, t in tags_to_spans(tags)]
+                for tokens, tags in zip(data, outputs, strict=False)
+            ]
 
     BiLSTMCRFRecognizer.__module__ = __name__
     return BiLSTMCRFRecognizer
@@ -126,7 +129,8 @@ def load_model(path: str):
     if not (p / "config.json").is_file():
         raise FileNotFoundError(
             f"no NER model at {p} (config.json missing): run `make train`, or set KB_NER_MODEL to a "
-            f"HanLP model directory")
+            f"HanLP model directory"
+        )
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     import hanlp
 
@@ -179,7 +183,7 @@ def crf_predict(component, sentences: list[list[str]], batch_size: int) -> list[
     order = sorted(range(len(sentences)), key=lambda i: -len(sentences[i]))  # packing wants longest first
     with torch.inference_mode():  # no autograd bookkeeping at all (no_grad still tracks versions)
         for at in range(0, len(order), batch_size):
-            idx = [i for i in order[at: at + batch_size] if sentences[i]]
+            idx = [i for i in order[at : at + batch_size] if sentences[i]]
             if not idx:
                 continue
             width = max(len(sentences[i]) for i in idx)
@@ -224,8 +228,11 @@ def trim_span(text: str, b: int, e: int) -> tuple[int, int]:
     while e > b and text[e - 1] in EDGE_PUNCT:
         e -= 1
     for i in range(b, e):
-        if text[i] in OPENING and OPENING.index(text[i]) < len(CLOSING) and \
-                CLOSING[OPENING.index(text[i])] not in text[i:e]:
+        if (
+            text[i] in OPENING
+            and OPENING.index(text[i]) < len(CLOSING)
+            and CLOSING[OPENING.index(text[i])] not in text[i:e]
+        ):
             return trim_span(text, b, i) if i > b else (b, b)
         if text[i] in CLOSING and OPENING[CLOSING.index(text[i])] not in text[b:i]:
             return trim_span(text, i + 1, e)
@@ -247,7 +254,8 @@ class ModelRecognizer:
     def __init__(self, path: str | os.PathLike | None = None, batch_size: int = 64, cache_size: int = 4096):
         self.path = Path(path) if path is not None else None
         self.batch_size = batch_size
-        self._cache: OrderedDict[str, list[tuple[int, int, str]]] = OrderedDict()
+        # text -> its entities as (start, end, type, confidence)
+        self._cache: OrderedDict[str, list[tuple[int, int, str, float]]] = OrderedDict()
         self._cache_size = cache_size
 
     @property
@@ -270,16 +278,16 @@ class ModelRecognizer:
         for i, text in enumerate(todo):
             for off, sent in split_sentences(text, MAX_SENTENCE):
                 pieces.append((i, off, sent))
-        found: list[list[tuple[int, int, str]]] = [[] for _ in todo]
+        found: list[list[tuple[int, int, str, float]]] = [[] for _ in todo]
         inputs = [list(sent) for _, _, sent in pieces]
         outputs = self._predict(inputs) if inputs else []
-        for (i, off, sent), ents in zip(pieces, outputs):
-            for surface, label, b, e, confidence in ents:
+        for (i, off, sent), ents in zip(pieces, outputs, strict=False):
+            for _surface, label, b, e, confidence in ents:
                 b, e = trim_span(sent, b, e)
                 t = map_label(label, sent[b:e]) if e > b else None
                 if t:
                     found[i].append((off + b, off + e, t, confidence))
-        for text, spans in zip(todo, found):
+        for text, spans in zip(todo, found, strict=False):
             self._cache[text] = spans
             if len(self._cache) > self._cache_size:
                 self._cache.popitem(last=False)
@@ -303,5 +311,4 @@ class ModelRecognizer:
             return []
         if text not in self._cache:
             self.prepare([text])
-        return [Span(s, e, text[s:e], t, source=self.name, confidence=c)
-                for s, e, t, c in self._cache.get(text, [])]
+        return [Span(s, e, text[s:e], t, source=self.name, confidence=c) for s, e, t, c in self._cache.get(text, [])]

@@ -3,11 +3,12 @@
 The original text is never touched: every change goes through :mod:`pipeline.offsets` so the
 working text keeps a map back to it. Mojibake that cannot be recovered is flagged, not guessed.
 """
+
 from __future__ import annotations
 
 import re
 import unicodedata
-from functools import lru_cache
+from functools import cache
 
 from . import offsets
 from .document import Document
@@ -50,7 +51,7 @@ def strip_pinyin(text: str, offs: list[int]) -> tuple[str, list[int]]:
     return offsets.sub(text, offs, PINYIN_ANNOTATION, lambda m: "" if is_pinyin(m.group(1)) else m.group(0))
 
 
-@lru_cache(maxsize=None)
+@cache
 def _converter(config: str):
     import opencc
 
@@ -62,8 +63,8 @@ def script_counts(text: str) -> tuple[int, int]:
     sample = "".join(ch for ch in text if "\u4e00" <= ch <= "\u9fff")[:20000]
     to_simp = _converter("t2s").convert(sample)
     to_trad = _converter("s2t").convert(sample)
-    trad = sum(1 for a, b in zip(sample, to_simp) if a != b)
-    simp = sum(1 for a, b in zip(sample, to_trad) if a != b)
+    trad = sum(1 for a, b in zip(sample, to_simp, strict=False) if a != b)
+    simp = sum(1 for a, b in zip(sample, to_trad, strict=False) if a != b)
     return trad, simp
 
 

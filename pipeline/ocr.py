@@ -14,6 +14,7 @@ page with ``chi_sim+chi_tra`` and asking :func:`pipeline.normalize.detect_script
 Without Tesseract (or without its Chinese language data) nothing crashes: the document is recorded
 as failed with a message that says what to install.
 """
+
 from __future__ import annotations
 
 import io
@@ -78,8 +79,13 @@ def run_tesseract(image, lang: str, psm: int = 3, timeout: float = TIMEOUT) -> s
     image.save(buf, "PNG")
     env = {**os.environ, "OMP_THREAD_LIMIT": "1"}
     try:
-        result = subprocess.run([command, "stdin", "stdout", "-l", lang, "--psm", str(psm), "tsv"],
-                                input=buf.getvalue(), capture_output=True, timeout=timeout, env=env)
+        result = subprocess.run(
+            [command, "stdin", "stdout", "-l", lang, "--psm", str(psm), "tsv"],
+            input=buf.getvalue(),
+            capture_output=True,
+            timeout=timeout,
+            env=env,
+        )
     except subprocess.TimeoutExpired as exc:
         raise OcrError(f"Tesseract took longer than {timeout:.0f} s on a page") from exc
     except OSError as exc:
@@ -106,7 +112,8 @@ def parse_tsv(tsv: str) -> list[TextLine]:
             continue
         left, top, width, height = (float(v) for v in cols[6:10])
         groups.setdefault((int(cols[2]), int(cols[3]), int(cols[4])), []).append(
-            (word, left, top, left + width, top + height, conf))
+            (word, left, top, left + width, top + height, conf)
+        )
     lines = []
     for words in groups.values():
         words.sort(key=lambda w: w[1])
@@ -118,9 +125,17 @@ def parse_tsv(tsv: str) -> list[TextLine]:
         mean_conf = statistics.mean(w[5] for w in words)
         if not any(ch.isalnum() for ch in text) or (len(text) <= 2 and mean_conf < MIN_SPECK_CONF):
             continue
-        lines.append(TextLine(text, min(w[1] for w in words), min(w[2] for w in words), max(w[3] for w in words),
-                              max(w[4] for w in words), statistics.median(w[4] - w[2] for w in words),
-                              mean_conf))
+        lines.append(
+            TextLine(
+                text,
+                min(w[1] for w in words),
+                min(w[2] for w in words),
+                max(w[3] for w in words),
+                max(w[4] for w in words),
+                statistics.median(w[4] - w[2] for w in words),
+                mean_conf,
+            )
+        )
     return lines
 
 
@@ -162,8 +177,9 @@ def choose_lang(image) -> str:
     return "chi_tra" if detect_script(sample) == "traditional" else "chi_sim"
 
 
-def read_image(raw: bytes, source: str = "<image>", doc: Document | None = None,
-               ocr_lang: str | None = None) -> Document:
+def read_image(
+    raw: bytes, source: str = "<image>", doc: Document | None = None, ocr_lang: str | None = None
+) -> Document:
     """OCR an image file (PNG, JPEG, TIFF; every frame of a multi-page TIFF is a page) into ``doc``."""
     from PIL import Image, ImageSequence, UnidentifiedImageError
 

@@ -3,15 +3,17 @@
 A stage that changes text calls :func:`sub` (a regex substitution) or :func:`align` (for a
 library that returns a new string) and gets back the new text with its offset map.
 """
+
 from __future__ import annotations
 
 import difflib
 import re
-from typing import Callable
+from collections.abc import Callable
 
 
-def sub(text: str, offsets: list[int], pattern: re.Pattern[str] | str,
-        repl: str | Callable[[re.Match[str]], str]) -> tuple[str, list[int]]:
+def sub(
+    text: str, offsets: list[int], pattern: re.Pattern[str] | str, repl: str | Callable[[re.Match[str]], str]
+) -> tuple[str, list[int]]:
     """``re.sub`` that also rewrites the offset map.
 
     A replacement of the same length as its match keeps a one-to-one map; a replacement that is a
@@ -24,16 +26,16 @@ def sub(text: str, offsets: list[int], pattern: re.Pattern[str] | str,
     out_offsets: list[int] = []
     pos = 0
     for match in pattern.finditer(text):
-        out.append(text[pos:match.start()])
-        out_offsets.extend(offsets[pos:match.start()])
+        out.append(text[pos : match.start()])
+        out_offsets.extend(offsets[pos : match.start()])
         new = repl(match) if callable(repl) else match.expand(repl)
         old = match.group(0)
         out.append(new)
         if len(new) == len(old):
-            out_offsets.extend(offsets[match.start():match.end()])
+            out_offsets.extend(offsets[match.start() : match.end()])
         elif new and old.find(new) >= 0:
             at = match.start() + old.find(new)
-            out_offsets.extend(offsets[at:at + len(new)])
+            out_offsets.extend(offsets[at : at + len(new)])
         else:
             anchor = offsets[match.start()] if match.start() < len(offsets) else (offsets[-1] if offsets else 0)
             out_offsets.extend([anchor] * len(new))

@@ -15,6 +15,7 @@ What becomes of a PDF in the Document:
   (``offsets`` map every character back to ``original``);
 - ``page_starts``: where each page begins in ``original``, so paragraphs get their page number.
 """
+
 from __future__ import annotations
 
 import io
@@ -73,18 +74,22 @@ def lines_from_chars(chars: list[dict]) -> list[TextLine]:
 
 def _line_of(chars: list[dict]) -> TextLine:
     parts: list[str] = []
-    for prev, c in zip([None] + chars[:-1], chars):
+    previous: list[dict | None] = [None, *chars[:-1]]
+    for prev, c in zip(previous, chars, strict=False):
         size = max(c.get("size") or (c["bottom"] - c["top"]), 1.0)
         if prev is not None and c["x0"] - prev["x1"] > 0.5 * size and " " not in (prev["text"], c["text"]):
             parts.append(" ")
         parts.append(c["text"])
     text = re.sub(r"\s+", " ", "".join(parts)).strip()
     sizes = [c.get("size") or (c["bottom"] - c["top"]) for c in chars if c["text"].strip()]
-    return TextLine(text, min(c["x0"] for c in chars), min(c["top"] for c in chars),
-                    max(c["x1"] for c in chars), max(c["bottom"] for c in chars),
-                    statistics.median(sizes) if sizes else 10.0)
-
-
+    return TextLine(
+        text,
+        min(c["x0"] for c in chars),
+        min(c["top"] for c in chars),
+        max(c["x1"] for c in chars),
+        max(c["bottom"] for c in chars),
+        statistics.median(sizes) if sizes else 10.0,
+    )
 
 
 # ---------------------------------------------------------------- the PDF reader
@@ -97,8 +102,7 @@ def _usable(chars: list[dict]) -> tuple[list[dict], int, int]:
     return mapped, sum(1 for c in mapped if c["text"].strip()), unmapped
 
 
-def read_pdf(raw: bytes, source: str = "<pdf>", doc: Document | None = None,
-             ocr_lang: str | None = None) -> Document:
+def read_pdf(raw: bytes, source: str = "<pdf>", doc: Document | None = None, ocr_lang: str | None = None) -> Document:
     """Read a PDF into ``doc``: the text layer where a page has one, OCR where it has not.
 
     A damaged or encrypted PDF, or one whose scanned pages cannot be OCR'd (Tesseract missing),
@@ -142,8 +146,12 @@ def read_pdf(raw: bytes, source: str = "<pdf>", doc: Document | None = None,
     if needs_ocr:
         problem = ocr.tesseract_problem()
         if problem:
-            which = "it has no text layer" if len(needs_ocr) == n_pages else \
-                f"page{'s' if len(needs_ocr) > 1 else ''} {_ranges(list(needs_ocr))} of {n_pages} have no text layer"
+            pages_word = "pages" if len(needs_ocr) > 1 else "page"
+            which = (
+                "it has no text layer"
+                if len(needs_ocr) == n_pages
+                else f"{pages_word} {_ranges(list(needs_ocr))} of {n_pages} have no text layer"
+            )
             return doc.fail(f"cannot OCR this PDF ({which}): {problem}")
         try:
             lang = ocr_lang
@@ -178,8 +186,7 @@ def _page_count(raw: bytes) -> int | None:
 
 
 def _too_many_pages(n_pages: int) -> str:
-    return (f"PDF too long for one document: {n_pages} pages (limit {MAX_PAGES}); "
-            "split it into issues")
+    return f"PDF too long for one document: {n_pages} pages (limit {MAX_PAGES}); split it into issues"
 
 
 def _scan_dpi(page) -> float:

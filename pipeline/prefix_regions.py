@@ -32,6 +32,7 @@ name, and they list the innermost one far more often than the full chain.
 Both run in the news genre only (``pipeline.extract``): on the seed newsletters, whose gold keeps
 such names whole, the prefix regions were 1 right and 4 wrong.
 """
+
 from __future__ import annotations
 
 from functools import lru_cache
@@ -71,7 +72,7 @@ def prefix_chain(name: str) -> tuple[list[tuple[int, int, RegionEntry]], str]:
     while i < len(name):
         hit = None
         for length in range(min(12, len(name) - i), 1, -1):
-            form = name[i:i + length]
+            form = name[i : i + length]
             entries = [lex[form]] if form in lex else [e for e in shorts.get(form, ()) if e.level in SHORT_FORM_LEVELS]
             if chain:
                 entries = [e for e in entries if chain[-1][2].name in _ancestors(e.name)]
@@ -103,13 +104,15 @@ def shorten_prefixed_names(spans_per_text: list[list[Span]]) -> None:
                 continue
             chain, rest = prefix_chain(span.name)
             if len(chain) >= 2 and len(rest) >= PREFIXED_TYPES[span.type]:
-                renamed[key] = span.name[chain[-1][0]:]
+                renamed[key] = span.name[chain[-1][0] :]
     for spans in spans_per_text:
         for span in spans:
             span.name = renamed.get((span.name, span.type), span.name)
 
 
-def prefix_regions(text: str, spans: list[Span], region_names: set[str]) -> tuple[list[Span], list[Span], list[Relation]]:
+def prefix_regions(
+    text: str, spans: list[Span], region_names: set[str]
+) -> tuple[list[Span], list[Span], list[Relation]]:
     """Read the prefixes of one paragraph's mentions.
 
     ``spans`` are the paragraph's mentions (offsets into ``text``, names resolved); ``region_names``
@@ -133,17 +136,42 @@ def prefix_regions(text: str, spans: list[Span], region_names: set[str]) -> tupl
         regions = []
         for s, e, entry in chain:
             form = span.text[s:e]
-            name = form if form in region_names or form == entry.name else \
-                entry.name if entry.name in region_names else form
-            regions.append(Span(span.start + s, span.start + e, form, "REGION", name=name, source="prefix",
-                                confidence=CONFIDENCE, paragraph_idx=span.paragraph_idx))
+            name = (
+                form
+                if form in region_names or form == entry.name
+                else entry.name
+                if entry.name in region_names
+                else form
+            )
+            regions.append(
+                Span(
+                    span.start + s,
+                    span.start + e,
+                    form,
+                    "REGION",
+                    name=name,
+                    source="prefix",
+                    confidence=CONFIDENCE,
+                    paragraph_idx=span.paragraph_idx,
+                )
+            )
         added += regions
         start, end = _sentence_of(text, span.start)  # the relation rules' sentences
         evidence = text[start:end].strip()
-        links = list(zip(regions[1:], regions[:-1]))
+        links = list(zip(regions[1:], regions[:-1], strict=False))
         if span.type in LOCATED_TYPES:
             links.append((span, regions[-1]))
         for inner, outer in links:
-            relations.append(Relation(inner.name, "LOCATED_IN", outer.name, evidence, confidence=CONFIDENCE,
-                                      paragraph_idx=span.paragraph_idx, subject_type=inner.type, object_type="REGION"))
+            relations.append(
+                Relation(
+                    inner.name,
+                    "LOCATED_IN",
+                    outer.name,
+                    evidence,
+                    confidence=CONFIDENCE,
+                    paragraph_idx=span.paragraph_idx,
+                    subject_type=inner.type,
+                    object_type="REGION",
+                )
+            )
     return added, replaced, relations

@@ -5,14 +5,16 @@ and scanned pages and images are OCR'd with Tesseract (:mod:`pipeline.ocr`). A f
 read (binary, empty, undecodable, unreadable, damaged PDF or image, no Tesseract for a scan) comes
 back as a failed Document with the reason; nothing is skipped silently.
 """
+
 from __future__ import annotations
 
 import codecs
-import re
 import hashlib
 import os
+import re
+from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import BinaryIO, Iterable, Iterator
+from typing import BinaryIO
 
 from .document import Document
 
@@ -31,8 +33,30 @@ IMAGE_MAGIC = (b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff", b"II*\x00", b"MM\x00*")
 CANDIDATE_ENCODINGS = ["utf_8", "gb18030", "big5", "utf_16"]
 MAX_BYTES = 64 * 1024 * 1024
 
-BLOCK_TAGS = ["p", "div", "h1", "h2", "h3", "h4", "h5", "h6", "li", "tr", "br", "section",
-              "article", "blockquote", "pre", "td", "th", "dd", "dt", "caption", "figcaption", "title"]
+BLOCK_TAGS = [
+    "p",
+    "div",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "li",
+    "tr",
+    "br",
+    "section",
+    "article",
+    "blockquote",
+    "pre",
+    "td",
+    "th",
+    "dd",
+    "dt",
+    "caption",
+    "figcaption",
+    "title",
+]
 
 
 def iter_paths(paths: Iterable[str | os.PathLike[str]]) -> Iterator[Path]:
@@ -88,9 +112,13 @@ def decode(raw: bytes) -> tuple[str, str]:
     if not raw:
         raise ValueError("empty file")
     # UTF-32 first: its little-endian mark (FF FE 00 00) begins with UTF-16's (FF FE).
-    for bom, name in ((codecs.BOM_UTF32_LE, "utf_32"), (codecs.BOM_UTF32_BE, "utf_32"),
-                      (codecs.BOM_UTF8, "utf_8_sig"), (codecs.BOM_UTF16_LE, "utf_16"),
-                      (codecs.BOM_UTF16_BE, "utf_16")):
+    for bom, name in (
+        (codecs.BOM_UTF32_LE, "utf_32"),
+        (codecs.BOM_UTF32_BE, "utf_32"),
+        (codecs.BOM_UTF8, "utf_8_sig"),
+        (codecs.BOM_UTF16_LE, "utf_16"),
+        (codecs.BOM_UTF16_BE, "utf_16"),
+    ):
         if raw.startswith(bom):
             try:
                 text = raw.decode(name)
@@ -149,8 +177,10 @@ def read(path: str | os.PathLike[str], ocr_lang: str | None = None) -> Document:
     doc = Document(source=str(path))
     if path.suffix.lower() in RECORD_SUFFIXES:
         # Read as one text, a file of records would become one document of JSON or CSV syntax.
-        return doc.fail(f"a file of records ({path.suffix}) is not read as one document: kb ingest reads it "
-                        "as one document per record (README, 'Input')")
+        return doc.fail(
+            f"a file of records ({path.suffix}) is not read as one document: kb ingest reads it "
+            "as one document per record (README, 'Input')"
+        )
     try:
         size = path.stat().st_size
         if not path.is_file():
@@ -174,8 +204,14 @@ def sniff(raw: bytes) -> str | None:
     return None
 
 
-def read_bytes(raw: bytes, source: str = "<bytes>", is_html: bool = False, doc: Document | None = None,
-               kind: str | None = None, ocr_lang: str | None = None) -> Document:
+def read_bytes(
+    raw: bytes,
+    source: str = "<bytes>",
+    is_html: bool = False,
+    doc: Document | None = None,
+    kind: str | None = None,
+    ocr_lang: str | None = None,
+) -> Document:
     """Decode raw bytes into a Document (the part of :func:`read` that needs no file).
 
     ``kind`` (``"pdf"`` or ``"image"``, from the file name) sends the bytes to the PDF reader or to

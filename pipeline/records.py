@@ -11,6 +11,7 @@ its title beats the one the clean stage takes from the first line.
 A line that is not a JSON object, or a record without text, becomes a failed document with the
 reason (named ``FILE#line N``): nothing is skipped silently.
 """
+
 from __future__ import annotations
 
 import csv
@@ -27,8 +28,10 @@ from .read import RECORD_SUFFIXES, decode, iter_lines
 JSON_LINES_SUFFIXES = {".jsonl", ".ndjson"}
 MAX_RECORD_FILE_BYTES = 1 << 30  # JSONL is streamed; a JSON array or a CSV file is read whole
 
-_DATE = re.compile(r"^\s*(?P<y>\d{4})(?:[-/.年]\s*(?P<m>\d{1,2})\s*[-/.月]\s*(?P<d>\d{1,2})\s*日?|(?P<m2>\d{2})(?P<d2>\d{2}))"
-                   r"(?:[T\s].*)?$")
+_DATE = re.compile(
+    r"^\s*(?P<y>\d{4})(?:[-/.年]\s*(?P<m>\d{1,2})\s*[-/.月]\s*(?P<d>\d{1,2})\s*日?|(?P<m2>\d{2})(?P<d2>\d{2}))"
+    r"(?:[T\s].*)?$"
+)
 
 
 @dataclass(frozen=True)
@@ -45,7 +48,11 @@ class Record:
     def sha256(self) -> str:
         """The content hash: text and metadata (a corrected date is new content); for a record that
         cannot be read, its name and the reason (two bad lines are two failures)."""
-        content = {"source": self.source, "error": self.error} if self.error else {"text": self.text, "metadata": self.metadata}
+        content = (
+            {"source": self.source, "error": self.error}
+            if self.error
+            else {"text": self.text, "metadata": self.metadata}
+        )
         canonical = json.dumps(content, ensure_ascii=False, sort_keys=True)
         return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
@@ -100,7 +107,9 @@ def _json_lines(path: Path, handle) -> Iterator[Record]:
             try:
                 value = json.loads(line)
             except json.JSONDecodeError as exc:
-                yield Record(f"{path}#line {number}", error=f"line {number} is not JSON: {exc.msg} at column {exc.colno}")
+                yield Record(
+                    f"{path}#line {number}", error=f"line {number} is not JSON: {exc.msg} at column {exc.colno}"
+                )
                 continue
             yield _record(path, value, f"line {number}", number)
     except ValueError as exc:  # undecodable bytes or NUL characters: the rest of the file cannot be read

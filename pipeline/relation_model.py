@@ -15,6 +15,7 @@ type pairs) and is applied here in plain Python, so the runtime does not need sc
 
     python -m pipeline.training.relation_model train [--data ../shared/data] [--out models/relations]
 """
+
 from __future__ import annotations
 
 import json
@@ -22,10 +23,10 @@ import math
 import os
 import re
 from bisect import bisect_left, bisect_right
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Iterable
 
 from . import relations as rules
 from .document import Relation, Span
@@ -35,17 +36,33 @@ from .resources import resource
 NONE = "NONE"
 #: Predicates whose subject and object may be swapped (kb.evaluate scores them that way too).
 SYMMETRIC = frozenset({"COOPERATES_WITH"})
-PREDICATES = ("COOPERATES_WITH", "SUPPLIES", "MEMBER_OF", "LEADS", "ESTABLISHED", "SUBORDINATE_TO", "LOCATED_IN",
-              "HOLDS_POSITION", "VISITED", "SUPPORTS")
+PREDICATES = (
+    "COOPERATES_WITH",
+    "SUPPLIES",
+    "MEMBER_OF",
+    "LEADS",
+    "ESTABLISHED",
+    "SUBORDINATE_TO",
+    "LOCATED_IN",
+    "HOLDS_POSITION",
+    "VISITED",
+    "SUPPORTS",
+)
 SENTENCE_END = "。！？!?"
-CLOSING = "”\"’）)」』"
+CLOSING = '”"’）)」』'
 #: Candidate pairs farther apart than this (characters between) are not considered.
 MAX_GAP = 150
 #: Trigger vocabularies by feature name: the rules' lists (reused, not copied).
 RULE_TRIGGERS = {
-    "COOP": rules.COOPERATION_TRIGGERS, "BUY": rules.SUPPLY_BUY, "SELL": rules.SUPPLY_SELL, "GOODS": rules.GOODS,
-    "SUPPORT": rules.SUPPORT_TRIGGERS + rules.SUPPORT_NOUNS, "ESTABLISH": rules.ESTABLISH_TRIGGERS,
-    "LEAD": rules.LEAD_ROLES, "VISIT": rules.VISIT_VERBS, "MOVE": rules.VISIT_MOVES,
+    "COOP": rules.COOPERATION_TRIGGERS,
+    "BUY": rules.SUPPLY_BUY,
+    "SELL": rules.SUPPLY_SELL,
+    "GOODS": rules.GOODS,
+    "SUPPORT": rules.SUPPORT_TRIGGERS + rules.SUPPORT_NOUNS,
+    "ESTABLISH": rules.ESTABLISH_TRIGGERS,
+    "LEAD": rules.LEAD_ROLES,
+    "VISIT": rules.VISIT_VERBS,
+    "MOVE": rules.VISIT_MOVES,
 }
 TITLE_SEARCH = re.compile(rules.TITLE_RE)
 LIST_GAP = re.compile(r"^(?:、|和|及|以及|与|同|或|，|,)$")
@@ -94,28 +111,41 @@ class Model:
         for f in features:
             w = weights.get(f)
             if w is not None:  # the same additions in the same order as a loop over k, only faster
-                scores = [s + x for s, x in zip(scores, w)]
+                scores = [s + x for s, x in zip(scores, w, strict=False)]
         top = max(scores)
         exps = [math.exp(s - top) for s in scores]
         total = sum(exps)
         return [e / total for e in exps]
 
     def to_json(self) -> dict:
-        return {"classes": self.classes, "bias": self.bias, "thresholds": self.thresholds,
-                "allowed": self.allowed, "info": self.info, "weights": self.weights}
+        return {
+            "classes": self.classes,
+            "bias": self.bias,
+            "thresholds": self.thresholds,
+            "allowed": self.allowed,
+            "info": self.info,
+            "weights": self.weights,
+        }
 
     @classmethod
-    def from_json(cls, data: dict) -> "Model":
-        return cls(classes=data["classes"], weights=data["weights"], bias=data["bias"],
-                   thresholds=data["thresholds"], allowed=data["allowed"], info=data.get("info", {}))
+    def from_json(cls, data: dict) -> Model:
+        return cls(
+            classes=data["classes"],
+            weights=data["weights"],
+            bias=data["bias"],
+            thresholds=data["thresholds"],
+            allowed=data["allowed"],
+            info=data.get("info", {}),
+        )
 
     def save(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps(self.to_json(), ensure_ascii=False, separators=(",", ":"), sort_keys=True),
-                        encoding="utf-8")
+        path.write_text(
+            json.dumps(self.to_json(), ensure_ascii=False, separators=(",", ":"), sort_keys=True), encoding="utf-8"
+        )
 
     @classmethod
-    def load(cls, path: Path) -> "Model":
+    def load(cls, path: Path) -> Model:
         return cls.from_json(json.loads(Path(path).read_text(encoding="utf-8")))
 
 
@@ -185,7 +215,7 @@ def _masked(text: str, lo: int, hi: int, ms: list[Mention]) -> str:
     out, pos = [], lo
     for m in ms:
         if m.start >= lo and m.end <= hi:
-            out.append(text[pos:m.start])
+            out.append(text[pos : m.start])
             out.append("[" + m.type[0] + "]")
             pos = m.end
     out.append(text[pos:hi])
@@ -214,13 +244,13 @@ def accompany_roles(text: str, sent: tuple[int, int], m: Mention) -> list[str]:
         if text[k] in "，,：:；;。":
             hi = k
             break
-    before, after = text[lo:m.start], text[m.end:hi]
+    before, after = text[lo : m.start], text[m.end : hi]
     roles = []
     hit = rx.search(after)
     if hit:
-        if "在" in before and "在" not in after[:hit.start()]:
+        if "在" in before and "在" not in after[: hit.start()]:
             roles.append("zai")
-        elif "在" not in after[:hit.start()]:
+        elif "在" not in after[: hit.start()]:
             roles.append("after")
     if rx.search(before):
         roles.append("before")
@@ -260,8 +290,9 @@ class MentionIndex:
         return k if k < len(self.ms) and self.starts[k] < sent[1] else None
 
 
-def pair_features(text: str, sent: tuple[int, int], ms: list[Mention], i: int, j: int,
-                  index: MentionIndex | None = None) -> list[str]:
+def pair_features(
+    text: str, sent: tuple[int, int], ms: list[Mention], i: int, j: int, index: MentionIndex | None = None
+) -> list[str]:
     """Features of the candidate (subject ``ms[i]``, object ``ms[j]``) of one sentence. ``index``
     (:class:`MentionIndex` of ``text`` and ``ms``) makes them cheap to compute for many pairs."""
     index = index or MentionIndex(text, ms)
@@ -270,29 +301,43 @@ def pair_features(text: str, sent: tuple[int, int], ms: list[Mention], i: int, j
     order = "sf" if a.start < b.start else "of"  # subject first / object first
     types = f"{a.type}>{b.type}"
     tpo = f"{types}|{order}"
-    between = text[first.end:second.start]
+    between = text[first.end : second.start]
     inside = index.inside(first.end, second.start)
     masked_between = _masked(text, first.end, second.start, inside)
     n_between = len(inside)
-    f = [f"t:{types}", f"to:{tpo}", f"ts:{a.type}", f"tob:{b.type}", f"o:{order}",
-         f"d:{_bucket(len(between))}", f"d|{tpo}:{_bucket(len(between))}", f"nb:{_bucket(n_between)}",
-         f"nb|{tpo}:{_bucket(n_between)}"]
+    f = [
+        f"t:{types}",
+        f"to:{tpo}",
+        f"ts:{a.type}",
+        f"tob:{b.type}",
+        f"o:{order}",
+        f"d:{_bucket(len(between))}",
+        f"d|{tpo}:{_bucket(len(between))}",
+        f"nb:{_bucket(n_between)}",
+        f"nb|{tpo}:{_bucket(n_between)}",
+    ]
     if len(masked_between) <= 6:
         f.append(f"gap|{tpo}:{masked_between}")
     padded = "<" + masked_between + ">"
     for k in range(len(padded) - 1):
-        f.append(f"bg:{padded[k:k + 2]}")
-        f.append(f"bg|{order}:{padded[k:k + 2]}")
+        f.append(f"bg:{padded[k : k + 2]}")
+        f.append(f"bg|{order}:{padded[k : k + 2]}")
     lo, hi = max(sent[0], first.start - 4), min(sent[1], second.end + 4)
     left = _masked(text, lo, first.start, index.inside(lo, first.start))
     right = _masked(text, second.end, hi, index.inside(second.end, hi))
-    f += [f"l1:{left[-1:]}", f"l2:{left[-2:]}", f"r1:{right[:1]}", f"r2:{right[:2]}",
-          f"l2|{tpo}:{left[-2:]}", f"r2|{tpo}:{right[:2]}"]
+    f += [
+        f"l1:{left[-1:]}",
+        f"l2:{left[-2:]}",
+        f"r1:{right[:1]}",
+        f"r2:{right[:2]}",
+        f"l2|{tpo}:{left[-2:]}",
+        f"r2|{tpo}:{right[:2]}",
+    ]
     clause_sep = sum(between.count(c) for c in "，,：:；;")
     f.append(f"cs:{_bucket(clause_sep, (0, 1, 2, 3))}")
     f.append(f"cs|{tpo}:{_bucket(clause_sep, (0, 1, 2, 3))}")
-    before = text[sent[0]:first.start]
-    after = text[second.end:sent[1]]
+    before = text[sent[0] : first.start]
+    after = text[second.end : sent[1]]
     for zone, frag in (("btw", between), ("pre", before), ("post", after)):
         for cue in _cues(frag):
             f.append(f"cue:{zone}:{cue}")
@@ -307,7 +352,7 @@ def pair_features(text: str, sent: tuple[int, int], ms: list[Mention], i: int, j
     if LIST_GAP.match(between):
         f.append(f"listgap|{types}:{between}")
     in_list = bool(between) and bool(IN_LIST.fullmatch(masked_between))
-    sentence_cues = _cues(text[sent[0]:sent[1]])
+    sentence_cues = _cues(text[sent[0] : sent[1]])
     structure = "list" if in_list else "adjacent" if not between else "clause" if clause_sep == 0 else "far"
     for cue in sentence_cues:  # what the sentence is about × how the pair stands in it
         f.append(f"cue&{structure}|{order}:{cue}")
@@ -358,11 +403,17 @@ def _title(text: str, sent: tuple[int, int], person: Mention, org: Mention) -> s
 
 def _date(text: str, sent: tuple[int, int], doc_date: str | None) -> str:
     dm = rules.DATE_RE.search(text, sent[0], sent[1])
-    return rules._date_attr(dm.groups(), doc_date) if dm else ""
+    return rules._date_attr(dm, doc_date) if dm else ""
 
 
-def predict_relations(text: str, spans: Iterable, paragraph_idx: int = -1, doc_date: str | None = None,
-                      model: Model | None = None, thresholds: dict[str, float] | None = None) -> list[Relation]:
+def predict_relations(
+    text: str,
+    spans: Iterable,
+    paragraph_idx: int = -1,
+    doc_date: str | None = None,
+    model: Model | None = None,
+    thresholds: dict[str, float] | None = None,
+) -> list[Relation]:
     """Relations the classifier finds in one paragraph (``spans``: its entity mentions).
 
     ``thresholds`` overrides the model's per-predicate thresholds (for tuning). Each relation has
@@ -391,9 +442,17 @@ def predict_relations(text: str, spans: Iterable, paragraph_idx: int = -1, doc_d
             elif cls == "VISITED":
                 date = _date(text, sent, doc_date)
                 attrs = {"date": date} if date else {}
-            rel = Relation(subject=a.name, predicate=cls, object=b.name, evidence=text[sent[0]:sent[1]].strip(),
-                           confidence=round(probs[k], 4), paragraph_idx=paragraph_idx, subject_type=a.type,
-                           object_type=b.type, attrs=attrs)
+            rel = Relation(
+                subject=a.name,
+                predicate=cls,
+                object=b.name,
+                evidence=text[sent[0] : sent[1]].strip(),
+                confidence=round(probs[k], 4),
+                paragraph_idx=paragraph_idx,
+                subject_type=a.type,
+                object_type=b.type,
+                attrs=attrs,
+            )
             key = (frozenset((a.name, b.name)), cls) if cls in SYMMETRIC else (a.name, cls, b.name)
             if key not in best or rel.confidence > best[key].confidence:
                 best[key] = rel
@@ -416,13 +475,16 @@ def _read_policy(name: str) -> dict[str, tuple[str, float]]:
             if not cols:
                 continue
             if len(cols) not in (2, 3) or cols[1] not in ("rules", "model", "union"):
-                raise ValueError(f"{name}: cannot read {line.strip()!r} (predicate, rules|model|union, [least confidence])")
+                raise ValueError(
+                    f"{name}: cannot read {line.strip()!r} (predicate, rules|model|union, [least confidence])"
+                )
             policy[cols[0]] = (cols[1], float(cols[2]) if len(cols) == 3 else 0.0)
     return policy
 
 
-def combine(by_rules: list[Relation], by_model: list[Relation], policy: dict[str, tuple[str, float]] | None = None
-            ) -> list[Relation]:
+def combine(
+    by_rules: list[Relation], by_model: list[Relation], policy: dict[str, tuple[str, float]] | None = None
+) -> list[Relation]:
     """The relations of one paragraph from both extractors, per predicate as ``policy`` says
     (default: ``combine.tsv``; a predicate not listed takes the union). A relation both give is kept
     once, the rules' copy (its evidence and attributes), with the higher confidence."""
@@ -437,8 +499,11 @@ def combine(by_rules: list[Relation], by_model: list[Relation], policy: dict[str
             use, least = policy.get(r.predicate, ("union", 0.0))
             if use not in (source, "union") or (source == "model" and r.confidence < least):
                 continue
-            key = (frozenset((r.subject, r.object)), r.predicate) if r.predicate in SYMMETRIC \
+            key = (
+                (frozenset((r.subject, r.object)), r.predicate)
+                if r.predicate in SYMMETRIC
                 else (r.subject, r.predicate, r.object)
+            )
             if key in out:
                 out[key].confidence = max(out[key].confidence, r.confidence)
             else:

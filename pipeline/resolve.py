@@ -12,6 +12,7 @@ Rules (see ontology.md):
   社区党工委 / 江宁工业区社区党工委; S88科创走廊 / 长三角S88科创走廊.
 * The canonical name is the longest form; every surface form is recorded as an alias.
 """
+
 from __future__ import annotations
 
 import re
@@ -23,10 +24,19 @@ from .entities import analyze, region_lexicon, region_shorts
 
 # Leading words of relative names and the anchor level they refer to.
 RELATIVE = [
-    ("工业区", "zone"), ("开发区", "zone"), ("园区", "zone"),
+    ("工业区", "zone"),
+    ("开发区", "zone"),
+    ("园区", "zone"),
     # 社区党委, 村党支部, 村委会: the body of the community / village the text is about.
-    ("社区", "community"), ("居民区", "community"), ("村", "village"),
-    ("街道", "street"), ("区", "district"), ("县", "district"), ("市", "city"), ("镇", "town"), ("乡", "town"),
+    ("社区", "community"),
+    ("居民区", "community"),
+    ("村", "village"),
+    ("街道", "street"),
+    ("区", "district"),
+    ("县", "district"),
+    ("市", "city"),
+    ("镇", "town"),
+    ("乡", "town"),
 ]
 # Bare bodies of a district that carry no 区 of their own: 政协 -> 江宁区政协.
 DISTRICT_BODIES = {"政协", "人武部", "文明办", "人大", "区委"}
@@ -68,7 +78,7 @@ def _anchors(texts: list[str], spans: list[list[Span]], title: str) -> list[_Anc
     # County short forms count once their full form is in the document (江宁 inside 江宁工业区).
     full_counties = set()
     for t in [title, *texts]:
-        for s, e, r in analyze(t)[1]:
+        for _s, _e, r in analyze(t)[1]:
             if r.level == "county":
                 full_counties.add(r.name)
     shorts = {lex[n].short: n for n in full_counties if lex[n].short}
@@ -76,9 +86,13 @@ def _anchors(texts: list[str], spans: list[list[Span]], title: str) -> list[_Anc
         if not t:
             continue
         toks, regions = analyze(t)
-        for s, e, r in regions:
-            level = {"county": "district", "town": "street" if r.name.endswith("街道") else "town",
-                     "city": "city", "province": "city"}[r.level]
+        for s, _e, r in regions:
+            level = {
+                "county": "district",
+                "town": "street" if r.name.endswith("街道") else "town",
+                "city": "city",
+                "province": "city",
+            }[r.level]
             out.append(_Anchor(pi, s, r.name, level))
             if level == "district" and r.parents:
                 out.append(_Anchor(pi, s, r.parents[0], "city"))
@@ -99,9 +113,9 @@ def _anchors(texts: list[str], spans: list[list[Span]], title: str) -> list[_Anc
                     out.append(_Anchor(pi, sp.start, sp.name, "zone"))
                 elif sp.type in ("PARTY_ORG", "GOV_ORG", "REGION") and not _relative_level(sp.name):
                     # A zone named inside a longer name: 江宁工业区社区党工委 -> 江宁工业区.
-                    m = re.match(r"^(.{2,12}?(?:工业区|开发区|经济园区))", sp.name)
-                    if m and m.group(1) not in ZONE_HEADS:
-                        out.append(_Anchor(pi, sp.start, m.group(1), "zone"))
+                    zone = re.match(r"^(.{2,12}?(?:工业区|开发区|经济园区))", sp.name)
+                    if zone and zone.group(1) not in ZONE_HEADS:
+                        out.append(_Anchor(pi, sp.start, zone.group(1), "zone"))
     if not any(a.level == "district" for a in out):
         out.extend(_districts_of_zones(out))
     out.sort(key=lambda a: (a.par, a.pos))
@@ -176,11 +190,11 @@ def expand_relative(name: str, anchors: list[_Anchor], par: int, pos: int) -> st
     if level == "zone":
         if not anchor.endswith(prefix):
             return name
-        return anchor + name[len(prefix):]
+        return anchor + name[len(prefix) :]
     # The anchor must end with the same level word: 江宁区 + (区)委组织部, 朱桥镇 + (镇)党委.
     if not anchor.endswith(prefix):
         return name
-    return anchor + name[len(prefix):]
+    return anchor + name[len(prefix) :]
 
 
 def _joins(short: str, long: str, type_: str) -> bool:
@@ -193,10 +207,10 @@ def _joins(short: str, long: str, type_: str) -> bool:
         return bool(e and e.short == short)
     if type_ == "ENTERPRISE":
         i = long.find(short)
-        head, tail = long[:i], long[i + len(short):]
+        head, tail = long[:i], long[i + len(short) :]
         head_ok = head == "" or head in lex or head in region_shorts()
         tail_ok = tail == "" or bool(COMPANY_SUFFIX.match(tail))
-        return len(short) >= 2 and head_ok and tail_ok and (head or tail)
+        return len(short) >= 2 and head_ok and tail_ok and bool(head or tail)
     if type_ in ("PARTY_ORG", "GOV_ORG", "ZONE", "INSTITUTION", "ALLIANCE"):
         # 社区党工委 / 江宁工业区社区党工委; S88科创走廊 / 长三角S88科创走廊: the longer one adds a
         # place in front. Short heads alone (党委, 支部) never join.
@@ -205,7 +219,9 @@ def _joins(short: str, long: str, type_: str) -> bool:
         if any(s == 0 and r.level in ("county", "city", "province") for s, _, r in analyze(short)[1]):
             return False  # 吴中区社会工作党委 is already fully named
         head = long[: -len(short)]
-        return head in lex or head in region_shorts() or bool(re.search(r"(?:区|镇|市|县|街道|工业区|社区|长三角)$", head))
+        return (
+            head in lex or head in region_shorts() or bool(re.search(r"(?:区|镇|市|县|街道|工业区|社区|长三角)$", head))
+        )
     if type_ == "INDUSTRY":
         return long == short + "产业"
     return False
@@ -231,9 +247,9 @@ def resolve(paragraph_spans: list[list[Span]], paragraph_texts: list[str], title
                     full = sp.name  # 镇/村 alone are not names; only zone-relative regions expand
                 sp.name = full
             if sp.type == "REGION" and sp.name in region_shorts():
-                full = _unique_full(sp.name, standalone)
-                if full:
-                    sp.name = full
+                unique = _unique_full(sp.name, standalone)
+                if unique:
+                    sp.name = unique
     # 2. Short forms join the longest form of the same type.
     names_by_type: dict[str, set[str]] = {}
     for spans in paragraph_spans:
@@ -256,7 +272,10 @@ def resolve(paragraph_spans: list[list[Span]], paragraph_texts: list[str], title
             if key[0] != type_:
                 continue
             seen = {key[1]}
-            while target.get((type_, target[key]), target[key]) not in seen and target.get((type_, target[key])) != target[key]:
+            while (
+                target.get((type_, target[key]), target[key]) not in seen
+                and target.get((type_, target[key])) != target[key]
+            ):
                 nxt = target[(type_, target[key])]
                 seen.add(target[key])
                 target[key] = nxt

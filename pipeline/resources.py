@@ -5,6 +5,7 @@ They live in the repository's ``models/`` folder and ship in the wheel as packag
 :class:`ResourceMissing` when it is in neither: a missing word list is an error at start, never an
 empty list that silently finds nothing.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -19,12 +20,24 @@ class ResourceMissing(FileNotFoundError):
 
 
 # Every data file the runtime reads; :func:`check` looks for all of them at start.
-RUNTIME_FILES = (("lexicons", "ent_regions.txt"), ("lexicons", "ent_jieba_user.txt"), ("lexicons", "ent_surnames.txt"),
-                 ("lexicons", "met_units.txt"), ("lexicons", "met_not_units.txt"),
-                 ("lexicons", "rel_admin_levels.txt"), ("lexicons", "rel_cues.txt"),
-                 ("ner", "config.json"), ("ner", "vocabs.json"), ("ner", "model.pt"),
-                 ("entity_crf", "model.crfsuite"), ("entity_crf", "clusters.tsv"), ("entity_crf", "known.tsv"),
-                 ("relations", "model.json"), ("relations", "combine.tsv"), ("relations", "combine-newsletter.tsv"))
+RUNTIME_FILES = (
+    ("lexicons", "ent_regions.txt"),
+    ("lexicons", "ent_jieba_user.txt"),
+    ("lexicons", "ent_surnames.txt"),
+    ("lexicons", "met_units.txt"),
+    ("lexicons", "met_not_units.txt"),
+    ("lexicons", "rel_admin_levels.txt"),
+    ("lexicons", "rel_cues.txt"),
+    ("ner", "config.json"),
+    ("ner", "vocabs.json"),
+    ("ner", "model.pt"),
+    ("entity_crf", "model.crfsuite"),
+    ("entity_crf", "clusters.tsv"),
+    ("entity_crf", "known.tsv"),
+    ("relations", "model.json"),
+    ("relations", "combine.tsv"),
+    ("relations", "combine-newsletter.tsv"),
+)
 
 
 def models_dir() -> Path:

@@ -5,11 +5,12 @@
 ``prepare`` runs the per-document stages that need nothing but the document (safe to run in
 parallel); dedup and the store need what came before, so ``kb.ingest`` runs them one at a time.
 """
+
 from __future__ import annotations
 
 import os
 import traceback
-from typing import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 
 from .clean import clean
 from .document import Document
@@ -19,10 +20,7 @@ from .read import iter_paths, read, read_bytes
 Stage = Callable[[Document], Document]
 
 #: Stages that depend on nothing but the document itself.
-PER_DOCUMENT_STAGES: list[tuple[str, Stage]] = [
-    ("normalize", normalize),
-    ("clean", clean),
-]
+PER_DOCUMENT_STAGES: list[tuple[str, Stage]] = [("normalize", normalize), ("clean", clean)]
 
 
 def run_stages(doc: Document, stages: list[tuple[str, Stage]] = PER_DOCUMENT_STAGES) -> Document:
@@ -34,7 +32,9 @@ def run_stages(doc: Document, stages: list[tuple[str, Stage]] = PER_DOCUMENT_STA
             doc = stage(doc)
         except Exception as exc:  # noqa: BLE001 - one bad document must not stop a corpus
             last = traceback.extract_tb(exc.__traceback__)[-1]
-            doc.fail(f"{name} stage crashed: {type(exc).__name__}: {exc} ({os.path.basename(last.filename)}:{last.lineno})")
+            doc.fail(
+                f"{name} stage crashed: {type(exc).__name__}: {exc} ({os.path.basename(last.filename)}:{last.lineno})"
+            )
     return doc
 
 

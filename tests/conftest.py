@@ -1,4 +1,5 @@
 """Shared fixtures: paths to the bundled seeds and a fresh knowledge base per test."""
+
 from __future__ import annotations
 
 import os

@@ -1,4 +1,5 @@
 """Stage 3: spaces, broken lines, noise, asides, captions, dates."""
+
 from __future__ import annotations
 
 from pipeline.clean import is_noise, word_crosses

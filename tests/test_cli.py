@@ -1,4 +1,5 @@
 """The kb command line, end to end on the bundled corpus."""
+
 from __future__ import annotations
 
 import json
@@ -8,7 +9,6 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-
 from click.testing import CliRunner
 
 from kb.cli import main
@@ -45,10 +45,21 @@ def test_errors_are_clear_and_non_zero(tmp_path, tmp_path_factory):
     assert result.exit_code == 1
 
 
-READ_COMMANDS = [["stats"], ["failures"], ["search", "党委"], ["show", "1"], ["entity", "长城"],
-                 ["collaborators", "长城"], ["members", "人工智能产业集群党委"], ["groups", "库卡"],
-                 ["path", "长城", "中变"], ["top"], ["communities"], ["metrics"],
-                 ["export", "json", "OUT"]]
+READ_COMMANDS = [
+    ["stats"],
+    ["failures"],
+    ["search", "党委"],
+    ["show", "1"],
+    ["entity", "长城"],
+    ["collaborators", "长城"],
+    ["members", "人工智能产业集群党委"],
+    ["groups", "库卡"],
+    ["path", "长城", "中变"],
+    ["top"],
+    ["communities"],
+    ["metrics"],
+    ["export", "json", "OUT"],
+]
 
 
 @pytest.mark.parametrize("command", READ_COMMANDS, ids=lambda c: c[0])
@@ -92,8 +103,10 @@ def test_two_character_and_longer_words_are_found_exactly(tmp_path_factory):
     store = Store(seeds_kb(tmp_path_factory), readonly=True)
     every = [r["id"] for r in store.db.query("select id, text from paragraphs") if "产业集群" in r["text"]]
     assert [r["paragraph_id"] for r in store.search("产业集群", limit=10_000)] == every
-    assert len(store.search("党委", limit=10_000)) == store.db.execute(
-        "select count(*) from paragraphs where text like '%党委%'").fetchone()[0]
+    assert (
+        len(store.search("党委", limit=10_000))
+        == store.db.execute("select count(*) from paragraphs where text like '%党委%'").fetchone()[0]
+    )
 
 
 def test_a_path_that_does_not_exist_is_a_command_error_and_stores_nothing(tmp_path):
@@ -111,7 +124,9 @@ def test_a_file_that_cannot_be_read_does_not_abort_the_run(tmp_path, monkeypatch
     other = tmp_path / "other.txt"
     other.write_text(seed("003").read_text(encoding="utf-8"), encoding="utf-8")
     real_access = os.access
-    monkeypatch.setattr(os, "access", lambda path, mode, **kw: False if str(path) == str(locked) else real_access(path, mode, **kw))
+    monkeypatch.setattr(
+        os, "access", lambda path, mode, **kw: False if str(path) == str(locked) else real_access(path, mode, **kw)
+    )
     db = tmp_path / "kb.sqlite"
     result = CliRunner().invoke(main, ["ingest", str(locked), str(other), "--db", str(db), "-q", "--workers", "1"])
     assert result.exit_code in (0, 1), result.output  # not click's usage error (2): the run went on
@@ -124,13 +139,20 @@ def test_eval_annotated_only_metrics_scores_the_metric_stage_and_lists_errors(tm
 
     from pipeline import annotations
 
-    record = {"doc": "item-1", "metrics": [{"value": 216, "unit": "家", "raw": "216家"},
-                                           {"value": 3, "unit": "个", "raw": "3个"}]}
+    record = {
+        "doc": "item-1",
+        "metrics": [{"value": 216, "unit": "家", "raw": "216家"}, {"value": 3, "unit": "个", "raw": "3个"}],
+    }
     monkeypatch.setattr(annotations, "split_records", lambda split: {"item-1": record} if split == "dev" else {})
     pool = tmp_path / "pool.jsonl.gz"
     with gzip.open(pool, "wt", encoding="utf-8") as handle:
-        handle.write(json.dumps({"id": "item-1", "title": "园区党建",
-                                 "text": "园区现有216家企业，建成党群服务站点。"}, ensure_ascii=False) + "\n")
+        handle.write(
+            json.dumps(
+                {"id": "item-1", "title": "园区党建", "text": "园区现有216家企业，建成党群服务站点。"},
+                ensure_ascii=False,
+            )
+            + "\n"
+        )
     monkeypatch.setattr(annotations, "DEFAULT_POOL", pool)
     from kb.extraction import evaluate_annotated_metrics
 

@@ -1,5 +1,6 @@
 """Distributional clusters for the entity CRF (pipeline.clusters, trained by pipeline.training.clusters):
 training, the file, the features."""
+
 from __future__ import annotations
 
 from pipeline.clusters import Clusters, shipped_clusters
@@ -7,10 +8,12 @@ from pipeline.entity_crf import cluster_features
 from pipeline.training.clusters import train
 
 # A tiny corpus in which 钢铁/化工/纺织 and 公司/集团 fill the same slots.
-LINES = [f"{place}的{sector}{head}今年扩大生产，{sector}产业产值增长。"
-         for place in ("南京", "苏州", "无锡", "常州", "扬州")
-         for sector in ("钢铁", "化工", "纺织")
-         for head in ("公司", "集团")] * 4
+LINES = [
+    f"{place}的{sector}{head}今年扩大生产，{sector}产业产值增长。"
+    for place in ("南京", "苏州", "无锡", "常州", "扬州")
+    for sector in ("钢铁", "化工", "纺织")
+    for head in ("公司", "集团")
+] * 4
 SMALL = {"c": (16, 2, 2, 4, 8), "b": (16, 2, 2, 4, 8), "w": (16, 2, 2, 3, 6)}
 
 

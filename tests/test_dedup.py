@@ -1,4 +1,5 @@
 """Stage 4: repeated paragraphs and documents become pointers; different paragraphs never merge."""
+
 from __future__ import annotations
 
 import json
@@ -8,8 +9,20 @@ from pathlib import Path
 import pytest
 
 from kb.ingest import ingest
-from pipeline.dedup import (DedupIndex, PARAGRAPH_THRESHOLD, calibrate, comparable_text, damage, dedup, facts_agree,
-                            jaccard, pair_texts, places, pool_paragraphs, score_pairs)
+from pipeline.dedup import (
+    PARAGRAPH_THRESHOLD,
+    DedupIndex,
+    calibrate,
+    comparable_text,
+    damage,
+    dedup,
+    facts_agree,
+    jaccard,
+    pair_texts,
+    places,
+    pool_paragraphs,
+    score_pairs,
+)
 from pipeline.stages import prepare, prepare_all
 from tests.conftest import CORPUS, DATA, ROOT, seed
 
@@ -55,8 +68,9 @@ def test_ocr_damaged_copy_in_another_document_points_to_the_original(tmp_path):
 def test_near_duplicate_document_is_detected(tmp_path):
     text = seed("004").read_text(encoding="utf-8")
     rng = random.Random(5)
-    (tmp_path / "copy.txt").write_text("\n".join(damage(line, 0.03, rng) for line in text.splitlines()),
-                                       encoding="utf-8")
+    (tmp_path / "copy.txt").write_text(
+        "\n".join(damage(line, 0.03, rng) for line in text.splitlines()), encoding="utf-8"
+    )
     paragraphs, documents = DedupIndex(), DedupIndex(0.7)
     first = dedup(prepare(seed("004")), paragraphs, documents)
     second = dedup(prepare(tmp_path / "copy.txt"), paragraphs, documents)
@@ -77,20 +91,28 @@ def test_jaccard_ignores_spaces_and_punctuation():
 # --- a repeat says the same thing: numbers and places must agree (issue 16) --------------------------
 
 # Written for these tests: one paragraph of a templated report, filled in for two districts.
-TEMPLATE = ("{place}坚持以党建引领产业集群发展，由区委组织部牵头，推动集群内规上企业党组织应建尽建，组建产业链党建联盟，"
-            "开展党员先锋岗创建、联合攻关和人才共育活动。截至今年6月，全区已成立产业集群党委{a}个，覆盖企业{b}家，"
-            "带动新增就业{c}万人，集群企业之间的合作项目不断增加，发展活力持续增强。")
+TEMPLATE = (
+    "{place}坚持以党建引领产业集群发展，由区委组织部牵头，推动集群内规上企业党组织应建尽建，组建产业链党建联盟，"
+    "开展党员先锋岗创建、联合攻关和人才共育活动。截至今年6月，全区已成立产业集群党委{a}个，覆盖企业{b}家，"
+    "带动新增就业{c}万人，集群企业之间的合作项目不断增加，发展活力持续增强。"
+)
 HAIMEN = TEMPLATE.format(place="江苏省南通市海门区", a=12, b=326, c=4.5)
 KEQIAO = TEMPLATE.format(place="浙江省绍兴市柯桥区", a=15, b=418, c=6.2)
 # An OCR copy of HAIMEN: spaces inside words, 市 misread as 巿, 党 misread as 赏, two Traditional
 # characters (發, 領), a dropped digit (326 -> 36) and a dropped character.
-HAIMEN_OCR = ("江苏省南通巿海门 区坚持以党建引領产业集 群发展，由区委组织部牵头，推动集群内规上企业党组织应建尽建，组建产业链赏建联盟，"
-              "开展党员先锋岗创建、联合攻关和人才共育活动。截至今年6月，全区已成立产业集群党委12个，覆盖企业36家，"
-              "带动新增就业4.5万人，集群企业之间的合作项目不断增加，發展活力持续增强。")
+HAIMEN_OCR = (
+    "江苏省南通巿海门 区坚持以党建引領产业集 群发展，由区委组织部牵头，"
+    "推动集群内规上企业党组织应建尽建，组建产业链赏建联盟，"
+    "开展党员先锋岗创建、联合攻关和人才共育活动。截至今年6月，全区已成立产业集群党委12个，覆盖企业36家，"
+    "带动新增就业4.5万人，集群企业之间的合作项目不断增加，發展活力持续增强。"
+)
 
 
 def _facts_by_source(store):
-    return {Path(f["doc"]).stem: f for f in (store.document_facts(i) for (i,) in store.db.execute("select id from documents"))}
+    return {
+        Path(f["doc"]).stem: f
+        for f in (store.document_facts(i) for (i,) in store.db.execute("select id from documents"))
+    }
 
 
 def test_templated_paragraphs_about_two_districts_are_both_stored_with_their_facts(store, tmp_path):
@@ -100,8 +122,10 @@ def test_templated_paragraphs_about_two_districts_are_both_stored_with_their_fac
     ingest(store, [tmp_path / "haimen.txt", tmp_path / "keqiao.txt"])
     assert store.db.execute("select count(*) from paragraphs where duplicate_of is not null").fetchone()[0] == 0
     facts = _facts_by_source(store)
-    for name, district, figures in (("haimen", "海门区", {12.0, 326.0, 45000.0}),
-                                    ("keqiao", "柯桥区", {15.0, 418.0, 62000.0})):
+    for name, district, figures in (
+        ("haimen", "海门区", {12.0, 326.0, 45000.0}),
+        ("keqiao", "柯桥区", {15.0, 418.0, 62000.0}),
+    ):
         assert district in {e["name"] for e in facts[name]["entities"]}
         assert figures <= {m["value"] for m in facts[name]["metrics"]}
 
@@ -110,8 +134,9 @@ def test_ocr_damaged_repeat_is_still_a_duplicate_in_the_store(store, tmp_path):
     (tmp_path / "haimen.txt").write_text(HAIMEN + "\n", encoding="utf-8")
     (tmp_path / "scan.txt").write_text(HAIMEN_OCR + "\n", encoding="utf-8")
     ingest(store, [tmp_path / "haimen.txt", tmp_path / "scan.txt"])
-    rows = store.db.execute("select d.source, p.duplicate_of from paragraphs p join documents d on d.id = p.document_id"
-                            ).fetchall()
+    rows = store.db.execute(
+        "select d.source, p.duplicate_of from paragraphs p join documents d on d.id = p.document_id"
+    ).fetchall()
     assert sorted(target is not None for _, target in rows) == [False, True]
 
 
@@ -127,19 +152,23 @@ def test_what_the_agreement_check_compares():
     assert not facts_agree(HAIMEN, TEMPLATE.format(place="江苏省南通市海门区", a=12, b=326, c=5.1))
     assert not facts_agree(HAIMEN, HAIMEN.replace("南通市", "南京市"))
     # A name put in the place of another in otherwise identical text.
-    assert not facts_agree("座谈会上，陈海峰代表集群企业发言，介绍了党建联建的做法。",
-                           "座谈会上，林佳音代表集群企业发言，介绍了党建联建的做法。")
+    assert not facts_agree(
+        "座谈会上，陈海峰代表集群企业发言，介绍了党建联建的做法。",
+        "座谈会上，林佳音代表集群企业发言，介绍了党建联建的做法。",
+    )
     assert not facts_agree("产业集群党委第三次联席会议在工业区召开", "产业集群党委第七次联席会议在工业区召开")
     # A repeat that adds a word still says the same thing.
-    assert facts_agree("座谈会上，陈海峰代表集群企业发言，介绍了党建联建的做法。",
-                       "座谈会上，陈海峰同志代表集群企业发言，介绍了党建联建的做法。")
+    assert facts_agree(
+        "座谈会上，陈海峰代表集群企业发言，介绍了党建联建的做法。",
+        "座谈会上，陈海峰同志代表集群企业发言，介绍了党建联建的做法。",
+    )
 
 
 def test_agreement_is_the_same_both_ways():
     # The store's order-independent dedup needs an edge to exist both ways or neither.
     rng = random.Random(11)
     texts = [p.text for d in _dedup_corpus() for p in d.paragraphs if len(p.text) > 40][:60]
-    pairs = [(t, damage(t, 0.1, rng)) for t in texts] + list(zip(texts, texts[1:])) + [(HAIMEN, KEQIAO)]
+    pairs = [(t, damage(t, 0.1, rng)) for t in texts] + list(zip(texts, texts[1:], strict=False)) + [(HAIMEN, KEQIAO)]
     assert all(facts_agree(a, b) == facts_agree(b, a) for a, b in pairs)
 
 

@@ -1,11 +1,21 @@
 """Entity recognition on real seed sentences (the code knows none of these names)."""
+
 from pathlib import Path
 
-
 from pipeline.document import Span
-from pipeline.entities import (RECOGNIZERS, IndustryRecognizer, KnownEntities, PersonRecognizer,
-                               RegionGazetteer, SettlementRecognizer, SuffixOrgRecognizer,
-                               build_region_lexicon, merge_spans, recognize, short_form)
+from pipeline.entities import (
+    RECOGNIZERS,
+    IndustryRecognizer,
+    KnownEntities,
+    PersonRecognizer,
+    RegionGazetteer,
+    SettlementRecognizer,
+    SuffixOrgRecognizer,
+    build_region_lexicon,
+    merge_spans,
+    recognize,
+    short_form,
+)
 from pipeline.entity_crf import recognize_document
 
 DATA = Path(__file__).parent / "data"
@@ -18,8 +28,8 @@ def found(spans, type_=None):
 def test_build_region_lexicon(tmp_path):
     out = tmp_path / "regions.txt"
     n = build_region_lexicon(DATA / "ent_admin", out)
-    lines = [l.split("\t") for l in out.read_text(encoding="utf-8").splitlines() if not l.startswith("#")]
-    rows = {l[0]: l for l in lines}
+    lines = [line.split("\t") for line in out.read_text(encoding="utf-8").splitlines() if not line.startswith("#")]
+    rows = {fields[0]: fields for fields in lines}
     assert n == len(lines)
     assert rows["金山区"][1:] == ["county", "金山", "上海市"]
     assert rows["亭林镇"][1:] == ["town", "亭林", "金山区"]
@@ -39,7 +49,7 @@ def test_gazetteer_full_forms():
     spans = RegionGazetteer()(text)
     assert {"廊下镇", "浙江省", "嘉兴市", "大云镇", "广陈镇"} <= found(spans, "REGION")
     for s in spans:
-        assert text[s.start:s.end] == s.text
+        assert text[s.start : s.end] == s.text
 
 
 def test_settlements():
@@ -60,7 +70,8 @@ def test_party_orgs_longest_name_wins():
 def test_party_orgs_list_and_generic():
     text = "目前已培育伽蓝集团党委、凯宝药业党委、莱士血液党总支、晨冠乳业党支部、创元化妆品党支部等一批"
     assert {"伽蓝集团党委", "凯宝药业党委", "莱士血液党总支", "晨冠乳业党支部", "创元化妆品党支部"} <= found(
-        SuffixOrgRecognizer()(text), "PARTY_ORG")
+        SuffixOrgRecognizer()(text), "PARTY_ORG"
+    )
     generic = "产业集群党委采取组织建设联合的方式，促进党支部的规范化建设。"
     assert not found(recognize(generic), "PARTY_ORG")
 
@@ -69,7 +80,9 @@ def test_enterprise_zone_institution_alliance_gov():
     spans = recognize("在上海侨好食品有限公司，刘豫峰一行参观了企业展厅、生产车间")
     assert ("上海侨好食品有限公司", "ENTERPRISE") in found(spans)
     spans = recognize("依托G60脑智科创基地、之江实验室、纳米技术研究院等，聚合九城市547个院士专家工作站")
-    assert {("G60脑智科创基地", "ZONE"), ("之江实验室", "INSTITUTION"), ("纳米技术研究院", "INSTITUTION")} <= found(spans)
+    assert {("G60脑智科创基地", "ZONE"), ("之江实验室", "INSTITUTION"), ("纳米技术研究院", "INSTITUTION")} <= found(
+        spans
+    )
     spans = recognize("南桥镇党委以“优势互补、互帮共建”为原则，牵头组建“三点两路”党建联合体，整合园、村、企三方资源")
     assert ("“三点两路”党建联合体", "ALLIANCE") in found(spans)
     assert ("南桥镇党委", "PARTY_ORG") in found(spans)
@@ -88,7 +101,10 @@ def test_sector_enterprises_and_lists():
 
 
 def test_persons():
-    text = "本报讯(张依婷)3月7日下午，区委书记刘健，区委常委、人武部部长李德华一行来工业区社区开展活动。工业区领导沈国忠、余飞麟及社区全体领导班子参加调研。"
+    text = (
+        "本报讯(张依婷)3月7日下午，区委书记刘健，区委常委、人武部部长李德华一行来工业区社区开展活动。"
+        "工业区领导沈国忠、余飞麟及社区全体领导班子参加调研。"
+    )
     names = found(PersonRecognizer()(text), "PERSON")
     assert {"张依婷", "刘健", "李德华", "沈国忠", "余飞麟"} <= names
     assert "班子" not in names
@@ -98,7 +114,7 @@ def test_persons():
 def test_industries():
     text = "逐步形成了PTA、纺织印染、新材料、金属制造和环保能源五大产业集群。"
     assert {"PTA", "纺织印染", "新材料", "金属制造", "环保能源"} <= found(IndustryRecognizer()(text), "INDUSTRY")
-    text = "松江区聚焦人工智能、集成电路、生物医药等\"6+X\"重点产业，创新探索"
+    text = '松江区聚焦人工智能、集成电路、生物医药等"6+X"重点产业，创新探索'
     assert {"人工智能", "集成电路", "生物医药"} <= found(recognize(text), "INDUSTRY")
     assert not found(recognize("奉贤区扎实推进东方美谷产业党建工作"), "INDUSTRY")
 
@@ -134,11 +150,12 @@ def test_layers_are_named_and_offsets_hold():
     text = (Path(__file__).parent.parent / "corpus" / "003_093a10fb15906c3d.txt").read_text(encoding="utf-8")
     para = text.splitlines()[1] if len(text.splitlines()) > 1 else text
     for s in recognize(para):
-        assert para[s.start:s.end] == s.text
+        assert para[s.start : s.end] == s.text
         assert len(s.text) <= 40 and "，" not in s.text
 
 
 # Generic-name filters, on sentences from national news (CCTV), not the seeds.
+
 
 def _found(text):
     return {(s.text, s.type) for s in recognize(text)}
@@ -179,8 +196,11 @@ def test_kinds_of_school_zone_and_settlement_are_not_names():
     assert not any(t == "INSTITUTION" for _, t in _found("义务教育学校全部纳入集团化办学"))
     for text in ("新、老党员一起走进爱国主义教育基地", "在城市广场等被洪水淹没区域", "建设26个省级重大新兴产业基地。"):
         assert not any(t == "ZONE" for _, t in _found(text)), text
-    for text in ("许家冲村由三个移民村合并而成，人员构成复杂，过去村“两委”开展工作困难重重。",
-                 "来不及休息的他又带人进村检查。", "是社区党委书记，扎根基层社区已经50多年。"):
+    for text in (
+        "许家冲村由三个移民村合并而成，人员构成复杂，过去村“两委”开展工作困难重重。",
+        "来不及休息的他又带人进村检查。",
+        "是社区党委书记，扎根基层社区已经50多年。",
+    ):
         assert not any(t == "REGION" and n.endswith(("村", "社区")) for n, t in _found(text)), text
 
 
@@ -207,8 +227,10 @@ def test_the_memo_tokenizer_gives_jiebas_tokens_and_leaves_jieba_as_it_is():
     from pipeline.entities import jieba_posseg
 
     _, tagger = jieba_posseg()
-    text = ("溧阳市埭头镇党委书记汤建兵带领锂电池产业链党建联盟走访江苏蜂巢能源科技有限公司，"
-            "与赣锋锂业、卓宇电子等企业负责人座谈，推动“链上党建”提质增效。")
+    text = (
+        "溧阳市埭头镇党委书记汤建兵带领锂电池产业链党建联盟走访江苏蜂巢能源科技有限公司，"
+        "与赣锋锂业、卓宇电子等企业负责人座谈，推动“链上党建”提质增效。"
+    )
     expected = [(w.word, w.flag) for w in jieba.posseg.dt.cut(text)]
     assert [(w.word, w.flag) for w in tagger.cut(text)] == expected
     assert tagger.memo  # unknown runs were met and remembered

@@ -1,5 +1,6 @@
 """The learned entity CRF: tags from spans and back, features, training and loading a model, the
 one-type-per-surface rule, and the shipped model on invented sentences."""
+
 from __future__ import annotations
 
 import pytest
@@ -12,7 +13,10 @@ from pipeline.training.entity_crf import train
 
 # Invented sentences (no name here is taken from a document of the corpus or the pool).
 SENTENCES = [
-    ("青禾市绿川新材料有限公司与青禾大学共建实验室。", [(0, 3, "REGION"), (3, 13, "ENTERPRISE"), (14, 18, "INSTITUTION")]),
+    (
+        "青禾市绿川新材料有限公司与青禾大学共建实验室。",
+        [(0, 3, "REGION"), (3, 13, "ENTERPRISE"), (14, 18, "INSTITUTION")],
+    ),
     ("青禾市委书记林晓东到绿川新材料有限公司调研。", [(0, 4, "GOV_ORG"), (6, 9, "PERSON"), (10, 20, "ENTERPRISE")]),
     ("林晓东指出，要发展新能源汽车产业。", [(0, 3, "PERSON"), (9, 14, "INDUSTRY")]),
 ]
@@ -51,8 +55,11 @@ def test_a_trained_model_saves_loads_and_tags(tmp_path):
 
 
 def test_one_type_per_surface_in_a_document():
-    spans = [[Span(0, 3, "绿川港", "ZONE", confidence=0.9)], [Span(5, 8, "绿川港", "ZONE", confidence=0.8)],
-             [Span(2, 5, "绿川港", "ENTERPRISE", confidence=0.6)]]
+    spans = [
+        [Span(0, 3, "绿川港", "ZONE", confidence=0.9)],
+        [Span(5, 8, "绿川港", "ZONE", confidence=0.8)],
+        [Span(2, 5, "绿川港", "ENTERPRISE", confidence=0.6)],
+    ]
     one_type_per_surface(spans)
     assert {s.type for group in spans for s in group} == {"ZONE"}
 
@@ -91,8 +98,13 @@ def test_the_learning_curve_trains_one_model_per_share(tmp_path):
     from pipeline.training.entity_crf import learning_curve
 
     texts = ["南京市委书记来到苏州工业园区", "无锡市政府与常州市政府签约", "扬州市委召开会议"] * 4
-    gold = {"南京市委": "GOV_ORG", "苏州工业园区": "ZONE", "无锡市政府": "GOV_ORG", "常州市政府": "GOV_ORG",
-            "扬州市委": "GOV_ORG"}
+    gold = {
+        "南京市委": "GOV_ORG",
+        "苏州工业园区": "ZONE",
+        "无锡市政府": "GOV_ORG",
+        "常州市政府": "GOV_ORG",
+        "扬州市委": "GOV_ORG",
+    }
     examples = []
     for text in texts:
         spans = [(text.index(n), text.index(n) + len(n), t) for n, t in gold.items() if n in text]
@@ -105,8 +117,10 @@ def test_the_learning_curve_trains_one_model_per_share(tmp_path):
 def test_known_names_come_from_the_records_and_a_training_document_does_not_count_itself():
     from pipeline.entity_crf import KNOWN_MIN_DOCS, KnownNames
 
-    records = {f"d{i}": {"entities": [{"name": "青禾新材料集团", "type": "ENTERPRISE", "aliases": ["青禾集团"]}]}
-               for i in range(KNOWN_MIN_DOCS)}
+    records = {
+        f"d{i}": {"entities": [{"name": "青禾新材料集团", "type": "ENTERPRISE", "aliases": ["青禾集团"]}]}
+        for i in range(KNOWN_MIN_DOCS)
+    }
     records["once"] = {"entities": [{"name": "绿川经济开发区", "type": "ZONE"}]}
     known = KnownNames.from_records(records)
     text = "青禾新材料集团在绿川经济开发区投产，青禾集团扩产。"

@@ -1,4 +1,5 @@
 """kb.evaluate: the matching rules on small hand-made documents, and the gold scored against itself."""
+
 from __future__ import annotations
 
 import pytest
@@ -24,10 +25,18 @@ def met(value, unit):
 
 
 GOLD = doc(
-    entities=[ent("金山工业区", "ZONE", "工业区"), ent("亭林镇", "REGION"), ent("金山区", "REGION"),
-              ent("汉瑞普泽公司", "ENTERPRISE", "汉瑞普泽"), ent("本优公司", "ENTERPRISE")],
-    relations=[rel("亭林镇", "LOCATED_IN", "金山区"), rel("汉瑞普泽公司", "COOPERATES_WITH", "本优公司"),
-               rel("汉瑞普泽公司", "LOCATED_IN", "亭林镇")],
+    entities=[
+        ent("金山工业区", "ZONE", "工业区"),
+        ent("亭林镇", "REGION"),
+        ent("金山区", "REGION"),
+        ent("汉瑞普泽公司", "ENTERPRISE", "汉瑞普泽"),
+        ent("本优公司", "ENTERPRISE"),
+    ],
+    relations=[
+        rel("亭林镇", "LOCATED_IN", "金山区"),
+        rel("汉瑞普泽公司", "COOPERATES_WITH", "本优公司"),
+        rel("汉瑞普泽公司", "LOCATED_IN", "亭林镇"),
+    ],
     metrics=[met(216, "家"), met(1021, "名"), met(83.2, "%")],
 )
 
@@ -77,8 +86,12 @@ def test_wrong_type_does_not_match():
 
 
 def test_symmetric_cooperates_with_and_directed_predicates():
-    pred = doc(relations=[rel("本优公司", "COOPERATES_WITH", "汉瑞普泽公司"),  # reversed: still a hit
-                          rel("金山区", "LOCATED_IN", "亭林镇")])  # reversed: a miss
+    pred = doc(
+        relations=[
+            rel("本优公司", "COOPERATES_WITH", "汉瑞普泽公司"),  # reversed: still a hit
+            rel("金山区", "LOCATED_IN", "亭林镇"),
+        ]
+    )  # reversed: a miss
     report = evaluate([pred], [GOLD])
     assert report.predicates["COOPERATES_WITH"].correct == 1
     loc = report.predicates["LOCATED_IN"]
@@ -88,9 +101,11 @@ def test_symmetric_cooperates_with_and_directed_predicates():
 def test_relation_arguments_match_through_aliases_and_duplicates_count_once():
     pred = doc(
         entities=[ent("汉瑞普泽", "ENTERPRISE")],  # a gold alias, used as the predicted canonical name
-        relations=[rel("汉瑞普泽", "COOPERATES_WITH", "本优公司"),
-                   rel("本优公司", "COOPERATES_WITH", "汉瑞普泽公司"),  # the same pair again
-                   rel("汉瑞普泽", "LOCATED_IN", "亭林镇")],
+        relations=[
+            rel("汉瑞普泽", "COOPERATES_WITH", "本优公司"),
+            rel("本优公司", "COOPERATES_WITH", "汉瑞普泽公司"),  # the same pair again
+            rel("汉瑞普泽", "LOCATED_IN", "亭林镇"),
+        ],
     )
     report = evaluate([pred], [GOLD])
     cw = report.predicates["COOPERATES_WITH"]
@@ -102,8 +117,7 @@ def test_relation_arguments_match_through_aliases_and_duplicates_count_once():
 
 def test_metrics_multiset_with_tolerance_and_units():
     gold = doc(metrics=[met(8, "家"), met(8, "家"), met(100, "%"), met(4e10, "元")])
-    pred = doc(metrics=[met(8.0000000001, "家"), met(100, "%"), met(100, "%"), met(4e10 + 1, "元"),
-                        met(8, "个")])
+    pred = doc(metrics=[met(8.0000000001, "家"), met(100, "%"), met(100, "%"), met(4e10 + 1, "元"), met(8, "个")])
     m = evaluate([pred], [gold]).metrics
     # 8家 once (gold has two, predicted one), 100% once (each gold used once), 4e10±1 within 1e-6 relative
     assert (m.gold, m.predicted, m.correct) == (4, 5, 3)

@@ -1,5 +1,6 @@
 """Exports load back (GraphML, GEXF, JSON, CSV), the map page escapes untrusted names, and the
 displaCy rendering of a document highlights its entities."""
+
 from __future__ import annotations
 
 import csv
@@ -10,15 +11,13 @@ import click
 import networkx as nx
 import pytest
 from click.testing import CliRunner
-
 from conftest import seeds_kb
+
 from kb import export
 from kb.cli_explore import register
 from kb.display import render_document
 
 HOSTILE = "<script>alert(1)</script>"
-
-
 
 
 @pytest.fixture(scope="module")
@@ -39,7 +38,8 @@ def test_graphml_loads_back_with_attributes(seeds_db, tmp_path):
     graph = nx.read_graphml(out)
     assert graph.number_of_nodes() == count(seeds_db, "select count(*) from entities")
     assert graph.number_of_edges() == count(
-        seeds_db, "select count(*) from (select distinct subject_id, predicate, object_id from relations)")
+        seeds_db, "select count(*) from (select distinct subject_id, predicate, object_id from relations)"
+    )
     a, b = by_name(graph, "长城"), by_name(graph, "中变")
     assert graph.nodes[a]["type"] == "ENTERPRISE" and graph.nodes[a]["documents"] == 1
     edge = graph.get_edge_data(a, b)["COOPERATES_WITH"]
@@ -89,8 +89,9 @@ def test_csv_tables(seeds_db, tmp_path):
 
 def test_map_page_is_self_contained_and_escapes_names(seeds_db, tmp_path):
     data = export.map_data(seeds_db)
-    data["nodes"].append({"id": -1, "name": HOSTILE, "type": "ENTERPRISE", "aliases": ["</script><b>x"],
-                          "documents": 1})
+    data["nodes"].append(
+        {"id": -1, "name": HOSTILE, "type": "ENTERPRISE", "aliases": ["</script><b>x"], "documents": 1}
+    )
     page = export.render_map(data)
     assert HOSTILE not in page and "</script><b>x" not in page
     assert "\\u003cscript\\u003ealert(1)\\u003c/script\\u003e" in page  # JSON-escaped inside the data block
@@ -105,8 +106,13 @@ def test_map_page_is_self_contained_and_escapes_names(seeds_db, tmp_path):
 def test_cli_export_every_format(seeds_db, tmp_path):
     group = click.Group("kb")
     register(group)
-    for fmt, out in (("graphml", "g.graphml"), ("gexf", "g.gexf"), ("json", "g.json"), ("csv", "tables"),
-                     ("html", "map.html")):
+    for fmt, out in (
+        ("graphml", "g.graphml"),
+        ("gexf", "g.gexf"),
+        ("json", "g.json"),
+        ("csv", "tables"),
+        ("html", "map.html"),
+    ):
         result = CliRunner().invoke(group, ["export", fmt, str(tmp_path / out), "--db", str(seeds_db)])
         assert result.exit_code == 0, result.output
         assert (tmp_path / out).exists()

@@ -1,4 +1,5 @@
 """Extraction wired into the pipeline: kb extract, the store's entity tables, resolution across documents, kb eval."""
+
 from __future__ import annotations
 
 import json
@@ -12,25 +13,30 @@ from tests.conftest import CORPUS, DATA
 
 
 def test_extract_offsets_refer_to_the_printed_text():
-    result = extract_text("## 华鑫电气成立党委\n\n区委书记王明强来到青松镇，走访上海华鑫电气有限公司，"
-                          "该公司覆盖 216 家企业，营业额增长20%。\n")
+    result = extract_text(
+        "## 华鑫电气成立党委\n\n区委书记王明强来到青松镇，走访上海华鑫电气有限公司，"
+        "该公司覆盖 216 家企业，营业额增长20%。\n"
+    )
     text = result["text"]
     assert result["entities"], result
     for entity in result["entities"]:
-        assert text[entity["start"]:entity["end"]] == entity["text"]
+        assert text[entity["start"] : entity["end"]] == entity["text"]
     found = {(e["name"], e["type"]) for e in result["entities"]}
     assert ("王明强", "PERSON") in found and ("上海华鑫电气有限公司", "ENTERPRISE") in found
     assert any(r["predicate"] == "HOLDS_POSITION" and r["subject"] == "王明强" for r in result["relations"])
     values = {(m["value"], m["unit"]) for m in result["metrics"]}
     assert (216.0, "家") in values and (20.0, "%") in values
     for metric in result["metrics"]:
-        assert text[metric["start"]:metric["end"]] == metric["raw"]
+        assert text[metric["start"] : metric["end"]] == metric["raw"]
 
 
 def test_kb_extract_cli_reads_stdin_and_splits_lines():
     runner = CliRunner()
-    out = runner.invoke(main, ["extract", "-", "--lines"],
-                        input="青松镇党委书记李华强调研。\n\n华鑫集团与上海远航物流有限公司签订合作协议。\n")
+    out = runner.invoke(
+        main,
+        ["extract", "-", "--lines"],
+        input="青松镇党委书记李华强调研。\n\n华鑫集团与上海远航物流有限公司签订合作协议。\n",
+    )
     assert out.exit_code == 0, out.output
     rows = [json.loads(line) for line in out.output.splitlines()]
     assert len(rows) == 2
@@ -49,12 +55,23 @@ def test_ingest_fills_entities_mentions_relations_metrics(store):
     stats = store.stats()
     assert stats["entities"] > 100 and stats["relations"] > 30 and stats["metrics"] > 100
     types = {t for (t,) in store.db.execute("select distinct type from entities")}
-    assert types == {"REGION", "ZONE", "ENTERPRISE", "PARTY_ORG", "GOV_ORG", "ALLIANCE", "INSTITUTION",
-                     "PERSON", "INDUSTRY"}
+    assert types == {
+        "REGION",
+        "ZONE",
+        "ENTERPRISE",
+        "PARTY_ORG",
+        "GOV_ORG",
+        "ALLIANCE",
+        "INSTITUTION",
+        "PERSON",
+        "INDUSTRY",
+    }
     # Mentions trace back to the original text (seed 000 is Simplified already).
     rows = store.db.execute(
-        "select m.surface, d.original, m.orig_start, m.orig_end from mentions m join documents d on d.id = m.document_id "
-        "where d.source like '%000_%' and m.orig_start is not null").fetchall()
+        "select m.surface, d.original, m.orig_start, m.orig_end "
+        "from mentions m join documents d on d.id = m.document_id "
+        "where d.source like '%000_%' and m.orig_start is not null"
+    ).fetchall()
     assert rows and all(original[s:e].replace(" ", "").replace("\n", "") == surface for surface, original, s, e in rows)
     # Relations carry their evidence sentence and a confidence.
     evidence = store.db.execute("select evidence, confidence from relations").fetchall()
@@ -63,16 +80,23 @@ def test_ingest_fills_entities_mentions_relations_metrics(store):
 
 def test_relative_names_resolve_per_district_and_names_merge_across_documents(store, tmp_path):
     # Different wording: near-identical paragraphs would (rightly) be stored as duplicates.
-    (tmp_path / "a.txt").write_text("青浦区推进集群党建\n\n青浦区召开产业集群党建推进会，区委组织部部署下半年工作，"
-                                    "上海华鑫电气有限公司等企业代表参加。\n", encoding="utf-8")
-    (tmp_path / "b.txt").write_text("嘉定区表彰先进基层党组织\n\n日前，嘉定区举行表彰大会。区委组织部负责同志宣读决定，"
-                                    "上海华鑫电气有限公司获评先进企业。\n", encoding="utf-8")
+    (tmp_path / "a.txt").write_text(
+        "青浦区推进集群党建\n\n青浦区召开产业集群党建推进会，区委组织部部署下半年工作，"
+        "上海华鑫电气有限公司等企业代表参加。\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "b.txt").write_text(
+        "嘉定区表彰先进基层党组织\n\n日前，嘉定区举行表彰大会。区委组织部负责同志宣读决定，"
+        "上海华鑫电气有限公司获评先进企业。\n",
+        encoding="utf-8",
+    )
     ingest(store, [tmp_path])
     names = {n for (n,) in store.db.execute("select name from entities where type = 'GOV_ORG'")}
     assert {"青浦区委组织部", "嘉定区委组织部"} <= names
     company = store.db.execute(
         "select count(distinct m.document_id) from mentions m join entities e on e.id = m.entity_id "
-        "where e.name = '上海华鑫电气有限公司'").fetchone()[0]
+        "where e.name = '上海华鑫电气有限公司'"
+    ).fetchone()[0]
     assert company == 2
     assert store.db.execute("select count(*) from entities where name = '上海华鑫电气有限公司'").fetchone()[0] == 1
 
@@ -87,8 +111,12 @@ def test_eval_on_the_seeds_meets_the_targets():
 
 def test_unresolved_relative_names_stay_inside_their_document(store, tmp_path):
     # No district is named, so 区委组织部 cannot be anchored: each article keeps its own.
-    (tmp_path / "a.txt").write_text("会议召开\n\n区委组织部部署产业集群党建工作，要求各单位抓好落实。\n", encoding="utf-8")
-    (tmp_path / "b.txt").write_text("表彰大会\n\n日前举行表彰大会，区委组织部负责同志宣读了表彰决定。\n", encoding="utf-8")
+    (tmp_path / "a.txt").write_text(
+        "会议召开\n\n区委组织部部署产业集群党建工作，要求各单位抓好落实。\n", encoding="utf-8"
+    )
+    (tmp_path / "b.txt").write_text(
+        "表彰大会\n\n日前举行表彰大会，区委组织部负责同志宣读了表彰决定。\n", encoding="utf-8"
+    )
     ingest(store, [tmp_path])
     rows = store.db.execute("select name, local_to from entities where name = '区委组织部'").fetchall()
     assert len(rows) == 2 and all(local is not None for _, local in rows)
@@ -110,6 +138,9 @@ def test_kb_extract_lines_numbers_records_and_keeps_going_past_a_refused_line():
 def test_kb_extract_lines_gives_each_line_the_result_it_gets_alone():
     from kb.extraction import extract_text, extract_texts
 
-    lines = ["区委书记王明强来到青松镇，走访上海华鑫电气有限公司。", "该公司覆盖216家企业，党员20名。",
-             "华鑫集团与上海远航物流有限公司签订合作协议。"]
+    lines = [
+        "区委书记王明强来到青松镇，走访上海华鑫电气有限公司。",
+        "该公司覆盖216家企业，党员20名。",
+        "华鑫集团与上海远航物流有限公司签订合作协议。",
+    ]
     assert extract_texts(lines) == [extract_text(line) for line in lines]

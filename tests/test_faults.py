@@ -1,4 +1,5 @@
 """Ingest survives faults: kill -9 mid-run, two writers at once, crashing stages, dying workers, bad inputs."""
+
 from __future__ import annotations
 
 import fcntl
@@ -27,7 +28,9 @@ def small_corpus(folder: Path, n: int) -> Path:
     paras = lines(seed("003"))
     for i in range(n):
         body = [paras[(i + k) % len(paras)] for k in range(3)]
-        (folder / f"issue{i:03d}.txt").write_text(f"第{i + 1}期 工作简报\n\n" + "\n\n".join(body) + "\n", encoding="utf-8")
+        (folder / f"issue{i:03d}.txt").write_text(
+            f"第{i + 1}期 工作简报\n\n" + "\n\n".join(body) + "\n", encoding="utf-8"
+        )
     return folder
 
 
@@ -36,8 +39,9 @@ def check_consistent(db: Path, n: int) -> None:
     conn = sqlite3.connect(db)
     assert conn.execute("pragma integrity_check").fetchone()[0] == "ok"
     assert conn.execute("pragma foreign_key_check").fetchall() == []
-    rows = conn.execute("select source, n_paragraphs, (select count(*) from paragraphs p where p.document_id = d.id) "
-                        "from documents d").fetchall()
+    rows = conn.execute(
+        "select source, n_paragraphs, (select count(*) from paragraphs p where p.document_id = d.id) from documents d"
+    ).fetchall()
     assert len(rows) == n and len({source for source, _, _ in rows}) == n
     assert all(expected == stored for _, expected, stored in rows)  # no half-written document
     conn.close()
@@ -53,8 +57,12 @@ def _count(db: Path) -> int:
 
 def test_kill_9_mid_run_then_run_again_loses_and_duplicates_nothing(tmp_path):
     corpus, db = small_corpus(tmp_path / "in", 14), tmp_path / "kb.sqlite"
-    run = subprocess.Popen(KB + [str(corpus), "--db", str(db), "-q", "--workers", "1"], cwd=ROOT,
-                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    run = subprocess.Popen(
+        KB + [str(corpus), "--db", str(db), "-q", "--workers", "1"],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     deadline = time.time() + 120
     while _count(db) < 3 and time.time() < deadline and run.poll() is None:
         time.sleep(0.05)
@@ -62,8 +70,13 @@ def test_kill_9_mid_run_then_run_again_loses_and_duplicates_nothing(tmp_path):
     run.wait()
     stored = _count(db)
     assert 3 <= stored < 14, "the run was not killed mid-way"
-    again = subprocess.run(KB + [str(corpus), "--db", str(db), "-q", "--workers", "1"], cwd=ROOT,
-                           capture_output=True, text=True, timeout=300)
+    again = subprocess.run(
+        KB + [str(corpus), "--db", str(db), "-q", "--workers", "1"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert again.returncode == 0, again.stderr
     assert f"{14 - stored} added, {stored} unchanged, 0 failed" in again.stdout
     check_consistent(db, 14)
@@ -76,12 +89,19 @@ def test_two_ingests_at_once_one_waits_and_both_succeed(tmp_path):
     with open(f"{db}.ingest.lock", "a+") as held:
         fcntl.lockf(held, fcntl.LOCK_EX)  # the same kind of lock kb ingest takes (POSIX)
         logs = [tmp_path / f"err{i}.txt" for i in range(2)]
-        runs = [subprocess.Popen(KB + [str(corpus), "--db", str(db), "-q", "--workers", "1"], cwd=ROOT,
-                                 stdout=subprocess.PIPE, stderr=log.open("w"), text=True) for log in logs]
+        runs = [
+            subprocess.Popen(
+                KB + [str(corpus), "--db", str(db), "-q", "--workers", "1"],
+                cwd=ROOT,
+                stdout=subprocess.PIPE,
+                stderr=log.open("w"),
+                text=True,
+            )
+            for log in logs
+        ]
         deadline = time.time() + 120
         while not all("waiting" in log.read_text() for log in logs):
-            assert time.time() < deadline and all(run.poll() is None for run in runs), \
-                [log.read_text() for log in logs]
+            assert time.time() < deadline and all(run.poll() is None for run in runs), [log.read_text() for log in logs]
             time.sleep(0.1)
         fcntl.lockf(held, fcntl.LOCK_UN)
     outputs = [run.communicate(timeout=300)[0] for run in runs]
@@ -132,22 +152,31 @@ def bad_inputs(folder: Path) -> dict[str, str]:
     (folder / "binary.txt").write_bytes(bytes(range(256)) * 64)
     (folder / "empty.txt").write_bytes(b"")
     (folder / "only_noise.txt").write_text("图片\n\n责任编辑：王\n", encoding="utf-8")
-    (folder / "latin1.txt").write_bytes("Ã©tÃ© ÿþ ".encode("latin-1") * 40 + bytes([0x81, 0xff, 0xfe, 0x80]) * 50)
+    (folder / "latin1.txt").write_bytes("Ã©tÃ© ÿþ ".encode("latin-1") * 40 + bytes([0x81, 0xFF, 0xFE, 0x80]) * 50)
     with open(folder / "huge.txt", "wb") as handle:  # 50 MB of text
         handle.write(("党建引领产业集群发展。" * 1000 + "\n").encode("utf-8") * 1700)
     (folder / "nested.html").write_text("<div>" * 200_000 + "党建" + "</div>" * 200_000, encoding="utf-8")
     os.symlink(folder / "loop_b.txt", folder / "loop_a.txt")
     os.symlink(folder / "loop_a.txt", folder / "loop_b.txt")
-    return {"binary.txt": "binary", "empty.txt": "empty file", "only_noise.txt": "no text left after cleaning",
-            "latin1.txt": "undecodable", "huge.txt": "file too large for one document",
-            "nested.html": "nested too deeply", "loop_a.txt": "symbolic links", "loop_b.txt": "symbolic links"}
+    return {
+        "binary.txt": "binary",
+        "empty.txt": "empty file",
+        "only_noise.txt": "no text left after cleaning",
+        "latin1.txt": "undecodable",
+        "huge.txt": "file too large for one document",
+        "nested.html": "nested too deeply",
+        "loop_a.txt": "symbolic links",
+        "loop_b.txt": "symbolic links",
+    }
 
 
 def test_bad_inputs_each_get_a_clear_recorded_error(tmp_path):
     expected = bad_inputs(tmp_path / "bad")
     (tmp_path / "bad" / "broken.html").write_text(
         "<html><body><p>金山工业区党工委召开会议<div><b>部署党建工作，<i>推进产业集群发展。</p></span>"
-        "<table><tr><td>未闭合", encoding="utf-8")
+        "<table><tr><td>未闭合",
+        encoding="utf-8",
+    )
     store = Store(tmp_path / "kb.sqlite")
     report = ingest(store, [tmp_path / "bad" / name for name in [*expected, "broken.html"]])
     errors = {Path(row["source"]).name: row["error"] for row in store.failures()}
@@ -175,24 +204,43 @@ def test_an_unreadable_file_is_recorded_with_permission_denied(tmp_path):
             path.chmod(0o777)
         as_user = lambda: (os.setgid(nobody.pw_gid), os.setuid(nobody.pw_uid))  # noqa: E731
         try:
-            subprocess.run([sys.executable, "-c", "import kb.ingest"], cwd=ROOT, preexec_fn=as_user, check=True,
-                           capture_output=True, timeout=120)
+            subprocess.run(
+                [sys.executable, "-c", "import kb.ingest"],
+                cwd=ROOT,
+                preexec_fn=as_user,
+                check=True,
+                capture_output=True,
+                timeout=120,
+            )
         except (OSError, subprocess.CalledProcessError):
-            pytest.skip("running as root (chmod 000 does not stop root) and this Python or repository is not "
-                        "usable by an unprivileged user to test with")
-    run = subprocess.run(KB + [str(secret), "--db", str(db), "-q", "--workers", "1"], cwd=ROOT,
-                         capture_output=True, text=True, timeout=300, preexec_fn=as_user)
+            pytest.skip(
+                "running as root (chmod 000 does not stop root) and this Python or repository is not "
+                "usable by an unprivileged user to test with"
+            )
+    run = subprocess.run(
+        KB + [str(secret), "--db", str(db), "-q", "--workers", "1"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        preexec_fn=as_user,
+    )
     assert run.returncode == 1, run.stderr
     assert "Permission denied" in run.stderr
     conn = sqlite3.connect(db)
-    assert conn.execute("select status, error from documents").fetchall() == [("failed", "cannot read: Permission denied")]
+    assert conn.execute("select status, error from documents").fetchall() == [
+        ("failed", "cannot read: Permission denied")
+    ]
 
 
 def test_anything_read_raises_becomes_a_failed_document(tmp_path, monkeypatch):
     """RecursionError, MemoryError, ... from the read stage (not ours to change) are caught and named."""
     path = small_corpus(tmp_path / "in", 1) / "issue000.txt"
-    for exc, words in ((RecursionError("maximum recursion depth exceeded"), "RecursionError: structure nested too deeply"),
-                       (MemoryError(), "MemoryError")):
+    for exc, words in (
+        (RecursionError("maximum recursion depth exceeded"), "RecursionError: structure nested too deeply"),
+        (MemoryError(), "MemoryError"),
+    ):
+
         def explode(_path, exc=exc):
             raise exc
 
@@ -204,8 +252,13 @@ def test_anything_read_raises_becomes_a_failed_document(tmp_path, monkeypatch):
 
 def test_a_document_over_the_time_budget_is_recorded_failed_and_the_run_goes_on(tmp_path):
     corpus, db = small_corpus(tmp_path / "in", 2), tmp_path / "kb.sqlite"
-    run = subprocess.run(KB + [str(corpus), "--db", str(db), "-q", "--workers", "1", "--doc-timeout", "0.001"],
-                         cwd=ROOT, capture_output=True, text=True, timeout=300)
+    run = subprocess.run(
+        KB + [str(corpus), "--db", str(db), "-q", "--workers", "1", "--doc-timeout", "0.001"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert run.returncode == 1 and "Traceback" not in run.stderr, run.stderr
     conn = sqlite3.connect(db)
     errors = [error for (error,) in conn.execute("select error from documents where status = 'failed'")]
@@ -230,8 +283,12 @@ def _processes_with(marker: str) -> list[int]:
 @pytest.mark.skipif(not Path("/proc").is_dir(), reason="needs /proc (Linux)")
 def test_kill_9_of_an_ingest_leaves_no_worker_and_no_lock(tmp_path):
     corpus, db = small_corpus(tmp_path / "in", 14), tmp_path / "kb-killed.sqlite"
-    run = subprocess.Popen(KB + [str(corpus), "--db", str(db), "-q", "--workers", "2"], cwd=ROOT,
-                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    run = subprocess.Popen(
+        KB + [str(corpus), "--db", str(db), "-q", "--workers", "2"],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     deadline = time.time() + 120
     while len(_processes_with(str(db))) < 3 and time.time() < deadline and run.poll() is None:
         time.sleep(0.05)  # the writer and its two workers are up
@@ -242,8 +299,13 @@ def test_kill_9_of_an_ingest_leaves_no_worker_and_no_lock(tmp_path):
     while _processes_with(str(db)) and time.time() < deadline:
         time.sleep(0.1)
     assert _processes_with(str(db)) == [], "workers outlived their killed writer"
-    again = subprocess.run(KB + [str(corpus), "--db", str(db), "-q", "--workers", "2"], cwd=ROOT,
-                           capture_output=True, text=True, timeout=300)
+    again = subprocess.run(
+        KB + [str(corpus), "--db", str(db), "-q", "--workers", "2"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert again.returncode == 0, again.stderr
     check_consistent(db, 14)
 

@@ -6,6 +6,7 @@ hit each pattern that could backtrack (a run of the words it may read two ways, 
 that makes it fail), and random mixes of those words. Each runs in a worker process with a time
 budget (``kb.ingest.map_pool``), so a regression fails the test instead of hanging it.
 """
+
 from __future__ import annotations
 
 import random
@@ -24,18 +25,41 @@ LONG_BUDGET = 120
 
 # Words the patterns could read more than one way: separators that may also sit inside a list item
 # (和 及 与), titles that are one word or two (支部书记 = 支部 + 书记), 记者 before a name.
-AMBIGUOUS = ["和", "及", "与", "、", "等", "产业", "新材料", "支部书记", "总支书记", "专职副书记", "党委", "记者张三",
-             "\u2003  ", "<!---->", "-->", "，", "x"]
+AMBIGUOUS = [
+    "和",
+    "及",
+    "与",
+    "、",
+    "等",
+    "产业",
+    "新材料",
+    "支部书记",
+    "总支书记",
+    "专职副书记",
+    "党委",
+    "记者张三",
+    "\u2003  ",
+    "<!---->",
+    "-->",
+    "，",
+    "x",
+]
 
 
 def hostile_texts() -> list[tuple[str, str]]:
     """(name, text) pairs: the inputs that hung and more of their kind, deterministic."""
     texts = [
         # Industry lists (A、B和C等产业): a run of separators, cut into items every possible way.
-        ("和 x60", "和" * 60), ("与 x80", "与" * 80), ("及 x80", "及" * 80), ("和 x200", "和" * 200),
-        ("A公司和 x500", "A公司和" * 500), ("和平 x500", "和平" * 500), ("、和 x500", "、和" * 500),
+        ("和 x60", "和" * 60),
+        ("与 x80", "与" * 80),
+        ("及 x80", "及" * 80),
+        ("和 x200", "和" * 200),
+        ("A公司和 x500", "A公司和" * 500),
+        ("和平 x500", "和平" * 500),
+        ("、和 x500", "、和" * 500),
         ("新材料和 x40, no closer", "新材料和" * 40 + "，产业"),
-        ("、 x200", "、" * 200), ("等 x200", "等" * 200),
+        ("、 x200", "、" * 200),
+        ("等 x200", "等" * 200),
         # A title between an organisation and a person, read as one word or two (HOLDS_POSITION).
         ("支部书记 x30", "青松镇党委" + "支部书记" * 30 + "的书记王明强表示，要加强党建。"),
         ("总支书记、 x30", "青松镇党委" + "总支书记、" * 30 + "的书记王明强表示。"),
@@ -50,7 +74,9 @@ def hostile_texts() -> list[tuple[str, str]]:
     rng = random.Random(16)
     for k in range(24):
         words = rng.sample(AMBIGUOUS, 3)
-        texts.append((f"mix {k}: {'|'.join(words)}", "".join(rng.choice(words) for _ in range(rng.choice([20, 40, 60])))))
+        texts.append(
+            (f"mix {k}: {'|'.join(words)}", "".join(rng.choice(words) for _ in range(rng.choice([20, 40, 60]))))
+        )
     return texts
 
 

@@ -4,6 +4,7 @@ The graph is read from the source with ``ast``, not by importing: every ``import
 ``from ... import`` of a project module counts, at any depth of the file (an import inside a function
 is still a dependency), relative imports resolved.
 """
+
 from __future__ import annotations
 
 import ast
@@ -16,8 +17,13 @@ PACKAGES = ("pipeline", "kb")
 
 #: The training tools: they build the models the runtime loads, and nothing at runtime imports them.
 TRAINING_PACKAGE = "pipeline.training"
-TRAINING = {"pipeline.training.ner_data", "pipeline.training.ner_train", "pipeline.training.entity_crf",
-            "pipeline.training.clusters", "pipeline.training.relation_model"}
+TRAINING = {
+    "pipeline.training.ner_data",
+    "pipeline.training.ner_train",
+    "pipeline.training.entity_crf",
+    "pipeline.training.clusters",
+    "pipeline.training.relation_model",
+}
 #: Evaluation: scores against gold and annotated data (``kb eval``); may read the training corpora.
 EVALUATION = {"kb.evaluate", "kb.ner_eval", "kb.extraction", "pipeline.annotations"}
 
@@ -67,7 +73,7 @@ def import_graph() -> nx.DiGraph:
 
 
 def _describe(graph: nx.DiGraph, cycle: list[str]) -> str:
-    steps = zip(cycle, cycle[1:] + cycle[:1])
+    steps = zip(cycle, cycle[1:] + cycle[:1], strict=False)
     return " -> ".join(f"{a} (line {graph.edges[a, b]['line']})" for a, b in steps) + f" -> {cycle[0]}"
 
 
@@ -89,8 +95,12 @@ def test_runtime_never_imports_training():
     present = {m for m in graph if m == TRAINING_PACKAGE or m.startswith(TRAINING_PACKAGE + ".")}
     assert TRAINING <= present, f"training modules missing: {sorted(TRAINING - present)}"
     runtime = set(graph) - present - EVALUATION
-    bad = sorted(f"{a} imports {b} (line {graph.edges[a, b]['line']})"
-                 for a in runtime for b in graph.successors(a) if b in present)
+    bad = sorted(
+        f"{a} imports {b} (line {graph.edges[a, b]['line']})"
+        for a in runtime
+        for b in graph.successors(a)
+        if b in present
+    )
     assert not bad, "runtime modules importing training ones:\n" + "\n".join(bad)
 
 

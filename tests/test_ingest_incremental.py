@@ -6,6 +6,7 @@ document's sha256) and aliases; the same mentions, relations and metrics per doc
 paragraph; and the same duplicate pairs, paragraph → paragraph and document → document, where the
 original of a pair is the copy from the earlier-dated document, then the smaller sha256.
 """
+
 from __future__ import annotations
 
 import re
@@ -25,21 +26,38 @@ def snapshot(store: Store) -> dict:
         "documents": sorted(q("select sha256, source, status, error, title, date, text from documents")),
         "entities": sorted(q(f"select e.name, e.type, {sha.format('e.local_to')} from entities e")),
         "aliases": sorted(q("select e.name, e.type, a.alias from aliases a join entities e on e.id = a.entity_id")),
-        "mentions": Counter(q("select d.sha256, p.idx, m.start, m.end, e.name, e.type, m.surface from mentions m "
-                              "join documents d on d.id = m.document_id join entities e on e.id = m.entity_id "
-                              "left join paragraphs p on p.id = m.paragraph_id")),
-        "relations": Counter(q("select d.sha256, p.idx, s.name, r.predicate, o.name, r.evidence, r.attrs "
-                               "from relations r join documents d on d.id = r.document_id "
-                               "join entities s on s.id = r.subject_id join entities o on o.id = r.object_id "
-                               "left join paragraphs p on p.id = r.paragraph_id")),
-        "metrics": Counter(q("select d.sha256, p.idx, e.name, m.subject_text, m.indicator, m.value, m.unit, m.period, "
-                             "m.raw from metrics m join documents d on d.id = m.document_id "
-                             "left join entities e on e.id = m.subject_id left join paragraphs p on p.id = m.paragraph_id")),
-        "duplicate_paragraphs": sorted(q(
-            "select d.sha256, p.idx, td.sha256, t.idx, p.similarity from paragraphs p "
-            "join paragraphs t on t.id = p.duplicate_of join documents d on d.id = p.document_id "
-            "join documents td on td.id = t.document_id")),
-        "duplicate_documents": sorted(q("select d.sha256, t.sha256 from documents d join documents t on t.id = d.duplicate_of")),
+        "mentions": Counter(
+            q(
+                "select d.sha256, p.idx, m.start, m.end, e.name, e.type, m.surface from mentions m "
+                "join documents d on d.id = m.document_id join entities e on e.id = m.entity_id "
+                "left join paragraphs p on p.id = m.paragraph_id"
+            )
+        ),
+        "relations": Counter(
+            q(
+                "select d.sha256, p.idx, s.name, r.predicate, o.name, r.evidence, r.attrs "
+                "from relations r join documents d on d.id = r.document_id "
+                "join entities s on s.id = r.subject_id join entities o on o.id = r.object_id "
+                "left join paragraphs p on p.id = r.paragraph_id"
+            )
+        ),
+        "metrics": Counter(
+            q(
+                "select d.sha256, p.idx, e.name, m.subject_text, m.indicator, m.value, m.unit, m.period, "
+                "m.raw from metrics m join documents d on d.id = m.document_id "
+                "left join entities e on e.id = m.subject_id left join paragraphs p on p.id = m.paragraph_id"
+            )
+        ),
+        "duplicate_paragraphs": sorted(
+            q(
+                "select d.sha256, p.idx, td.sha256, t.idx, p.similarity from paragraphs p "
+                "join paragraphs t on t.id = p.duplicate_of join documents d on d.id = p.document_id "
+                "join documents td on td.id = t.document_id"
+            )
+        ),
+        "duplicate_documents": sorted(
+            q("select d.sha256, t.sha256 from documents d join documents t on t.id = d.duplicate_of")
+        ),
     }
 
 
@@ -59,7 +77,7 @@ def make_docs(folder: Path) -> dict[str, Path]:
     dateline = a[-1]
     earlier = re.sub(r"\d{4}-\d{2}-\d{2}", "2019-03-01", dateline)
     assert earlier != dateline
-    damaged = " ".join(a[2][i:i + 7] for i in range(0, len(a[2]), 7))
+    damaged = " ".join(a[2][i : i + 7] for i in range(0, len(a[2]), 7))
     paths = {"a": folder / "a.txt", "b": folder / "b.txt", "c": folder / "c.txt"}
     paths["a"].write_text("\n\n".join(a) + "\n", encoding="utf-8")
     paths["b"].write_text("\n\n".join([a[0], a[1], damaged, a[3], earlier]) + "\n", encoding="utf-8")
@@ -82,8 +100,10 @@ def test_unchanged_content_is_skipped_and_changed_content_replaces_the_old_rows(
     assert snapshot(store) == snapshot(fresh)
     assert store.stats() == fresh.stats()
     for table in ("lsh_bands", "held_facts"):  # row ids differ between the two: compare the counts
-        assert store.db.execute(f"select count(*) from {table}").fetchone() == \
-            fresh.db.execute(f"select count(*) from {table}").fetchone()
+        assert (
+            store.db.execute(f"select count(*) from {table}").fetchone()
+            == fresh.db.execute(f"select count(*) from {table}").fetchone()
+        )
 
 
 def test_order_of_arrival_does_not_change_the_knowledge_base(tmp_path):
@@ -97,8 +117,10 @@ def test_order_of_arrival_does_not_change_the_knowledge_base(tmp_path):
     assert snap == snapshot(backward)
     # The reprint dated earlier is the original; the copies in a (later) and c (undated) point at it.
     pairs = {(d[:6], i): (t[:6], j) for d, i, t, j, _ in snap["duplicate_paragraphs"]}
-    sha = {name: forward.db.execute("select sha256 from documents where source = ?", [str(p)]).fetchone()[0][:6]
-           for name, p in docs.items()}
+    sha = {
+        name: forward.db.execute("select sha256 from documents where source = ?", [str(p)]).fetchone()[0][:6]
+        for name, p in docs.items()
+    }
     assert {target for target, _ in pairs.values()} == {sha["b"]}
     assert pairs[(sha["a"], 0)] == (sha["b"], 0) and pairs[(sha["a"], 2)] == (sha["b"], 2)  # the damaged one too
     assert [target for (doc, _), target in pairs.items() if doc == sha["c"]] == [(sha["b"], 2)]
@@ -122,6 +144,11 @@ def test_replacing_the_original_makes_its_copies_originals_again(tmp_path):
     ingest(fresh, [tmp_path / "in"])
     assert snapshot(store) == snapshot(fresh)
     a_sha = store.db.execute("select sha256 from documents where source = ?", [str(docs["a"])]).fetchone()[0]
-    assert store.db.execute("select count(*) from mentions m join documents d on d.id = m.document_id "
-                            "join paragraphs p on p.id = m.paragraph_id where d.sha256 = ? and p.idx = 2",
-                            [a_sha]).fetchone()[0] > 0  # a's paragraph has its facts back
+    assert (
+        store.db.execute(
+            "select count(*) from mentions m join documents d on d.id = m.document_id "
+            "join paragraphs p on p.id = m.paragraph_id where d.sha256 = ? and p.idx = 2",
+            [a_sha],
+        ).fetchone()[0]
+        > 0
+    )  # a's paragraph has its facts back

@@ -1,4 +1,5 @@
 """Parallel ingest: a process pool, Dask and Ray give the same knowledge base as one process."""
+
 from __future__ import annotations
 
 import importlib.util
@@ -66,8 +67,9 @@ def test_pool_streams_and_keeps_input_order(corpus):
 def test_cli_workers_option_and_progress_bar(corpus, tmp_path):
     folder, expected = corpus
     db = str(tmp_path / "cli.sqlite")
-    result = CliRunner().invoke(main, ["ingest", str(folder / "in"), "--db", db, "--workers", "2"],
-                                catch_exceptions=False)
+    result = CliRunner().invoke(
+        main, ["ingest", str(folder / "in"), "--db", db, "--workers", "2"], catch_exceptions=False
+    )
     assert result.exit_code == 0, result.output
     assert "2 added, 0 unchanged, 0 failed" in result.output
     assert "doc/s" in result.stderr and "2/2" in result.stderr  # tqdm: rate and count (ETA while running)
@@ -88,7 +90,8 @@ def test_engine_local_cluster_of_two_workers(corpus, tmp_path, engine, module):
 def test_a_missing_engine_gives_a_clear_error(corpus, tmp_path, monkeypatch):
     folder, _ = corpus
     monkeypatch.setitem(sys.modules, "ray", None)  # import ray now raises ImportError
-    result = CliRunner().invoke(main, ["ingest", str(folder / "in"), "--db", str(tmp_path / "x.sqlite"),
-                                       "--engine", "ray", "-q"])
+    result = CliRunner().invoke(
+        main, ["ingest", str(folder / "in"), "--db", str(tmp_path / "x.sqlite"), "--engine", "ray", "-q"]
+    )
     assert result.exit_code == 1
     assert "--engine ray needs ray, which is not installed" in result.output

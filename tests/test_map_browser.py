@@ -1,5 +1,6 @@
 """End to end: the collaboration map opened in headless Chromium renders its nodes, shows a
 selected entity's relations and evidence, and keeps names from untrusted text as text."""
+
 from __future__ import annotations
 
 import re
@@ -10,8 +11,8 @@ import urllib.parse
 from pathlib import Path
 
 import pytest
-
 from conftest import seeds_kb
+
 from kb.export import to_html
 
 CHROMIUM = shutil.which("chromium") or ("/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None)
@@ -19,10 +20,10 @@ pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="chromium is not instal
 
 HOSTILE = "<script>alert(1)</script>"
 # Would mark the page if it ever ran as markup or script.
-PAYLOADS = ["<img src=x onerror=\"document.body.setAttribute('data-pwned','img')\">",
-            "<script>document.body.setAttribute('data-pwned','script')</script>"]
-
-
+PAYLOADS = [
+    "<img src=x onerror=\"document.body.setAttribute('data-pwned','img')\">",
+    "<script>document.body.setAttribute('data-pwned','script')</script>",
+]
 
 
 @pytest.fixture(scope="module")
@@ -38,20 +39,38 @@ def map_page(tmp_path_factory):
     for name in [HOSTILE, *PAYLOADS]:
         entity = con.execute("insert into entities (name, type) values (?, 'ENTERPRISE')", [name]).lastrowid
         con.execute("insert into aliases (entity_id, alias) values (?, ?)", [entity, name + "&amp;"])
-        con.execute("insert into relations (subject_id, predicate, object_id, document_id, evidence, confidence) "
-                    "values (?, 'COOPERATES_WITH', ?, ?, ?, 0.5)", [entity, target, document, f"{name}与长城合作。"])
+        con.execute(
+            "insert into relations (subject_id, predicate, object_id, document_id, evidence, confidence) "
+            "values (?, 'COOPERATES_WITH', ?, ?, ?, 0.5)",
+            [entity, target, document, f"{name}与长城合作。"],
+        )
     con.commit()
-    nodes = con.execute("select count(distinct id) from entities where id in "
-                        "(select subject_id from relations union select object_id from relations)").fetchone()[0]
+    nodes = con.execute(
+        "select count(distinct id) from entities where id in "
+        "(select subject_id from relations union select object_id from relations)"
+    ).fetchone()[0]
     con.close()
     return to_html(db, folder / "map.html"), nodes
 
 
 def chromium(*args: str, profile: Path, timeout: int = 90) -> subprocess.CompletedProcess:
-    command = [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-               "--disable-background-networking", "--disable-component-update", "--disable-sync",
-               "--disable-extensions", "--disable-dev-shm-usage", f"--user-data-dir={profile}",
-               "--virtual-time-budget=15000", "--window-size=1400,900", *args]
+    command = [
+        CHROMIUM,
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--disable-extensions",
+        "--disable-dev-shm-usage",
+        f"--user-data-dir={profile}",
+        "--virtual-time-budget=15000",
+        "--window-size=1400,900",
+        *args,
+    ]
     return subprocess.run(command, capture_output=True, text=True, timeout=timeout)
 
 

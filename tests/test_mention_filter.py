@@ -1,4 +1,5 @@
 """Mentions inside phrases that hold a name without mentioning it (pipeline.mention_filter)."""
+
 from __future__ import annotations
 
 from pipeline.document import Span

@@ -1,4 +1,5 @@
 """The statistical NER layer: label mapping, the HanLP CRF fix, loading offline, and the merge with rules."""
+
 from __future__ import annotations
 
 import json
@@ -7,23 +8,32 @@ from pathlib import Path
 import pytest
 
 from pipeline import entities, ner_labels
-from pipeline.entity_crf import recognize_document
 from pipeline.document import Span
+from pipeline.entity_crf import recognize_document
 from pipeline.ner_model import MODEL_DIR, ModelRecognizer, fix_crf, load_model, map_label
 from pipeline.training import ner_data
-
 from tests.conftest import seed
 
 # --------------------------------------------------------------------------- label mapping
 
 
-@pytest.mark.parametrize("surface,expected", [
-    ("亭林镇高端智能装备产业集群党委", "PARTY_ORG"), ("伽蓝集团党委", "PARTY_ORG"),
-    ("东方美谷企业党建联盟", "ALLIANCE"), ("上海侨好食品有限公司", "ENTERPRISE"), ("浙商银行", "ENTERPRISE"),
-    ("金山区民政局", "GOV_ORG"), ("中共上海市委", "GOV_ORG"), ("国务院", "GOV_ORG"),
-    ("上海应用技术大学", "INSTITUTION"), ("工信部赛迪研究院", "INSTITUTION"), ("青溪经济园区", "ZONE"),
-    ("新华社", "INSTITUTION"),
-])
+@pytest.mark.parametrize(
+    "surface,expected",
+    [
+        ("亭林镇高端智能装备产业集群党委", "PARTY_ORG"),
+        ("伽蓝集团党委", "PARTY_ORG"),
+        ("东方美谷企业党建联盟", "ALLIANCE"),
+        ("上海侨好食品有限公司", "ENTERPRISE"),
+        ("浙商银行", "ENTERPRISE"),
+        ("金山区民政局", "GOV_ORG"),
+        ("中共上海市委", "GOV_ORG"),
+        ("国务院", "GOV_ORG"),
+        ("上海应用技术大学", "INSTITUTION"),
+        ("工信部赛迪研究院", "INSTITUTION"),
+        ("青溪经济园区", "ZONE"),
+        ("新华社", "INSTITUTION"),
+    ],
+)
 def test_org_type_by_head_word(surface, expected):
     assert ner_labels.org_type(surface) == expected
 
@@ -43,35 +53,61 @@ def test_cluener_labels_map_onto_ours_and_back():
     for t in ner_labels.MODEL_TYPES:
         assert t in ner_data.OURS_TO_CLUENER and t in ner_data.OURS_TO_MSRA
     # The round trip holds for the four scored CLUENER labels.
-    for label, surface in [("name", "叶老桂"), ("company", "浙商银行"), ("government", "国家发改委"),
-                           ("organization", "北京大学")]:
+    for label, surface in [
+        ("name", "叶老桂"),
+        ("company", "浙商银行"),
+        ("government", "国家发改委"),
+        ("organization", "北京大学"),
+    ]:
         assert ner_data.OURS_TO_CLUENER[ner_data.cluener_type(surface, label)] == label
 
 
 def test_read_cluener_spans_match_surfaces(tmp_path):
     path = tmp_path / "c.jsonl"
-    rows = [{"text": "浙商银行企业信贷部叶老桂博士则从另一个角度对五道门槛进行了解读。",
-             "label": {"name": {"叶老桂": [[9, 11]]}, "company": {"浙商银行": [[0, 3]]}}},
-            {"text": "生生不息CSOL生化狂潮让你填弹狂扫", "label": {"game": {"CSOL": [[4, 7]]}}}]
+    rows = [
+        {
+            "text": "浙商银行企业信贷部叶老桂博士则从另一个角度对五道门槛进行了解读。",
+            "label": {"name": {"叶老桂": [[9, 11]]}, "company": {"浙商银行": [[0, 3]]}},
+        },
+        {"text": "生生不息CSOL生化狂潮让你填弹狂扫", "label": {"game": {"CSOL": [[4, 7]]}}},
+    ]
     path.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows), encoding="utf-8")
     ours = ner_data.read_cluener(path)
-    assert [(s.text[a:b], t) for s in ours for a, b, t in sorted(s.spans)] == [("浙商银行", "ENTERPRISE"),
-                                                                               ("叶老桂", "PERSON")]
+    assert [(s.text[a:b], t) for s in ours for a, b, t in sorted(s.spans)] == [
+        ("浙商银行", "ENTERPRISE"),
+        ("叶老桂", "PERSON"),
+    ]
     raw = ner_data.read_cluener(path, ours=False)
     assert sorted(t for s in raw for _, _, t in s.spans) == ["company", "game", "name"]
 
 
 def test_read_bio_handles_bmes_weibo_and_org_typing(tmp_path):
     resume = tmp_path / "r.bmes"
-    resume.write_text("".join(f"{c} {t}\n" for c, t in zip(
-        "高勇在华为技术有限公司任董事", ["B-NAME", "E-NAME", "O", "B-ORG"] + ["M-ORG"] * 6 + ["E-ORG"] +
-        ["O", "B-TITLE", "E-TITLE"])), encoding="utf-8")
+    resume.write_text(
+        "".join(
+            f"{c} {t}\n"
+            for c, t in zip(
+                "高勇在华为技术有限公司任董事",
+                ["B-NAME", "E-NAME", "O", "B-ORG"] + ["M-ORG"] * 6 + ["E-ORG"] + ["O", "B-TITLE", "E-TITLE"],
+                strict=False,
+            )
+        ),
+        encoding="utf-8",
+    )
     [s] = ner_data.read_bio(resume, "resume", org_default="ENTERPRISE")
     assert [(s.text[a:b], t) for a, b, t in s.spans] == [("高勇", "PERSON"), ("华为技术有限公司", "ENTERPRISE")]
     weibo = tmp_path / "w.conll"
-    weibo.write_text("".join(f"{c}\t{t}\n" for c, t in zip(
-        ["去0", "北0", "京1", "的0", "朋0", "友1"], ["O", "B-GPE.NAM", "I-GPE.NAM", "O", "B-PER.NOM", "I-PER.NOM"])),
-        encoding="utf-8")
+    weibo.write_text(
+        "".join(
+            f"{c}\t{t}\n"
+            for c, t in zip(
+                ["去0", "北0", "京1", "的0", "朋0", "友1"],
+                ["O", "B-GPE.NAM", "I-GPE.NAM", "O", "B-PER.NOM", "I-PER.NOM"],
+                strict=False,
+            )
+        ),
+        encoding="utf-8",
+    )
     [w] = ner_data.read_bio(weibo, "weibo", sep="\t")
     assert w.text == "去北京的朋友"
     assert [(w.text[a:b], t) for a, b, t in w.spans] == [("北京", "REGION")]  # nominal 朋友 dropped
@@ -83,8 +119,11 @@ def test_tags_round_trip_and_lenient_reading():
     assert tags[:5] == ["B-PERSON", "E-PERSON", "O", "S-REGION", "O"]
     assert ner_labels.tags_to_spans(tags) == spans
     # An ill-formed sequence (I- with no B-, type change mid-chunk) still gives spans, no exception.
-    assert ner_labels.tags_to_spans(["I-ORG", "E-ORG", "O", "B-PER", "I-LOC"]) == [(0, 2, "ORG"), (3, 4, "PER"),
-                                                                               (4, 5, "LOC")]
+    assert ner_labels.tags_to_spans(["I-ORG", "E-ORG", "O", "B-PER", "I-LOC"]) == [
+        (0, 2, "ORG"),
+        (3, 4, "PER"),
+        (4, 5, "LOC"),
+    ]
     assert ner_labels.tags_to_spans(["B-LOC", "I-LOC", "O"]) == [(0, 2, "LOC")]  # BIO
 
 
@@ -96,17 +135,25 @@ def test_training_tsv_drops_spaces_folds_width_and_cuts_long_sentences(tmp_path)
     assert n == len([chunk for chunk in lines if chunk.strip()]) > 1
     first = [line.split("\t") for line in lines[0].splitlines()]
     assert [c for c, _ in first[:5]] == ["A", "B", "C", "公", "司"]
-    assert [t for _, t in first[:5]] == ["B-ENTERPRISE", "I-ENTERPRISE", "I-ENTERPRISE", "I-ENTERPRISE",
-                                         "E-ENTERPRISE"]
+    assert [t for _, t in first[:5]] == ["B-ENTERPRISE", "I-ENTERPRISE", "I-ENTERPRISE", "I-ENTERPRISE", "E-ENTERPRISE"]
     assert all(len(chunk.splitlines()) <= 150 for chunk in lines)
 
 
-@pytest.mark.parametrize("label,surface,expected", [
-    ("PERSON", "刘健", "PERSON"), ("NR", "刘健", "PERSON"), ("PER", "刘健", "PERSON"),
-    ("LOCATION", "亭林镇", "REGION"), ("NS", "漕河泾开发区", "ZONE"), ("ORGANIZATION", "伽蓝集团党委", "PARTY_ORG"),
-    ("NT", "金山区民政局", "GOV_ORG"), ("company", "伽蓝", "ENTERPRISE"), ("DATE", "2月15日", None),
-    ("ALLIANCE", "东方美谷企业党建联盟", "ALLIANCE"),
-])
+@pytest.mark.parametrize(
+    "label,surface,expected",
+    [
+        ("PERSON", "刘健", "PERSON"),
+        ("NR", "刘健", "PERSON"),
+        ("PER", "刘健", "PERSON"),
+        ("LOCATION", "亭林镇", "REGION"),
+        ("NS", "漕河泾开发区", "ZONE"),
+        ("ORGANIZATION", "伽蓝集团党委", "PARTY_ORG"),
+        ("NT", "金山区民政局", "GOV_ORG"),
+        ("company", "伽蓝", "ENTERPRISE"),
+        ("DATE", "2月15日", None),
+        ("ALLIANCE", "东方美谷企业党建联盟", "ALLIANCE"),
+    ],
+)
 def test_map_label_from_other_models(label, surface, expected):
     assert map_label(label, surface) == expected
 
@@ -128,8 +175,7 @@ def tiny_model(tmp_path_factory) -> Path:
 
     sents = [ner_data.Sentence(list(text), spans, "tiny") for text, spans in TINY_SENTENCES] * 30
     out = tmp_path_factory.mktemp("tiny-ner")
-    train(sents, out, epochs=6, dev_share=0.1, embed=16, rnn_hidden=16, drop=0.0, lr=0.02, batch_size=8,
-          patience=0)
+    train(sents, out, epochs=6, dev_share=0.1, embed=16, rnn_hidden=16, drop=0.0, lr=0.02, batch_size=8, patience=0)
     return out
 
 
@@ -152,7 +198,7 @@ def test_the_crf_fix_is_what_makes_decoding_work(tiny_model):
     tokens = [list(text) for text, _ in TINY_SENTENCES]
     fixed = component.predict(tokens)
     gold = [[(text[a:b], t, a, b) for a, b, t in spans] for text, spans in TINY_SENTENCES]
-    correct = sum(len(set(map(tuple, p)) & set(g)) for p, g in zip(fixed, gold))
+    correct = sum(len(set(map(tuple, p)) & set(g)) for p, g in zip(fixed, gold, strict=False))
     assert correct >= 6  # it learned most of the eight training entities
     # Decoding along the wrong axis (the unfixed CRF) loses them.
     component.model.crf.batch_first = False
@@ -161,7 +207,7 @@ def test_the_crf_fix_is_what_makes_decoding_work(tiny_model):
             broken = component.predict(tokens)
     finally:
         fix_crf(component.model)
-    assert sum(len(set(map(tuple, p)) & set(g)) for p, g in zip(broken, gold)) < correct
+    assert sum(len(set(map(tuple, p)) & set(g)) for p, g in zip(broken, gold, strict=False)) < correct
 
 
 def test_hanlp_load_reads_a_trained_model_offline(tiny_model, monkeypatch):
@@ -176,7 +222,7 @@ def test_hanlp_load_reads_a_trained_model_offline(tiny_model, monkeypatch):
     recognizer = ModelRecognizer(tiny_model)
     spans = recognizer("张伟在上海侨好食品有限公司工作。")
     assert ("张伟", "PERSON") in [(s.text, s.type) for s in spans]
-    assert all(s.source == "model" and "张伟在上海侨好食品有限公司工作。"[s.start:s.end] == s.text for s in spans)
+    assert all(s.source == "model" and "张伟在上海侨好食品有限公司工作。"[s.start : s.end] == s.text for s in spans)
 
 
 def test_crf_marginals_are_probabilities_and_agree_with_viterbi(tiny_model):
@@ -219,6 +265,7 @@ def test_model_layer_filters_by_type_confidence_and_domain(tiny_model):
     model = ModelRecognizer(tiny_model)
     every = model(text)
     assert every and all(0.0 < s.confidence <= 1.0 for s in every)
+
     def names(spans):
         return {(s.text, s.type) for s in spans}
 
@@ -242,20 +289,26 @@ class _FixedModel:
         pass
 
     def __call__(self, text):
-        return [Span(text.index(name), text.index(name) + len(name), name, kind, source="model", confidence=conf)
-                for name, kind, conf in self.spans if name in text]
+        return [
+            Span(text.index(name), text.index(name) + len(name), name, kind, source="model", confidence=conf)
+            for name, kind, conf in self.spans
+            if name in text
+        ]
 
 
-@pytest.mark.parametrize("name, kind, kept", [
-    ("杭州明远青少年活动中心", "INSTITUTION", True),   # the head of its own type after a name
-    ("滨江路商圈党建联盟", "ALLIANCE", True),
-    ("明远青少年活动中心", "ENTERPRISE", False),       # a head of another type
-    ("行业协会", "INSTITUTION", False),               # a generic word before the head
-    ("新公司", "ENTERPRISE", False),                  # one character before the head
-    ("街道社区和发展公司", "ENTERPRISE", False),       # two bodies joined by a conjunction
-    ("明远青少年", "INSTITUTION", False),             # no head at all
-    ("江苏工信部", "GOV_ORG", False),                 # the rules' test: no ministry under a province
-])
+@pytest.mark.parametrize(
+    "name, kind, kept",
+    [
+        ("杭州明远青少年活动中心", "INSTITUTION", True),  # the head of its own type after a name
+        ("滨江路商圈党建联盟", "ALLIANCE", True),
+        ("明远青少年活动中心", "ENTERPRISE", False),  # a head of another type
+        ("行业协会", "INSTITUTION", False),  # a generic word before the head
+        ("新公司", "ENTERPRISE", False),  # one character before the head
+        ("街道社区和发展公司", "ENTERPRISE", False),  # two bodies joined by a conjunction
+        ("明远青少年", "INSTITUTION", False),  # no head at all
+        ("江苏工信部", "GOV_ORG", False),  # the rules' test: no ministry under a province
+    ],
+)
 def test_model_spans_ending_in_their_own_head_are_kept_at_any_confidence(name, kind, kept):
     text = f"党员代表来到{name}参观。"  # party-building words: the strict in-domain threshold applies
     layer = entities.ModelLayer(_FixedModel([(name, kind, 0.2)]))
@@ -297,7 +350,7 @@ def test_model_recognizer_predicts_a_document_in_one_batch(tiny_model, monkeypat
     assert calls == [3]  # served from the cache
     # Offsets of a paragraph's second sentence point into the paragraph.
     spans = recognizer(texts[0])
-    assert all(texts[0][s.start:s.end] == s.text for s in spans)
+    assert all(texts[0][s.start : s.end] == s.text for s in spans)
 
 
 # --------------------------------------------------------------------------- the committed model
@@ -339,11 +392,16 @@ def _span(text, s, e, t, source="suffix", conf=0.9):
 def test_fill_gaps_keeps_rules_and_adds_only_non_overlapping_model_spans():
     text = "绿庭国际与金山区亭林镇党委签约。"
     rules = [_span(text, 5, 13, "PARTY_ORG")]
-    model = [_span(text, 0, 4, "ENTERPRISE", "model", 0.5), _span(text, 5, 8, "REGION", "model", 0.5),
-             _span(text, 0, 2, "REGION", "model", 0.5)]
+    model = [
+        _span(text, 0, 4, "ENTERPRISE", "model", 0.5),
+        _span(text, 5, 8, "REGION", "model", 0.5),
+        _span(text, 0, 2, "REGION", "model", 0.5),
+    ]
     merged = entities.fill_gaps(rules, model)
-    assert [(s.text, s.type, s.source) for s in merged] == [("绿庭国际", "ENTERPRISE", "model"),
-                                                            ("金山区亭林镇党委", "PARTY_ORG", "suffix")]
+    assert [(s.text, s.type, s.source) for s in merged] == [
+        ("绿庭国际", "ENTERPRISE", "model"),
+        ("金山区亭林镇党委", "PARTY_ORG", "suffix"),
+    ]
 
 
 class _FixedLayer:
@@ -356,8 +414,7 @@ class _FixedLayer:
         self.found = found
 
     def __call__(self, text):
-        return [_span(text, text.index(w), text.index(w) + len(w), t, "model", 0.5) for w, t in self.found
-                if w in text]
+        return [_span(text, text.index(w), text.index(w) + len(w), t, "model", 0.5) for w, t in self.found if w in text]
 
 
 def test_recognize_merges_a_model_layer_after_the_rules():
@@ -376,7 +433,7 @@ def test_default_extraction_uses_the_model_and_keeps_every_rule_span():
     merged = recognize_document(texts)
     with entities.using_layers(entities.RULE_RECOGNIZERS):
         rules = recognize_document(texts)
-    for r, m in zip(rules, merged):
+    for _r, m in zip(rules, merged, strict=False):
         model_spans = [s for s in m if s.source == "model"]
         for s in model_spans:  # a model span never overlaps a rule span
             assert not any(s.start < x.end and x.start < s.end for x in m if x.source != "model")
@@ -393,10 +450,22 @@ ITEM_TEXT = "金山区委组织部在亭林镇召开座谈会。村民代表骆�
 
 def test_spans_from_surfaces_labels_every_occurrence_longest_first_without_overlap():
     text = "湖北省委组织部到湖北省宜昌市调研，湖北省的干部参加。"
-    spans = ner_data.spans_from_surfaces(text, [("湖北省", "REGION"), ("湖北省委组织部", "GOV_ORG"),
-                                                ("宜昌市", "REGION"), ("调研", "INDUSTRY"), ("", "PERSON")])
+    spans = ner_data.spans_from_surfaces(
+        text,
+        [
+            ("湖北省", "REGION"),
+            ("湖北省委组织部", "GOV_ORG"),
+            ("宜昌市", "REGION"),
+            ("调研", "INDUSTRY"),
+            ("", "PERSON"),
+        ],
+    )
     assert [(text[s:e], t) for s, e, t in spans] == [
-        ("湖北省委组织部", "GOV_ORG"), ("湖北省", "REGION"), ("宜昌市", "REGION"), ("湖北省", "REGION")]
+        ("湖北省委组织部", "GOV_ORG"),
+        ("湖北省", "REGION"),
+        ("宜昌市", "REGION"),
+        ("湖北省", "REGION"),
+    ]
 
 
 def test_in_domain_sentences_take_hand_labels_where_the_sentence_matches():
@@ -420,14 +489,21 @@ def test_compare_in_domain_scores_only_held_out_hand_labelled_items(tmp_path, ti
     folder.mkdir(parents=True)
     other = "刘洋走访了亭林镇。"
     (tmp_path / ner_data.CCTV_ITEMS).write_text(
-        "\n".join(json.dumps({"id": i, "text": t}, ensure_ascii=False)
-                  for i, t in [("held-out", ITEM_TEXT), ("trained", other)]) + "\n", encoding="utf-8")
+        "\n".join(
+            json.dumps({"id": i, "text": t}, ensure_ascii=False)
+            for i, t in [("held-out", ITEM_TEXT), ("trained", other)]
+        )
+        + "\n",
+        encoding="utf-8",
+    )
     assert ner_data.is_held_out(0) and not ner_data.is_held_out(1)
     silver = ner_data.silver_sentences([ITEM_TEXT])
     rule_labels = [[(s.text[a:b], t) for a, b, t in s.spans] for s in silver]
-    hand = {ner_data.sentence_key("held-out", silver[0].text): rule_labels[0],
-            ner_data.sentence_key("held-out", silver[1].text): rule_labels[1] + [("骆青禾", "PERSON")],
-            ner_data.sentence_key("trained", other): [("刘洋", "PERSON"), ("亭林镇", "REGION")]}
+    hand = {
+        ner_data.sentence_key("held-out", silver[0].text): rule_labels[0],
+        ner_data.sentence_key("held-out", silver[1].text): rule_labels[1] + [("骆青禾", "PERSON")],
+        ner_data.sentence_key("trained", other): [("刘洋", "PERSON"), ("亭林镇", "REGION")],
+    }
     scores = compare_in_domain(tmp_path, hand, ModelRecognizer(tiny_model))
     rules = scores["rules only"]
     gold_count = sum(map(len, rule_labels)) + 1
@@ -454,14 +530,22 @@ def test_format_comparison_puts_every_corpus_beside_the_seed_rows():
     from kb.ner_eval import SYSTEMS, format_comparison
 
     def scores(f1):
-        return {"sentences": 7, "micro_precision": f1, "micro_recall": f1, "micro_f1": f1, "macro_f1": f1,
-                "labels": {"PERSON": f1, "REGION": f1}}
+        return {
+            "sentences": 7,
+            "micro_precision": f1,
+            "micro_recall": f1,
+            "micro_f1": f1,
+            "macro_f1": f1,
+            "labels": {"PERSON": f1, "REGION": f1},
+        }
 
     gold = {s: {"entity_precision": 0.9, "entity_recall": 0.8, "entity_f1": 0.847, "relation_f1": 0.7} for s in SYSTEMS}
-    corpora = {"CCTV held-out": {s: scores(0.5 + i / 10) for i, s in enumerate(SYSTEMS)},
-               "MSRA test": {"missing": {"path": "/nowhere/msra_test_bio"}}}
+    corpora = {
+        "CCTV held-out": {s: scores(0.5 + i / 10) for i, s in enumerate(SYSTEMS)},
+        "MSRA test": {"missing": {"path": "/nowhere/msra_test_bio"}},
+    }
     table = format_comparison(gold, corpora)
-    rows = {line.split("  ")[0]: line for line in table.splitlines()[1:len(SYSTEMS) + 1]}
+    rows = {line.split("  ")[0]: line for line in table.splitlines()[1 : len(SYSTEMS) + 1]}
     assert set(rows) == set(SYSTEMS)
     assert "0.700/0.700/0.700" in rows["merged"] and "0.900/0.800/0.847" in rows["merged"]
     assert "CCTV held-out per label F1 (7 sentences)" in table

@@ -1,11 +1,11 @@
 """Stage 2: script detection, pinyin stripping, t2s conversion, width folding, mojibake flags."""
+
 from __future__ import annotations
 
 import re
 
-from pipeline.normalize import detect_script, find_mojibake, is_pinyin
+from pipeline.normalize import detect_script, find_mojibake, is_pinyin, normalize
 from pipeline.read import read, read_bytes
-from pipeline.normalize import normalize
 from tests.conftest import seed
 
 

@@ -1,4 +1,5 @@
 """Scans: images and PDF pages without a text layer are OCR'd with Tesseract; failures are recorded."""
+
 from __future__ import annotations
 
 import io
@@ -7,12 +8,24 @@ import pytest
 
 from pipeline import ocr
 from pipeline.read import read
-from tests.bench.bench_ocr import (BODY_SIZE, MARGIN, PAGE_W, Placed, cleaned_seed, degrade, find_cjk_font,
-                                   image_pdf, pil_width, render_image, _wrap_all)
+from tests.bench.bench_ocr import (
+    BODY_SIZE,
+    MARGIN,
+    PAGE_W,
+    Placed,
+    _wrap_all,
+    cleaned_seed,
+    degrade,
+    find_cjk_font,
+    image_pdf,
+    pil_width,
+    render_image,
+)
 from tests.conftest import seed
 
-needs_tesseract = pytest.mark.skipif(ocr.tesseract_problem() is not None,
-                                     reason=f"no OCR here: {ocr.tesseract_problem()}")
+needs_tesseract = pytest.mark.skipif(
+    ocr.tesseract_problem() is not None, reason=f"no OCR here: {ocr.tesseract_problem()}"
+)
 needs_font = pytest.mark.skipif(find_cjk_font() is None, reason="no CJK font: install fonts-noto-cjk")
 
 
@@ -70,8 +83,10 @@ def test_pdf_without_text_layer_is_ocrd_page_by_page(tmp_path, store):
 
     _, paras = cleaned_seed(seed("000"))
     first, second = [p for p in paras if 60 <= len(p) <= 160][:2]
-    pages = [scan_of([first], header="党建工作简报", footer="- 1 -", seed_no=1),
-             scan_of([second], header="党建工作简报", footer="- 2 -", seed_no=2)]
+    pages = [
+        scan_of([first], header="党建工作简报", footer="- 1 -", seed_no=1),
+        scan_of([second], header="党建工作简报", footer="- 2 -", seed_no=2),
+    ]
     path = tmp_path / "scanned.pdf"
     path.write_bytes(image_pdf(pages))
     doc = read(path)

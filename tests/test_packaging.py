@@ -1,4 +1,5 @@
 """The built wheel carries every data file the runtime reads; a missing one is an error, never an empty list."""
+
 from __future__ import annotations
 
 import json
@@ -18,16 +19,46 @@ SENTENCE = "今年以来，南通市推动海门经济技术开发区党工委�
 
 def test_the_installed_wheel_finds_its_lexicons_and_model(tmp_path):
     wheel_dir, target = tmp_path / "wheel", tmp_path / "site"
-    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q",
-                    "-w", str(wheel_dir), str(ROOT)], check=True, capture_output=True, timeout=600)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--no-deps",
+            "--no-build-isolation",
+            "-q",
+            "-w",
+            str(wheel_dir),
+            str(ROOT),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=600,
+    )
     (wheel,) = wheel_dir.glob("cluster_kb-*.whl")
-    subprocess.run([sys.executable, "-m", "pip", "install", "--no-deps", "-q", "--target", str(target), str(wheel)],
-                   check=True, capture_output=True, timeout=600)
+    subprocess.run(
+        [sys.executable, "-m", "pip", "install", "--no-deps", "-q", "--target", str(target), str(wheel)],
+        check=True,
+        capture_output=True,
+        timeout=600,
+    )
     # Outside the checkout, with the installed copy first on the path: nothing can come from models/ here.
     env = {**os.environ, "PYTHONPATH": str(target)}
-    run = subprocess.run([sys.executable, "-c", "import pipeline, sys; from kb.cli import main; "
-                          "print(pipeline.__file__, file=sys.stderr); main(['extract', '-'])"],
-                         input=SENTENCE, capture_output=True, text=True, cwd=tmp_path, env=env, timeout=600)
+    run = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import pipeline, sys; from kb.cli import main; "
+            "print(pipeline.__file__, file=sys.stderr); main(['extract', '-'])",
+        ],
+        input=SENTENCE,
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env=env,
+        timeout=600,
+    )
     assert run.returncode == 0, run.stderr
     assert run.stderr.strip().startswith(str(target))
     result = json.loads(run.stdout)

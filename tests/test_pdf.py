@@ -1,4 +1,5 @@
 """PDFs with a text layer: reading order across columns, page numbers, running lines, damaged files."""
+
 from __future__ import annotations
 
 import pytest
@@ -48,7 +49,7 @@ def test_lines_of_a_paragraph_are_joined_and_paragraphs_kept(two_column_pages):
     # Offsets point into the original, which keeps the printed line breaks.
     longest = max(whole, key=len)
     start = doc.text.index(longest)
-    span = doc.original[doc.offsets[start]:doc.offsets[start + len(longest) - 1] + 1]
+    span = doc.original[doc.offsets[start] : doc.offsets[start + len(longest) - 1] + 1]
     assert span.replace("\n", "") == longest and span.count("\n") >= 2
 
 
@@ -57,7 +58,7 @@ def test_running_header_and_page_numbers_are_left_out_of_the_text(two_column_pag
     header = two_column_pages[0][0].text
     assert header not in doc.text and "- 1 -" not in doc.text and "- 2 -" not in doc.text
     assert doc.original.count(header) == len(two_column_pages)  # still in the original, page by page
-    page2 = doc.original[doc.page_starts[1]:]
+    page2 = doc.original[doc.page_starts[1] :]
     assert page2.startswith(header) and "- 2 -" in page2
 
 
@@ -92,11 +93,17 @@ def test_header_repeating_on_pages_is_removed_even_with_its_issue_number():
     pages = [_page(n, [(f"党建工作简报 第{n + 11}期", 40), (f"正文第{n}页的内容，有逗号。", 300)]) for n in (1, 2, 3)]
     ids = running_lines(pages)
     assert {line.text for page in pages for line in page.lines if id(line) in ids} == {
-        "党建工作简报 第12期", "党建工作简报 第13期", "党建工作简报 第14期"}
+        "党建工作简报 第12期",
+        "党建工作简报 第13期",
+        "党建工作简报 第14期",
+    }
 
 
 def test_a_line_repeating_in_the_body_or_on_one_page_only_is_kept():
-    pages = [_page(1, [("党建工作简报", 40), ("重复的正文。", 300)]), _page(2, [("另一行。", 40), ("重复的正文。", 300)])]
+    pages = [
+        _page(1, [("党建工作简报", 40), ("重复的正文。", 300)]),
+        _page(2, [("另一行。", 40), ("重复的正文。", 300)]),
+    ]
     assert running_lines(pages) == set()
 
 
@@ -106,7 +113,7 @@ def test_corrupt_and_fake_pdfs_are_recorded_with_clear_errors(tmp_path, store, t
     good = text_pdf(two_column_pages)
     (tmp_path / "garbage.pdf").write_bytes(b"%PDF-1.7\n" + bytes(range(256)) * 40)
     (tmp_path / "truncated.pdf").write_bytes(good[:900])
-    (tmp_path / "not_a_pdf.pdf").write_bytes("这不是PDF文件，只是文字。".encode("utf-8"))
+    (tmp_path / "not_a_pdf.pdf").write_bytes("这不是PDF文件，只是文字。".encode())
     (tmp_path / "empty.pdf").write_bytes(b"")
     for name in ("garbage.pdf", "truncated.pdf", "not_a_pdf.pdf"):
         doc = read(tmp_path / name)
@@ -129,7 +136,14 @@ def test_folders_are_walked_for_pdfs_and_images(tmp_path):
     for name in ("a.pdf", "b.PNG", "c.jpg", "d.jpeg", "e.tif", "f.tiff", "g.txt", "h.docx", "i.gif"):
         (tmp_path / name).write_bytes(b"x")
     assert sorted(p.name for p in iter_paths([tmp_path])) == [
-        "a.pdf", "b.PNG", "c.jpg", "d.jpeg", "e.tif", "f.tiff", "g.txt"]
+        "a.pdf",
+        "b.PNG",
+        "c.jpg",
+        "d.jpeg",
+        "e.tif",
+        "f.tiff",
+        "g.txt",
+    ]
 
 
 def test_a_pdf_over_the_page_limit_is_refused_quickly_with_the_reason(tmp_path):

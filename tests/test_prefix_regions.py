@@ -1,4 +1,5 @@
 """Regions printed in front of a longer name become REGION mentions of their own (pipeline.prefix_regions)."""
+
 from __future__ import annotations
 
 from pipeline.document import Span
@@ -27,13 +28,22 @@ def test_a_zone_gets_its_prefix_regions_and_the_located_in_links_they_state():
     zone = _span(text, "广西贵港港南区滨江产业园", "ZONE")
     added, replaced, relations = prefix_regions(text, [zone], region_names={"贵港市"})
     assert [(s.text, s.name, s.type) for s in added] == [
-        ("广西", "广西", "REGION"), ("贵港", "贵港市", "REGION"), ("港南区", "港南区", "REGION")]
-    assert all(text[s.start:s.end] == s.text for s in added)
+        ("广西", "广西", "REGION"),
+        ("贵港", "贵港市", "REGION"),
+        ("港南区", "港南区", "REGION"),
+    ]
+    assert all(text[s.start : s.end] == s.text for s in added)
     assert replaced == []
     assert {(r.subject, r.object) for r in relations} == {
-        ("贵港市", "广西"), ("港南区", "贵港市"), ("广西贵港港南区滨江产业园", "港南区")}
-    assert all(r.predicate == "LOCATED_IN" and r.evidence == "广西贵港港南区滨江产业园今年新签约项目12个，贵港市招商引资成效明显。"
-               for r in relations)
+        ("贵港市", "广西"),
+        ("港南区", "贵港市"),
+        ("广西贵港港南区滨江产业园", "港南区"),
+    }
+    assert all(
+        r.predicate == "LOCATED_IN"
+        and r.evidence == "广西贵港港南区滨江产业园今年新签约项目12个，贵港市招商引资成效明显。"
+        for r in relations
+    )
 
 
 def test_a_body_named_after_its_region_gets_the_region_but_no_located_in():

@@ -1,4 +1,5 @@
 """Property-based tests (hypothesis): random text through every stage and the store; dedup order-independence."""
+
 from __future__ import annotations
 
 from hypothesis import HealthCheck, given, settings
@@ -10,12 +11,19 @@ from pipeline.dedup import PARAGRAPH_THRESHOLD, Node, assign, exact_key, minhash
 from pipeline.read import read_bytes
 
 # The characters newsletters are made of, with the damage OCR, copying and HTML add.
-PIECE = st.sampled_from(list("党委集群企业公司区镇村有限合作覆盖家名个成立书记与和在、，。；：“”()（）0123456789 \n\t"
-                             "強(qiáng)實現abcXYZ%#<>/-·—…年月日") + ["\ufffd", "\u3000", "ず", "\x00", "\r\n", "<p>", "</div>"])
+PIECE = st.sampled_from(
+    list(
+        "党委集群企业公司区镇村有限合作覆盖家名个成立书记与和在、，。；：“”()（）0123456789 \n\t"
+        "強(qiáng)實現abcXYZ%#<>/-·—…年月日"
+    )
+    + ["\ufffd", "\u3000", "ず", "\x00", "\r\n", "<p>", "</div>"]
+)
 TEXT = st.lists(PIECE, max_size=200).map("".join)
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture]
+)
 @given(st.lists(TEXT, min_size=1, max_size=3))
 def test_random_documents_go_through_every_stage_and_the_store(tmp_path_factory, texts):
     store = Store(tmp_path_factory.mktemp("prop") / "kb.sqlite")
@@ -25,7 +33,8 @@ def test_random_documents_go_through_every_stage_and_the_store(tmp_path_factory,
         store.save(doc)
     assert store.db.execute("pragma foreign_key_check").fetchall() == []
     for para_text, start, end, surface in store.db.execute(
-            "select p.text, m.start, m.end, m.surface from mentions m join paragraphs p on p.id = m.paragraph_id"):
+        "select p.text, m.start, m.end, m.surface from mentions m join paragraphs p on p.id = m.paragraph_id"
+    ):
         assert para_text[start:end] == surface
 
 
@@ -46,8 +55,10 @@ def _reference(nodes: list[Node]) -> dict[str, str | None]:
 
 def _nodes(items: list[tuple[list[str], str | None]]) -> list[Node]:
     """One paragraph node per (pieces, date) item, its document's sha256 made from its position."""
-    return [Node(f"{i:064x}:0", rank_key(date, f"{i:064x}", 0), exact_key("".join(pieces)), minhash("".join(pieces)))
-            for i, (pieces, date) in enumerate(items)]
+    return [
+        Node(f"{i:064x}:0", rank_key(date, f"{i:064x}", 0), exact_key("".join(pieces)), minhash("".join(pieces)))
+        for i, (pieces, date) in enumerate(items)
+    ]
 
 
 # Short texts over a few syllables, so that near-duplicates (and chains of them) are common.
@@ -55,9 +66,14 @@ PIECES = st.sampled_from(["党建引领", "产业集群", "企业党委", "联�
 
 
 @settings(max_examples=60, deadline=None)
-@given(st.lists(st.tuples(st.lists(PIECES, min_size=3, max_size=6), st.sampled_from([None, "2020-01-01", "2021-05-05"])),
-                min_size=2, max_size=7),
-       st.randoms(use_true_random=False))
+@given(
+    st.lists(
+        st.tuples(st.lists(PIECES, min_size=3, max_size=6), st.sampled_from([None, "2020-01-01", "2021-05-05"])),
+        min_size=2,
+        max_size=7,
+    ),
+    st.randoms(use_true_random=False),
+)
 def test_dedup_decisions_do_not_depend_on_arrival_order(items, rng):
     nodes = _nodes(items)
     expected = _reference(nodes)
@@ -82,16 +98,22 @@ def test_dedup_decisions_do_not_depend_on_arrival_order(items, rng):
     del status[gone.key]
     for key in [k for k, target in status.items() if target == gone.key]:
         status[key] = None  # the store clears pointers into a deleted document
-    for key, (target, _) in assign(list({o.key: o for o in seeds}.values()), neighbours,
-                                   lambda k: status[k] is None).items():
+    for key, (target, _) in assign(
+        list({o.key: o for o in seeds}.values()), neighbours, lambda k: status[k] is None
+    ).items():
         status[key] = target
     assert status == _reference(stored)
 
 
 @settings(max_examples=60, deadline=None)
-@given(st.lists(st.tuples(st.lists(PIECES, min_size=3, max_size=6), st.sampled_from([None, "2020-01-01", "2021-05-05"])),
-                min_size=2, max_size=7),
-       st.randoms(use_true_random=False))
+@given(
+    st.lists(
+        st.tuples(st.lists(PIECES, min_size=3, max_size=6), st.sampled_from([None, "2020-01-01", "2021-05-05"])),
+        min_size=2,
+        max_size=7,
+    ),
+    st.randoms(use_true_random=False),
+)
 def test_an_index_of_originals_only_gives_the_same_duplicates(items, rng):
     """As the store does it (kb.corpus_index): only originals are indexed, and a node's neighbours
     are the indexed originals it matches plus the nodes pointing at it. Whether a text is a
@@ -106,8 +128,11 @@ def test_an_index_of_originals_only_gives_the_same_duplicates(items, rng):
 
     def neighbours(node):
         others = set(indexed) | {k for k, target in status.items() if target == node.key}
-        return [(by_key[k], s) for k in sorted(others)
-                if k != node.key and (s := similarity(node, by_key[k])) >= PARAGRAPH_THRESHOLD]
+        return [
+            (by_key[k], s)
+            for k in sorted(others)
+            if k != node.key and (s := similarity(node, by_key[k])) >= PARAGRAPH_THRESHOLD
+        ]
 
     def decided(node, original):
         if original is None:

@@ -1,4 +1,5 @@
 """Graph queries, dashboard views and the exploration commands on a knowledge base built from the seeds."""
+
 from __future__ import annotations
 
 import csv
@@ -9,16 +10,14 @@ import sqlite3
 import click
 import pytest
 from click.testing import CliRunner
-
 from conftest import seeds_kb
+
 from kb import queries
 from kb.cli_explore import register
 from kb.graph import collaboration_graph, relation_graph
 from kb.views import create_views
 
 AI_COMMITTEE = "人工智能产业集群党委"
-
-
 
 
 @pytest.fixture(scope="module")
@@ -149,8 +148,10 @@ def test_graphs_match_the_store(seeds_db):
     assert graph.number_of_nodes() == con.execute("select count(*) from entities").fetchone()[0]
     distinct = con.execute("select count(*) from (select distinct subject_id, predicate, object_id from relations)")
     assert graph.number_of_edges() == distinct.fetchone()[0]
-    assert sum(d["evidence_count"] for *_, d in graph.edges(data=True)) == \
-        con.execute("select count(*) from relations").fetchone()[0]
+    assert (
+        sum(d["evidence_count"] for *_, d in graph.edges(data=True))
+        == con.execute("select count(*) from relations").fetchone()[0]
+    )
 
 
 def test_views_agree_with_the_graph(seeds_db):
@@ -159,18 +160,24 @@ def test_views_agree_with_the_graph(seeds_db):
     pairs = {frozenset(row) for row in con.execute("select entity_a, entity_b from collaborations")}
     graph = collaboration_graph(seeds_db)
     assert pairs == {frozenset((graph.nodes[u]["name"], graph.nodes[v]["name"])) for u, v in graph.edges}
-    row = con.execute("select kind, documents, relations from collaborations where entity_a in ('长城', '中变') "
-                      "and entity_b in ('长城', '中变')").fetchall()
+    row = con.execute(
+        "select kind, documents, relations from collaborations where entity_a in ('长城', '中变') "
+        "and entity_b in ('长城', '中变')"
+    ).fetchall()
     assert row == [("COOPERATES_WITH", 1, 1)]
-    shared = con.execute("select via_group from collaborations where kind = 'shared membership' "
-                         "and entity_a in ('库卡', '柯马') and entity_b in ('库卡', '柯马')").fetchall()
+    shared = con.execute(
+        "select via_group from collaborations where kind = 'shared membership' "
+        "and entity_a in ('库卡', '柯马') and entity_b in ('库卡', '柯马')"
+    ).fetchall()
     assert shared == [(AI_COMMITTEE,)]
     members = dict(con.execute("select member, role from memberships where group_name = ?", [AI_COMMITTEE]))
     assert members == {"科大智能": "leads", "库卡": "member", "柯马": "member"}
     summary = con.execute("select documents, relations_out, collaborations from entity_summary where name = '长城'")
     assert summary.fetchone() == (1, 1, 1)
-    assert con.execute("select count(*) from metrics_with_dates").fetchone() == \
-        con.execute("select count(*) from metrics").fetchone()
+    assert (
+        con.execute("select count(*) from metrics_with_dates").fetchone()
+        == con.execute("select count(*) from metrics").fetchone()
+    )
     dated = con.execute("select date, period from metrics_with_dates where period glob '[0-9]*'").fetchall()
     assert dated and all(date == period for date, period in dated)
 

@@ -1,4 +1,5 @@
 """Stage 1: files and folders, encodings, HTML, and bad inputs recorded as failures."""
+
 from __future__ import annotations
 
 import codecs
@@ -80,9 +81,11 @@ def test_missing_file_fails_with_reason(tmp_path):
 
 def test_html_keeps_blocks_as_paragraphs_and_drops_scripts(tmp_path):
     path = tmp_path / "page.html"
-    path.write_text("<html><head><title>集群党建</title><script>var x='党委';</script></head><body>"
-                    "<h1>产业集群党委成立</h1><div><p>第一段<b>加粗</b>文字。</p><p>第二段。</p></div></body></html>",
-                    encoding="utf-8")
+    path.write_text(
+        "<html><head><title>集群党建</title><script>var x='党委';</script></head><body>"
+        "<h1>产业集群党委成立</h1><div><p>第一段<b>加粗</b>文字。</p><p>第二段。</p></div></body></html>",
+        encoding="utf-8",
+    )
     doc = read(path)
     assert doc.ok
     blocks = [b.strip() for b in doc.original.split("\n\n") if b.strip()]
@@ -94,6 +97,8 @@ def test_html_keeps_blocks_as_paragraphs_and_drops_scripts(tmp_path):
 def test_a_file_of_records_is_never_read_as_one_text(tmp_path, name):
     """read() of a file of records says kb ingest reads it per record (pipeline.records)."""
     path = tmp_path / name
-    path.write_text('{"id": "1", "text": "产业集群党委成立。"}\n{"id": "2", "text": "企业党建联盟成立。"}\n', encoding="utf-8")
+    path.write_text(
+        '{"id": "1", "text": "产业集群党委成立。"}\n{"id": "2", "text": "企业党建联盟成立。"}\n', encoding="utf-8"
+    )
     doc = read(path)
     assert not doc.ok and "one document per record" in doc.error and not doc.original

@@ -1,4 +1,5 @@
 """Files of records (pipeline.records): one document per JSONL line, JSON item or CSV row, with its metadata."""
+
 from __future__ import annotations
 
 import csv
@@ -12,12 +13,26 @@ from pipeline.records import iter_records, parse_date
 
 # Three short news items in the shape researchers export them: id, date, title, text, url.
 ITEMS = [
-    {"id": "a1", "date": "20210505", "title": "产业集群党委成立", "url": "http://example.org/a1",
-     "text": "5月4日，溧阳市埭头镇锂电池产业集群党委正式成立，覆盖企业36家，党员218名。"},
-    {"id": "a2", "date": "2021/6/1", "title": "党建联盟签约", "channel": "newsletter",
-     "text": "常州市武进区委组织部与江苏蜂巢能源科技有限公司签订党建共建协议。"},
-    {"id": "a3", "date": "2021年7月1日", "title": "七一走访",
-     "text": "2020年3月1日，区委书记王明强走访华鑫电气有限公司，该公司党员人数达到120名。"},
+    {
+        "id": "a1",
+        "date": "20210505",
+        "title": "产业集群党委成立",
+        "url": "http://example.org/a1",
+        "text": "5月4日，溧阳市埭头镇锂电池产业集群党委正式成立，覆盖企业36家，党员218名。",
+    },
+    {
+        "id": "a2",
+        "date": "2021/6/1",
+        "title": "党建联盟签约",
+        "channel": "newsletter",
+        "text": "常州市武进区委组织部与江苏蜂巢能源科技有限公司签订党建共建协议。",
+    },
+    {
+        "id": "a3",
+        "date": "2021年7月1日",
+        "title": "七一走访",
+        "text": "2020年3月1日，区委书记王明强走访华鑫电气有限公司，该公司党员人数达到120名。",
+    },
 ]
 DATES = {"a1": "2021-05-05", "a2": "2021-06-01", "a3": "2021-07-01"}
 
@@ -69,9 +84,15 @@ def test_records_are_incremental_like_files(tmp_path):
 
 def test_bad_records_are_recorded_failed_with_the_reason(tmp_path):
     path = tmp_path / "items.jsonl"
-    path.write_text(json.dumps(ITEMS[0], ensure_ascii=False) + "\n{not json\n" + '{"id": "x", "title": "no text"}\n'
-                    + '["a list"]\n' + json.dumps(dict(ITEMS[1], date="not a date"), ensure_ascii=False) + "\n",
-                    encoding="utf-8")
+    path.write_text(
+        json.dumps(ITEMS[0], ensure_ascii=False)
+        + "\n{not json\n"
+        + '{"id": "x", "title": "no text"}\n'
+        + '["a list"]\n'
+        + json.dumps(dict(ITEMS[1], date="not a date"), ensure_ascii=False)
+        + "\n",
+        encoding="utf-8",
+    )
     store = Store(tmp_path / "kb.sqlite")
     report = ingest(store, [path])
     assert (report.added, report.failed) == (2, 3)
@@ -88,10 +109,19 @@ def test_a_csv_without_a_text_column_says_so(tmp_path):
     assert "no 'text' column" in record.error
 
 
-@pytest.mark.parametrize("value, expected", [
-    ("2021-05-05", "2021-05-05"), ("20210505", "2021-05-05"), ("2021/5/5", "2021-05-05"),
-    ("2021年5月5日", "2021-05-05"), ("2021-05-05T08:00:00", "2021-05-05"), ("2021-13-01", None),
-    ("May 2021", None), ("", None), (None, None),
-])
+@pytest.mark.parametrize(
+    "value, expected",
+    [
+        ("2021-05-05", "2021-05-05"),
+        ("20210505", "2021-05-05"),
+        ("2021/5/5", "2021-05-05"),
+        ("2021年5月5日", "2021-05-05"),
+        ("2021-05-05T08:00:00", "2021-05-05"),
+        ("2021-13-01", None),
+        ("May 2021", None),
+        ("", None),
+        (None, None),
+    ],
+)
 def test_record_dates(value, expected):
     assert parse_date(value) == expected

@@ -1,5 +1,6 @@
 """Places: the gazetteer's hierarchy (province_city), one entity for a region and its short form,
 ``--region`` on the query commands, and province/city in the exports."""
+
 from __future__ import annotations
 
 import csv
@@ -10,8 +11,8 @@ import click
 import networkx as nx
 import pytest
 from click.testing import CliRunner
-
 from conftest import seeds_kb
+
 from kb import export, queries
 from kb.cli_explore import register
 from kb.ingest import ingest
@@ -22,11 +23,13 @@ from kb.store import Store
 # (吉林省 or 吉林市) named short in one, 吉林省 in the other.
 DOCUMENTS = {
     "a_jiangsu.txt": "江苏省推进先进制造业集群建设\n\n近日，江苏省工业和信息化厅召开产业集群党建工作推进会。"
-                     "会议指出，江苏省南京市江宁区的新能源汽车产业集群已有120家企业。\n",
+    "会议指出，江苏省南京市江宁区的新能源汽车产业集群已有120家企业。\n",
     "b_alliance.txt": "长三角产业链党建联盟成立\n\n来自江苏、浙江、安徽和上海的30家企业党组织加入联盟。"
-                      "江苏的代表介绍了产业链协同的经验。\n",
-    "c_jilin.txt": "吉林推进汽车产业集群发展\n\n吉林的汽车产业集群已有200家企业。吉林汽车零部件企业党组织开展联建活动。\n",
-    "d_jilin_province.txt": "吉林省召开产业集群党建工作会议\n\n吉林省工业和信息化厅召开会议，部署汽车产业集群党建工作。\n",
+    "江苏的代表介绍了产业链协同的经验。\n",
+    "c_jilin.txt": "吉林推进汽车产业集群发展\n\n吉林的汽车产业集群已有200家企业。"
+    "吉林汽车零部件企业党组织开展联建活动。\n",
+    "d_jilin_province.txt": "吉林省召开产业集群党建工作会议\n\n吉林省工业和信息化厅召开会议，"
+    "部署汽车产业集群党建工作。\n",
 }
 
 
@@ -59,37 +62,44 @@ def region_rows(db):
     out = {}
     for entity_id, name in conn.execute("select id, name from entities where type = 'REGION'"):
         aliases = {a for (a,) in conn.execute("select alias from aliases where entity_id = ?", [entity_id])}
-        documents = conn.execute("select count(distinct document_id) from mentions where entity_id = ?",
-                                 [entity_id]).fetchone()[0]
+        documents = conn.execute(
+            "select count(distinct document_id) from mentions where entity_id = ?", [entity_id]
+        ).fetchone()[0]
         out[name] = (aliases, documents)
     return out
 
 
-@pytest.mark.parametrize("name, expected", [
-    ("江宁区", ("江苏省", "南京市")),      # a county-level district
-    ("溧阳市", ("江苏省", "常州市")),      # a county-level city
-    ("嘉兴市", ("浙江省", "嘉兴市")),      # a prefecture city
-    ("江苏省", ("江苏省", None)),          # a province has no city
-    ("浙江", ("浙江省", None)),            # a short form
-    ("上海", ("上海市", "上海市")),        # a municipality is its own city
-    ("亭林镇", ("上海市", "上海市")),      # a town of a municipality's district
-    ("朝阳区", (None, None)),              # two readings (北京市, 长春市) disagree
-    ("长三角", (None, None)),              # no division
-])
+@pytest.mark.parametrize(
+    "name, expected",
+    [
+        ("江宁区", ("江苏省", "南京市")),  # a county-level district
+        ("溧阳市", ("江苏省", "常州市")),  # a county-level city
+        ("嘉兴市", ("浙江省", "嘉兴市")),  # a prefecture city
+        ("江苏省", ("江苏省", None)),  # a province has no city
+        ("浙江", ("浙江省", None)),  # a short form
+        ("上海", ("上海市", "上海市")),  # a municipality is its own city
+        ("亭林镇", ("上海市", "上海市")),  # a town of a municipality's district
+        ("朝阳区", (None, None)),  # two readings (北京市, 长春市) disagree
+        ("长三角", (None, None)),  # no division
+    ],
+)
 def test_province_city(name, expected):
     assert province_city(name) == expected
 
 
-@pytest.mark.parametrize("name, context, expected", [
-    ("江苏", (), "江苏省"),
-    ("上海", (), "上海市"),          # over the town 上海街道 of 福州
-    ("新疆", (), "新疆维吾尔自治区"),
-    ("吉林", (), "吉林"),            # 吉林省 or 吉林市: left as it is
-    ("吉林", ("长春市",), "吉林省"),  # the document's city settles it
-    ("朝阳", ("北京市",), "朝阳区"),
-    ("东北", (), "东北"),            # only a town (东北镇) has this short form
-    ("亭林", ("金山区",), "亭林镇"),  # a town short form with its district named
-])
+@pytest.mark.parametrize(
+    "name, context, expected",
+    [
+        ("江苏", (), "江苏省"),
+        ("上海", (), "上海市"),  # over the town 上海街道 of 福州
+        ("新疆", (), "新疆维吾尔自治区"),
+        ("吉林", (), "吉林"),  # 吉林省 or 吉林市: left as it is
+        ("吉林", ("长春市",), "吉林省"),  # the document's city settles it
+        ("朝阳", ("北京市",), "朝阳区"),
+        ("东北", (), "东北"),  # only a town (东北镇) has this short form
+        ("亭林", ("金山区",), "亭林镇"),  # a town short form with its district named
+    ],
+)
 def test_canonical_region(name, context, expected):
     assert canonical_region(name, context) == expected
 
@@ -129,14 +139,17 @@ def test_unknown_or_shared_region_is_a_clear_error(seeds_db):
 def test_query_functions_take_region(seeds_db):
     assert {r["name"] for r in queries.collaborators(seeds_db, "汉瑞普泽公司", region="金山区")} == {"本优公司"}
     assert queries.collaborators(seeds_db, "汉瑞普泽公司", region="浙江") == []
-    assert {r["name"] for r in queries.members(seeds_db, "人工智能产业集群党委")} and \
-        queries.members(seeds_db, "人工智能产业集群党委", region="浙江") == []
+    assert {r["name"] for r in queries.members(seeds_db, "人工智能产业集群党委")} and queries.members(
+        seeds_db, "人工智能产业集群党委", region="浙江"
+    ) == []
     top = queries.top(seeds_db, by="documents", limit=100, region="浙江")
     assert top and "浙江省" in {r["name"] for r in top} and "金山区" not in {r["name"] for r in top}
     everywhere = queries.metrics(seeds_db)
     in_jinshan = queries.metrics(seeds_db, region="金山区")
     assert 0 < len(in_jinshan) < len(everywhere)
-    assert {r["entity"] for r in in_jinshan} >= {"金山区", "朱泾镇"} and "嘉兴市" not in {r["entity"] for r in in_jinshan}
+    assert {r["entity"] for r in in_jinshan} >= {"金山区", "朱泾镇"} and "嘉兴市" not in {
+        r["entity"] for r in in_jinshan
+    }
 
 
 def test_cli_region_with_json(kb_cli, seeds_db):

@@ -3,6 +3,7 @@
 Names are invented; no text of the annotated pool is copied here. Tests that need the pool
 (``../shared/data/cctv_pool``) skip without it.
 """
+
 from __future__ import annotations
 
 import pytest
@@ -66,8 +67,9 @@ def test_the_shipped_model_finds_a_visit_with_its_date():
 
 def test_the_shipped_model_finds_a_post_with_its_title():
     text = "青禾电子公司党委书记张明远带领党员来到东湖村开展志愿服务。"
-    rels = rm.predict_relations(text, spans(text, ("青禾电子公司党委", "PARTY_ORG"), ("张明远", "PERSON"),
-                                            ("东湖村", "REGION")))
+    rels = rm.predict_relations(
+        text, spans(text, ("青禾电子公司党委", "PARTY_ORG"), ("张明远", "PERSON"), ("东湖村", "REGION"))
+    )
     post = [r for r in rels if r.predicate == "HOLDS_POSITION"]
     assert [(r.subject, r.object, r.attrs) for r in post] == [("张明远", "青禾电子公司党委", {"title": "书记"})]
     assert post[0].confidence > 0.5
@@ -82,8 +84,18 @@ def test_the_shipped_model_places_a_village_in_its_city():
 
 # --- training on a tiny invented data set -------------------------------------------------------------
 
-COMPANIES = ["青禾电子公司", "远山材料公司", "启明研究院", "恒通物流公司", "金穗农业公司", "蓝海软件公司",
-             "北辰机械公司", "南湖食品公司", "云帆科技公司", "松石化工公司"]
+COMPANIES = [
+    "青禾电子公司",
+    "远山材料公司",
+    "启明研究院",
+    "恒通物流公司",
+    "金穗农业公司",
+    "蓝海软件公司",
+    "北辰机械公司",
+    "南湖食品公司",
+    "云帆科技公司",
+    "松石化工公司",
+]
 PEOPLE = ["张明远", "李秋实", "王若愚", "赵一鸣", "陈思齐", "刘知行"]
 
 
@@ -126,11 +138,20 @@ def test_a_tiny_model_learns_lists_and_round_trips(tmp_path):
     sp = spans(text, ("蓝海软件公司", "ENTERPRISE"), ("北辰机械公司", "ENTERPRISE"), ("松石化工公司", "ENTERPRISE"))
     found = rm.predict_relations(text, sp, model=model)
     pairs = {frozenset((r.subject, r.object)) for r in found if r.predicate == "COOPERATES_WITH"}
-    assert pairs == {frozenset(("蓝海软件公司", "北辰机械公司")), frozenset(("蓝海软件公司", "松石化工公司")),
-                     frozenset(("北辰机械公司", "松石化工公司"))}  # one relation per pair, symmetric once
-    assert not rm.predict_relations("蓝海软件公司的展位在北辰机械公司的展位旁边。",
-                                    spans("蓝海软件公司的展位在北辰机械公司的展位旁边。",
-                                          ("蓝海软件公司", "ENTERPRISE"), ("北辰机械公司", "ENTERPRISE")), model=model)
+    assert pairs == {
+        frozenset(("蓝海软件公司", "北辰机械公司")),
+        frozenset(("蓝海软件公司", "松石化工公司")),
+        frozenset(("北辰机械公司", "松石化工公司")),
+    }  # one relation per pair, symmetric once
+    assert not rm.predict_relations(
+        "蓝海软件公司的展位在北辰机械公司的展位旁边。",
+        spans(
+            "蓝海软件公司的展位在北辰机械公司的展位旁边。",
+            ("蓝海软件公司", "ENTERPRISE"),
+            ("北辰机械公司", "ENTERPRISE"),
+        ),
+        model=model,
+    )
     path = tmp_path / "model.json"
     model.save(path)
     loaded = rm.Model.load(path)
@@ -145,8 +166,9 @@ def test_combine_follows_the_policy_and_keeps_one_copy():
     post = Relation("张三", "HOLDS_POSITION", "甲公司", "ev", confidence=0.8)
     both = rm.combine([rule], [learned, post], {})
     assert len(both) == 2 and both[0] is rule and rule.confidence == 0.9
-    only_rules = rm.combine([rule], [learned, post], {"COOPERATES_WITH": ("rules", 0.0),
-                                                      "HOLDS_POSITION": ("rules", 0.0)})
+    only_rules = rm.combine(
+        [rule], [learned, post], {"COOPERATES_WITH": ("rules", 0.0), "HOLDS_POSITION": ("rules", 0.0)}
+    )
     assert only_rules == [rule]
     only_model = rm.combine([rule], [learned, post], {"COOPERATES_WITH": ("model", 0.0)})
     assert learned in only_model and rule not in only_model
@@ -191,10 +213,26 @@ def test_the_mention_index_finds_what_a_scan_of_every_mention_finds():
     """The lookups that keep a long list of names linear (MentionIndex) agree with a plain scan."""
     from pipeline.relation_model import Mention, MentionIndex, accompany_roles, sentences
 
-    text = ("在区委书记王明强陪同下，市委副书记李华来到上海华鑫电气有限公司、上海远航物流有限公司和青松镇党委调研。"
-            "委员：张三、李四、王五、赵六、钱七。华鑫集团与远航物流签订合作协议。")
-    names = ["区委", "王明强", "市委", "李华", "上海华鑫电气有限公司", "上海远航物流有限公司", "青松镇党委",
-             "张三", "李四", "王五", "赵六", "钱七", "华鑫集团", "远航物流"]
+    text = (
+        "在区委书记王明强陪同下，市委副书记李华来到上海华鑫电气有限公司、上海远航物流有限公司和青松镇党委调研。"
+        "委员：张三、李四、王五、赵六、钱七。华鑫集团与远航物流签订合作协议。"
+    )
+    names = [
+        "区委",
+        "王明强",
+        "市委",
+        "李华",
+        "上海华鑫电气有限公司",
+        "上海远航物流有限公司",
+        "青松镇党委",
+        "张三",
+        "李四",
+        "王五",
+        "赵六",
+        "钱七",
+        "华鑫集团",
+        "远航物流",
+    ]
     ms, at = [], 0
     for name in names:
         start = text.index(name, at)

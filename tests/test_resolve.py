@@ -1,4 +1,5 @@
 """Resolution of relative names and short forms within one document."""
+
 from pipeline.entity_crf import recognize_document
 from pipeline.resolve import Resolution, resolve
 
@@ -13,7 +14,10 @@ def names(spans):
 
 
 def test_relative_bodies_stay_apart_across_districts():
-    jinshan = ["金山区发挥产业集群党委政治引领的作用。", "去年8月，在区委组织部、区社会工作党委和区经委等部门共同努力下，试点实施了新模式。"]
+    jinshan = [
+        "金山区发挥产业集群党委政治引领的作用。",
+        "去年8月，在区委组织部、区社会工作党委和区经委等部门共同努力下，试点实施了新模式。",
+    ]
     songjiang = ["松江区聚焦人工智能等重点产业。", "由区委组织部、区社会工作党委协同区经委、科委等职能部门推动。"]
     a, ra = run(jinshan)
     b, rb = run(songjiang)
@@ -26,7 +30,12 @@ def test_relative_bodies_stay_apart_across_districts():
 
 
 def test_nearest_district_wins_inside_one_document():
-    texts = ["金山区探索产业集群党建。", "在区社会工作党委的推动下。", "松江区开辟G60科创走廊。", "由区社会工作党委协同推动。"]
+    texts = [
+        "金山区探索产业集群党建。",
+        "在区社会工作党委的推动下。",
+        "松江区开辟G60科创走廊。",
+        "由区社会工作党委协同推动。",
+    ]
     spans, res = run(texts)
     got = [s.name for ss in spans for s in ss if s.type == "PARTY_ORG"]
     assert got == ["金山区社会工作党委", "松江区社会工作党委"]
@@ -44,8 +53,10 @@ def test_short_form_joins_company():
 
 
 def test_bare_zone_and_district_bodies():
-    texts = ["本报讯(孙佳敏)2月28日下午，区委常委、宣传部部长金正斌一行来金山工业区看望代表。",
-             "工业区要以此为契机，全面做好宣传。区委办公室、区委研究室和工业区党群办等部门负责同志参加。"]
+    texts = [
+        "本报讯(孙佳敏)2月28日下午，区委常委、宣传部部长金正斌一行来金山工业区看望代表。",
+        "工业区要以此为契机，全面做好宣传。区委办公室、区委研究室和工业区党群办等部门负责同志参加。",
+    ]
     spans, res = run(texts, title="金山区")
     n = names(spans)
     assert ("金山工业区", "ZONE") in n
@@ -77,6 +88,8 @@ def test_district_named_only_inside_a_zone_name_anchors_relative_bodies():
     from pipeline.extract import extract
     from pipeline.stages import prepare_text
 
-    doc = extract(prepare_text("嘉定工业区推进党建\n\n3月7日，区委书记王明强来嘉定工业区调研，区政协主席李华强陪同。\n"))
+    doc = extract(
+        prepare_text("嘉定工业区推进党建\n\n3月7日，区委书记王明强来嘉定工业区调研，区政协主席李华强陪同。\n")
+    )
     names = {s.text: s.name for s in doc.entities if s.type == "GOV_ORG"}
     assert names.get("区委") == "嘉定区委" and names.get("区政协") == "嘉定区政协"

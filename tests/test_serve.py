@@ -1,5 +1,6 @@
 """``kb serve``: Datasette answers its JSON API on loopback, read-only, with the canned queries,
 full-text search, facets and the map."""
+
 from __future__ import annotations
 
 import hashlib
@@ -15,12 +16,10 @@ import urllib.parse
 import urllib.request
 
 import pytest
-
 from conftest import ROOT, seeds_kb
+
 from kb import serve
 from kb.store import Store
-
-
 
 
 def free_port() -> int:
@@ -43,8 +42,12 @@ def site(tmp_path_factory):
     shutil.copy(seeds_kb(tmp_path_factory), db)
     port = free_port()
     log = (db.parent / "serve.log").open("w")
-    process = subprocess.Popen([sys.executable, "-m", "kb.serve", "--db", str(db), "--port", str(port)],
-                               cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "kb.serve", "--db", str(db), "--port", str(port)],
+        cwd=ROOT,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 45
     while True:
@@ -83,8 +86,9 @@ def test_database_is_read_only_and_on_loopback(site):
         get(base, "/cluster.json", sql="delete from entities")
 
 
-@pytest.mark.parametrize("path", ["/cluster/entities", "/cluster", "/-/messages", "/cluster/search",
-                                  "/-/permissions", "/-/logout"])
+@pytest.mark.parametrize(
+    "path", ["/cluster/entities", "/cluster", "/-/messages", "/cluster/search", "/-/permissions", "/-/logout"]
+)
 def test_every_post_is_method_not_allowed(site, path):
     base, _ = site
     request = urllib.request.Request(base + path, data=b"message=x&message_type=BAD", method="POST")

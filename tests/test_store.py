@@ -1,12 +1,13 @@
 """Store: schema, one transaction per document, content-hash idempotence, FTS for two-character words."""
+
 from __future__ import annotations
 
 import multiprocessing
 import sqlite3
 
 from kb.ingest import ingest
-from pipeline.document import Document
 from kb.store import Store
+from pipeline.document import Document
 from tests.conftest import CORPUS, seed
 
 TABLES = {"documents", "paragraphs", "entities", "aliases", "mentions", "relations", "metrics", "asides"}
@@ -21,8 +22,16 @@ def test_schema_has_the_contract_tables_and_wal(store):
     assert TABLES <= names and "paragraphs_fts" in names
     assert store.db.execute("pragma journal_mode").fetchone()[0] == "wal"
     columns = {c.name for c in store.db["relations"].columns}
-    assert {"subject_id", "predicate", "object_id", "document_id", "paragraph_id", "evidence",
-            "confidence", "attrs"} <= columns
+    assert {
+        "subject_id",
+        "predicate",
+        "object_id",
+        "document_id",
+        "paragraph_id",
+        "evidence",
+        "confidence",
+        "attrs",
+    } <= columns
     columns = {c.name for c in store.db["metrics"].columns}
     assert {"subject_id", "subject_text", "indicator", "value", "unit", "period", "raw"} <= columns
 
@@ -39,7 +48,8 @@ def test_ingesting_the_corpus_again_changes_no_row(store):
 def test_duplicates_are_pointers_to_stored_paragraphs(store):
     ingest(store, [CORPUS])
     rows = store.db.execute(
-        "select p.idx, t.idx, t.document_id = p.document_id from paragraphs p join paragraphs t on t.id = p.duplicate_of"
+        "select p.idx, t.idx, t.document_id = p.document_id "
+        "from paragraphs p join paragraphs t on t.id = p.duplicate_of"
     ).fetchall()
     assert len(rows) == 2 and all(same for _, _, same in rows)
 
@@ -53,7 +63,9 @@ def test_cross_corpus_duplicate_points_into_the_store(store, tmp_path):
     ingest(store2, [copy])
     row = store2.db.execute(
         "select t.text from paragraphs p join documents d on d.id = p.document_id "
-        "join paragraphs t on t.id = p.duplicate_of where d.source = ?", [str(copy)]).fetchone()
+        "join paragraphs t on t.id = p.duplicate_of where d.source = ?",
+        [str(copy)],
+    ).fetchone()
     assert row and row[0] == paragraph
 
 
@@ -142,6 +154,7 @@ def test_sqlite_errors_are_said_in_the_users_words():
 def test_hot_queries_are_answered_by_an_index(store):
     """The writer's lookups per entity, per document and per dedup candidate use an index, so
     their cost does not grow with the knowledge base (a scan of entities was 672 µs at 5k rows)."""
+
     def plan(sql, args):
         return " ".join(row[-1] for row in store.db.execute("explain query plan " + sql, args))
 
@@ -149,8 +162,11 @@ def test_hot_queries_are_answered_by_an_index(store):
         ("select id from entities where name = ? and type = ? and ifnull(local_to, 0) = ?", ["a", "ORG", 0]),
         ("select distinct node from lsh_bands where bucket in (?, ?)", [1, 2]),
         ("select 1 from documents where sha256 = ? limit 1", ["x"]),
-        ("select p.id from paragraphs p join paragraphs t on t.id = p.duplicate_of "
-         "where p.duplicate_of = ? and p.document_id != t.document_id", [1]),
+        (
+            "select p.id from paragraphs p join paragraphs t on t.id = p.duplicate_of "
+            "where p.duplicate_of = ? and p.document_id != t.document_id",
+            [1],
+        ),
         ("select idx, id from paragraphs where document_id = ?", [1]),
         ("select facts from held_facts where paragraph_id = ?", [1]),
         ("select entity_id from mentions where paragraph_id = ?", [1]),

@@ -1,5 +1,6 @@
 """Time on queries and exports: relation dates (the sentence's own, else the document's),
 --since/--until on collaborators, path, search and export, and dated GraphML/GEXF edges."""
+
 from __future__ import annotations
 
 import csv
@@ -16,17 +17,33 @@ from kb.export import export
 from kb.ingest import ingest
 from kb.store import Store
 
-HUAXIN, TONGGONG, ZHENHUA, BAOGANG = ("上海华鑫电气有限公司", "上海通工汽车零部件有限公司",
-                                      "上海振华重工有限公司", "上海宝钢包装股份有限公司")
+HUAXIN, TONGGONG, ZHENHUA, BAOGANG = (
+    "上海华鑫电气有限公司",
+    "上海通工汽车零部件有限公司",
+    "上海振华重工有限公司",
+    "上海宝钢包装股份有限公司",
+)
 # Four news items: a chain 华鑫 -(2019)- 通工 -(2021)- 振华, a visit whose sentence dates it
 # (2021-12-03) in a document of 2022, and an undated item.
 RECORDS = [
-    {"id": "a", "date": "2019-04-10", "title": "结对",
-     "text": f"{HUAXIN}与{TONGGONG}签订党建共建协议，双方开展人才交流。"},
-    {"id": "b", "date": "2021-06-20", "title": "共建",
-     "text": f"{TONGGONG}与{ZHENHUA}签订党建共建协议，推动产业链协同发展。"},
-    {"id": "c", "date": "2022-03-15", "title": "调研",
-     "text": f"2021年12月3日，区委书记王明强走访{HUAXIN}，了解企业党建工作。"},
+    {
+        "id": "a",
+        "date": "2019-04-10",
+        "title": "结对",
+        "text": f"{HUAXIN}与{TONGGONG}签订党建共建协议，双方开展人才交流。",
+    },
+    {
+        "id": "b",
+        "date": "2021-06-20",
+        "title": "共建",
+        "text": f"{TONGGONG}与{ZHENHUA}签订党建共建协议，推动产业链协同发展。",
+    },
+    {
+        "id": "c",
+        "date": "2022-03-15",
+        "title": "调研",
+        "text": f"2021年12月3日，区委书记王明强走访{HUAXIN}，了解企业党建工作。",
+    },
     {"id": "d", "title": "联建", "text": f"{TONGGONG}与{BAOGANG}签订党建共建协议，共享培训资源。"},
 ]
 
@@ -76,8 +93,12 @@ def test_collaborators_in_a_range_leave_out_older_and_undated_relations(db):
     assert set(_collaborators(db, TONGGONG)) == {HUAXIN, ZHENHUA, BAOGANG}
     assert set(_collaborators(db, TONGGONG, "--since", "2020")) == {ZHENHUA}
     assert set(_collaborators(db, TONGGONG, "--until", "2020-12")) == {HUAXIN}
-    assert _collaborators(db, TONGGONG, "--since", "2019-04-10", "--until", "2019-04-10")[HUAXIN]["evidence"][0][
-        "date_source"] == "document"
+    assert (
+        _collaborators(db, TONGGONG, "--since", "2019-04-10", "--until", "2019-04-10")[HUAXIN]["evidence"][0][
+            "date_source"
+        ]
+        == "document"
+    )
     assert [r["name"] for r in queries.collaborators(db, TONGGONG, since="2021", until="2021")] == [ZHENHUA]
 
 
@@ -141,12 +162,16 @@ def test_export_in_a_range_leaves_the_relation_out(db, tmp_path):
     with (folder / "relations.csv").open(encoding="utf-8") as handle:
         rows = list(csv.DictReader(handle))
     assert {(r["predicate"], r["date"], r["date_source"]) for r in rows} == {
-        ("COOPERATES_WITH", "2019-04-10", "document"), ("COOPERATES_WITH", "2021-06-20", "document"),
-        ("VISITED", "2021-12-03", "sentence")}
+        ("COOPERATES_WITH", "2019-04-10", "document"),
+        ("COOPERATES_WITH", "2021-06-20", "document"),
+        ("VISITED", "2021-12-03", "sentence"),
+    }
 
 
-@pytest.mark.parametrize("command", [["collaborators", TONGGONG], ["path", HUAXIN, ZHENHUA], ["search", "党建"],
-                                     ["export", "graphml", "OUT"]])
+@pytest.mark.parametrize(
+    "command",
+    [["collaborators", TONGGONG], ["path", HUAXIN, ZHENHUA], ["search", "党建"], ["export", "graphml", "OUT"]],
+)
 def test_bad_dates_are_a_clear_error(db, command, tmp_path):
     command = [tmp_path / "out.graphml" if arg == "OUT" else arg for arg in command]
     for option in ("--since", "--until"):

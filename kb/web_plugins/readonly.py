@@ -3,6 +3,7 @@ write (POST, PUT, PATCH, DELETE) is answered 405 before Datasette sees it.
 
 Without it, Datasette 0.65 answers some POSTs (to a table, to its debug pages) with HTTP 500.
 """
+
 from datasette import hookimpl
 
 ALLOWED = {"GET", "HEAD", "OPTIONS"}
@@ -14,8 +15,13 @@ def asgi_wrapper(datasette):
     def wrap(app):
         async def read_only(scope, receive, send):
             if scope["type"] == "http" and scope.get("method", "GET") not in ALLOWED:
-                await send({"type": "http.response.start", "status": 405,
-                            "headers": [[b"content-type", b"text/plain; charset=utf-8"], [b"allow", b"GET, HEAD"]]})
+                await send(
+                    {
+                        "type": "http.response.start",
+                        "status": 405,
+                        "headers": [[b"content-type", b"text/plain; charset=utf-8"], [b"allow", b"GET, HEAD"]],
+                    }
+                )
                 await send({"type": "http.response.body", "body": BODY})
                 return
             await app(scope, receive, send)

@@ -9,6 +9,7 @@ are the slow part) and the item's annotated names become features and labels. ``
 model, the learned-only model and the known-names lexicon; ``curve`` scores CRFs trained on growing
 shares of the training documents on the test split.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -26,13 +27,22 @@ from concurrent.futures import ProcessPoolExecutor
 from functools import lru_cache
 from pathlib import Path
 
-from .. import annotations
+from .. import annotations as annotated  # not `annotations`: the __future__ import's name
 from ..annotations import PoolMissing, entity_spans, split_records
 from ..dedup import local_dedup
 from ..document import Span
 from ..entities import base_recognize_document, model_spans_of
-from ..entity_crf import (KNOWN_FILE, LEARNED_ONLY_FILE, MODEL_FILE, EntityCRF, KnownNames, features, labels,
-                          record_forms, spans_from_tags)
+from ..entity_crf import (
+    KNOWN_FILE,
+    LEARNED_ONLY_FILE,
+    MODEL_FILE,
+    EntityCRF,
+    KnownNames,
+    features,
+    labels,
+    record_forms,
+    spans_from_tags,
+)
 from ..resources import models_dir
 from ..stages import prepare_text
 
@@ -67,7 +77,7 @@ def fill_base_cache(documents: list[list[str]], jobs: int = 2) -> int:
     missing = [paragraphs for paragraphs in documents if _paragraphs_key(paragraphs) not in cache]
     if jobs > 1 and len(missing) > 1:
         with ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("spawn")) as pool:
-            for paragraphs, spans in zip(missing, pool.map(_base_spans, missing, chunksize=4)):
+            for paragraphs, spans in zip(missing, pool.map(_base_spans, missing, chunksize=4), strict=False):
                 cache[_paragraphs_key(paragraphs)] = spans
     else:
         for paragraphs in missing:
@@ -76,8 +86,9 @@ def fill_base_cache(documents: list[list[str]], jobs: int = 2) -> int:
     return len(missing)
 
 
-def document_examples(text: str, record: dict | None, known: KnownNames | None = None,
-                      in_known: bool = False) -> list[tuple[list[list[str]], list[str] | None, str]]:
+def document_examples(
+    text: str, record: dict | None, known: KnownNames | None = None, in_known: bool = False
+) -> list[tuple[list[list[str]], list[str] | None, str]]:
     """``(features, labels, paragraph text)`` for each paragraph of one document, as the pipeline
     sees it (read, normalize, clean; repeats inside the document skipped). Labels from the record's
     names and aliases matched in the paragraph (``annotations.entity_spans``); None without a record.
@@ -86,8 +97,9 @@ def document_examples(text: str, record: dict | None, known: KnownNames | None =
     return [] if texts is None else paragraph_examples(texts, record, known, in_known)
 
 
-def paragraph_examples(texts: list[str], record: dict | None, known: KnownNames | None = None,
-                       in_known: bool = False) -> list[tuple[list[list[str]], list[str] | None, str]]:
+def paragraph_examples(
+    texts: list[str], record: dict | None, known: KnownNames | None = None, in_known: bool = False
+) -> list[tuple[list[list[str]], list[str] | None, str]]:
     """:func:`document_examples` for a document already split into its paragraphs."""
     cache = _base_cache()
     key = _paragraphs_key(texts)
@@ -96,7 +108,7 @@ def paragraph_examples(texts: list[str], record: dict | None, known: KnownNames 
     base, model = cache[key]
     own = frozenset(record_forms(record)) if record and in_known else frozenset()
     out = []
-    for t, spans, model_spans in zip(texts, base, model):
+    for t, spans, model_spans in zip(texts, base, model, strict=False):
         gold = [(s, e, ty) for s, e, ty, _ in entity_spans(t, record["entities"])] if record else None
         out.append((features(t, spans, model_spans, known, own), labels(t, gold) if gold is not None else None, t))
     return out
@@ -123,15 +135,20 @@ def _base_cache():
     return cache
 
 
-def build_examples(split: str, pool: Path | None = None, limit: int = 0,
-                   known: KnownNames | None = None) -> list[tuple[list[list[str]], list[str], str]]:
-    """Training (or scoring) examples of one split of the annotated corpus; ``known`` is the lexicon
-    built from the train split (its documents' own names are discounted in their features)."""
-    records = annotations.split_records(split)
+def build_examples(
+    split: str, pool: Path | None = None, limit: int = 0, known: KnownNames | None = None
+) -> list[tuple[list[list[str]], list[str] | None, str]]:
+    """Training (or scoring) examples of one split of the annotated corpus (labelled: every document
+    has its record); ``known`` is the lexicon built from the train split (its documents' own names
+    are discounted in their features)."""
+    records = annotated.split_records(split)
     ids = sorted(records)[: limit or None]
-    texts = annotations.pool_texts(ids, **({"pool": pool} if pool else {}))
-    documents = {doc_id: _paragraphs(texts[doc_id]) for doc_id in ids if doc_id in texts}
-    documents = {doc_id: paragraphs for doc_id, paragraphs in documents.items() if paragraphs is not None}
+    texts = annotated.pool_texts(ids, **({"pool": pool} if pool else {}))
+    documents: dict[str, list[str]] = {}
+    for doc_id in ids:
+        paragraphs = _paragraphs(texts[doc_id]) if doc_id in texts else None
+        if paragraphs is not None:
+            documents[doc_id] = paragraphs
     fill_base_cache(list(documents.values()))  # both cores for the slow part
     examples = []
     for doc_id, paragraphs in documents.items():
@@ -161,8 +178,7 @@ def span_scores(model_path: Path, examples) -> dict[str, float]:
         got = {(s.start, s.end, s.type) for s in spans_from_tags(text, crf.tagger.tag(feats))}
         gold, predicted, correct = gold + len(want), predicted + len(got), correct + len(want & got)
     p, r = correct / max(predicted, 1), correct / max(gold, 1)
-    return {"precision": round(p, 4), "recall": round(r, 4), "f1": round(2 * p * r / max(p + r, 1e-9), 4),
-            "gold": gold}
+    return {"precision": round(p, 4), "recall": round(r, 4), "f1": round(2 * p * r / max(p + r, 1e-9), 4), "gold": gold}
 
 
 def learning_curve(train_examples, test_examples, fractions=(0.25, 0.5, 1.0)) -> list[tuple[float, int, dict]]:
@@ -171,8 +187,10 @@ def learning_curve(train_examples, test_examples, fractions=(0.25, 0.5, 1.0)) ->
     order = list(train_examples)
     random.Random(SEED).shuffle(order)
     _JOBS["curve"], _JOBS["curve_test"] = order, test_examples
-    with tempfile.TemporaryDirectory() as tmp, \
-            ProcessPoolExecutor(max_workers=2, mp_context=multiprocessing.get_context("fork")) as pool:
+    with (
+        tempfile.TemporaryDirectory() as tmp,
+        ProcessPoolExecutor(max_workers=2, mp_context=multiprocessing.get_context("fork")) as pool,
+    ):
         return list(pool.map(_curve_job, [(fraction, Path(tmp) / f"{fraction}") for fraction in fractions]))
 
 
@@ -196,8 +214,11 @@ def _train_job(job: tuple[Path, str]) -> Path:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m pipeline.training.entity_crf", description=__doc__.splitlines()[0])
-    parser.add_argument("command", choices=["train", "curve"],
-                        help="train: write the models; curve: test-split span F1 at 25/50/100%% of the training data")
+    parser.add_argument(
+        "command",
+        choices=["train", "curve"],
+        help="train: write the models; curve: test-split span F1 at 25/50/100%% of the training data",
+    )
     parser.add_argument("--pool", type=Path, default=None, help="the CCTV pool (default ../shared/data/cctv_pool)")
     parser.add_argument("--out", type=Path, default=models_dir() / "entity_crf")
     parser.add_argument("--fraction", type=float, default=1.0, help="train on this share of the training documents")
@@ -227,9 +248,15 @@ def main(argv: list[str] | None = None) -> int:
         path, only_path = pool.map(_train_job, [(args.out, MODEL_FILE), (args.out, LEARNED_ONLY_FILE)])
     dev = span_scores(path, dev_examples)
     dev_learned_only = span_scores(only_path, [(features(t, None, None), tags, t) for _, tags, t in dev_examples])
-    card = {"trained_on": time.strftime("%Y-%m-%d"), "train_paragraphs": len(train_examples),
-            "dev_paragraphs": len(dev_examples), "params": TRAINER_PARAMS, "dev_exact_span": dev, "dev_exact_span_learned_only": dev_learned_only,
-            "seconds": round(time.time() - started)}
+    card = {
+        "trained_on": time.strftime("%Y-%m-%d"),
+        "train_paragraphs": len(train_examples),
+        "dev_paragraphs": len(dev_examples),
+        "params": TRAINER_PARAMS,
+        "dev_exact_span": dev,
+        "dev_exact_span_learned_only": dev_learned_only,
+        "seconds": round(time.time() - started),
+    }
     (args.out / "training.json").write_text(json.dumps(card, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
     print(json.dumps(card, ensure_ascii=False))
     return 0

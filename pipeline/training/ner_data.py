@@ -31,30 +31,59 @@ rules' silver labels of all 80 items, so on the held-out items it has seen the r
 
 ``to_cluener`` and ``to_msra`` map our types back for scoring on those corpora.
 """
+
 from __future__ import annotations
 
 import hashlib
 import json
 import random
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable, Iterator
 
 from ..entities import RULE_RECOGNIZERS, base_recognize_document, using_layers
-from ..ner_labels import (ALLIANCE_END, MODEL_TYPES, PARTY_END, location_type, org_type, spans_to_tags,
-                          split_sentences, tags_to_spans)
+from ..ner_labels import (
+    ALLIANCE_END,
+    MODEL_TYPES,
+    PARTY_END,
+    location_type,
+    org_type,
+    spans_to_tags,
+    split_sentences,
+    tags_to_spans,
+)
 from ..normalize import fold_width
 from ..resources import models_dir
 from ..stages import prepare_text
 
-CLUENER_TO_OURS = {"name": "PERSON", "company": "ENTERPRISE", "government": "GOV_ORG",
-                   "organization": "INSTITUTION", "address": "REGION"}
+CLUENER_TO_OURS = {
+    "name": "PERSON",
+    "company": "ENTERPRISE",
+    "government": "GOV_ORG",
+    "organization": "INSTITUTION",
+    "address": "REGION",
+}
 # Scoring on CLUENER maps our types back (the issue's mapping).
-OURS_TO_CLUENER = {"PERSON": "name", "ENTERPRISE": "company", "GOV_ORG": "government", "PARTY_ORG": "government",
-                   "INSTITUTION": "organization", "ALLIANCE": "organization", "REGION": "address",
-                   "ZONE": "address"}
-OURS_TO_MSRA = {"PERSON": "PER", "REGION": "LOC", "ZONE": "LOC", "ENTERPRISE": "ORG", "GOV_ORG": "ORG",
-                "PARTY_ORG": "ORG", "INSTITUTION": "ORG", "ALLIANCE": "ORG"}
+OURS_TO_CLUENER = {
+    "PERSON": "name",
+    "ENTERPRISE": "company",
+    "GOV_ORG": "government",
+    "PARTY_ORG": "government",
+    "INSTITUTION": "organization",
+    "ALLIANCE": "organization",
+    "REGION": "address",
+    "ZONE": "address",
+}
+OURS_TO_MSRA = {
+    "PERSON": "PER",
+    "REGION": "LOC",
+    "ZONE": "LOC",
+    "ENTERPRISE": "ORG",
+    "GOV_ORG": "ORG",
+    "PARTY_ORG": "ORG",
+    "INSTITUTION": "ORG",
+    "ALLIANCE": "ORG",
+}
 CLUENER_EVAL_LABELS = ("company", "government", "organization", "name")
 
 
@@ -108,24 +137,31 @@ def _coarse(surface: str, label: str, org_default: str = "INSTITUTION") -> str |
     return None
 
 
-def read_bio(path: str | Path, source: str, sep: str | None = None, org_default: str = "INSTITUTION",
-             ours: bool = True) -> list[Sentence]:
+def read_bio(
+    path: str | Path, source: str, sep: str | None = None, org_default: str = "INSTITUTION", ours: bool = True
+) -> list[Sentence]:
     """A CoNLL file of ``char tag`` lines (MSRA test, People's Daily, Resume BMES, Weibo).
     ``ours=False`` keeps the corpus's own labels (for scoring)."""
     out = []
     for rows in _conll_sentences(Path(path), sep):
         chars = [c[0] if c else c for c, _ in rows]  # Weibo glues a segment index to the char: 一0
         spans = tags_to_spans([t for _, t in rows])
-        out.append(_mapped(chars, spans, source, lambda s, l: _coarse(s, l, org_default)) if ours
-                   else Sentence(chars, spans, source))
+        out.append(
+            _mapped(chars, spans, source, lambda s, label: _coarse(s, label, org_default))
+            if ours
+            else Sentence(chars, spans, source)
+        )
     return out
 
 
 def read_msra_lines(sentences: str | Path, tags: str | Path, source: str = "msra-val") -> list[Sentence]:
     """MSRA validation: one sentence per line as space-separated characters, a parallel file of tags."""
     out = []
-    for sline, tline in zip(Path(sentences).read_text(encoding="utf-8").splitlines(),
-                            Path(tags).read_text(encoding="utf-8").splitlines()):
+    for sline, tline in zip(
+        Path(sentences).read_text(encoding="utf-8").splitlines(),
+        Path(tags).read_text(encoding="utf-8").splitlines(),
+        strict=False,
+    ):
         chars, tg = sline.split(), tline.split()
         if chars and len(chars) == len(tg):
             out.append(_mapped(chars, tags_to_spans(tg), source, _coarse))
@@ -179,10 +215,13 @@ def silver_sentences(texts: Iterable[str], source: str = "silver", layers: list 
         paras = [p.text for p in doc.paragraphs if p.duplicate_of is None]
         with using_layers(RULE_RECOGNIZERS if layers is None else layers):
             found = base_recognize_document(paras)  # the layers alone: not the CRF trained on top of them
-        for para, spans in zip(paras, found):
+        for para, spans in zip(paras, found, strict=False):
             for off, sent in split_sentences(para):
-                inside = [(s.start - off, s.end - off, s.type) for s in spans
-                          if s.start >= off and s.end <= off + len(sent) and s.type in MODEL_TYPES]
+                inside = [
+                    (s.start - off, s.end - off, s.type)
+                    for s in spans
+                    if s.start >= off and s.end <= off + len(sent) and s.type in MODEL_TYPES
+                ]
                 if sent.strip():
                     out.append(Sentence(list(sent), inside, source))
     return out
@@ -245,9 +284,9 @@ def cctv_items(data_dir: str | Path) -> list[tuple[int, str, str]]:
     return [(i, row["id"], row["text"]) for i, row in enumerate(rows)]
 
 
-def in_domain_sentences(items: Iterable[tuple[int, str, str]],
-                        annotations: dict[tuple[str, str], list[tuple[str, str]]] | None = None,
-                        ) -> list[Sentence]:
+def in_domain_sentences(
+    items: Iterable[tuple[int, str, str]], annotations: dict[tuple[str, str], list[tuple[str, str]]] | None = None
+) -> list[Sentence]:
     """The items' sentences, labelled by hand where ``annotations`` has the sentence (source
     ``cctv-gold``) and by the rules where it has not (``silver``)."""
     annotations = load_annotations() if annotations is None else annotations
@@ -285,7 +324,7 @@ def cut_long(sent: Sentence, max_len: int = 150) -> list[Sentence]:
     """Split at sentence ends (and hard at ``max_len``), never inside an entity."""
     if len(sent.chars) <= max_len:
         return [sent]
-    inside = set()
+    inside: set[int] = set()
     for s, e, _ in sent.spans:
         inside.update(range(s + 1, e))
     cuts, last = [], 0
@@ -297,11 +336,16 @@ def cut_long(sent: Sentence, max_len: int = 150) -> list[Sentence]:
             cuts.append(i + 1)
             last = i + 1
     out, prev = [], 0
-    for c in cuts + [len(sent.chars)]:
-        if c > prev:
-            out.append(Sentence(sent.chars[prev:c], [(s - prev, e - prev, t) for s, e, t in sent.spans
-                                                    if s >= prev and e <= c], sent.source))
-        prev = c
+    for cut in cuts + [len(sent.chars)]:
+        if cut > prev:
+            out.append(
+                Sentence(
+                    sent.chars[prev:cut],
+                    [(s - prev, e - prev, t) for s, e, t in sent.spans if s >= prev and e <= cut],
+                    sent.source,
+                )
+            )
+        prev = cut
     return out
 
 
@@ -314,7 +358,7 @@ def write_tsv(sentences: Iterable[Sentence], path: str | Path) -> int:
             for piece in cut_long(sent):
                 if not piece.chars:
                     continue
-                for c, t in zip(piece.chars, spans_to_tags(len(piece.chars), piece.spans)):
+                for c, t in zip(piece.chars, spans_to_tags(len(piece.chars), piece.spans), strict=False):
                     f.write(f"{c}\t{t}\n")
                 f.write("\n")
                 n += 1
@@ -338,6 +382,11 @@ def training_corpus(data_dir: str | Path, silver_texts: Iterable[str] = (), seed
 def required_files(data_dir: str | Path) -> list[Path]:
     """The files ``training_corpus`` reads (to say clearly which are missing)."""
     d = Path(data_dir)
-    return [d / "cluener2020/train.jsonl", d / "msra_ner/val_sentences.txt", d / "msra_ner/val_tags.txt",
-            d / "peoples_daily_ner/example.dev", d / "resume_ner/train.char.bmes",
-            d / "weibo_ner/weiboNER_2nd_conll.train"]
+    return [
+        d / "cluener2020/train.jsonl",
+        d / "msra_ner/val_sentences.txt",
+        d / "msra_ner/val_tags.txt",
+        d / "peoples_daily_ner/example.dev",
+        d / "resume_ner/train.char.bmes",
+        d / "weibo_ner/weiboNER_2nd_conll.train",
+    ]

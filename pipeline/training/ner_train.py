@@ -7,6 +7,7 @@ Reads the public NER corpora and the in-domain CCTV items from the shared data f
 trains HanLP's ``RNNNamedEntityRecognizer`` (with the CRF fix) on the CPU, and copies the three
 files a load needs (config.json, vocabs.json, model.pt) into the output folder.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -17,13 +18,15 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
-from . import ner_data
 from ..ner_model import MODEL_DIR
+from . import ner_data
 
 DEFAULT_DATA = Path(__file__).resolve().parents[3] / "shared" / "data"  # ../shared/data beside the checkout
-HYPERPARAMETERS = dict(embed=100, rnn_hidden=200, drop=0.5, lr=0.002, batch_size=64, anneal_factor=0.5,
-                       anneal_patience=2, patience=4)
+HYPERPARAMETERS: dict[str, Any] = dict(
+    embed=100, rnn_hidden=200, drop=0.5, lr=0.002, batch_size=64, anneal_factor=0.5, anneal_patience=2, patience=4
+)
 MODEL_FILES = ("config.json", "vocabs.json", "model.pt")
 # Training copies per source, applied after the held-out split (so no copy of a held-out sentence is
 # trained on): the in-domain silver sentences, and CLUENER, the closest public genre (news, with the
@@ -46,9 +49,13 @@ def unlabelled_texts(data_dir: Path) -> list[str]:
     path = d / "cluener2020/test.jsonl"
     if path.is_file():
         texts += [json.loads(line)["text"] for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
-    for name, sep in (("peoples_daily_ner/example.test", None), ("resume_ner/dev.char.bmes", None),
-                      ("resume_ner/test.char.bmes", None), ("weibo_ner/weiboNER_2nd_conll.dev", "\t"),
-                      ("weibo_ner/weiboNER_2nd_conll.test", "\t")):
+    for name, sep in (
+        ("peoples_daily_ner/example.test", None),
+        ("resume_ner/dev.char.bmes", None),
+        ("resume_ner/test.char.bmes", None),
+        ("weibo_ner/weiboNER_2nd_conll.dev", "\t"),
+        ("weibo_ner/weiboNER_2nd_conll.test", "\t"),
+    ):
         path = d / name
         if path.is_file():
             texts += [s.text for s in ner_data.read_bio(path, name, sep=sep)]
@@ -65,13 +72,28 @@ def char_vectors(texts: list[str], dim: int, seed: int = 13) -> dict[str, list[f
 
     folded = (ner_data.fold_width(t, list(range(len(t))))[0] for t in texts)  # as training text is folded
     sentences = [[c for c in t if c.strip()] for t in folded]
-    model = Word2Vec(sentences=[s for s in sentences if s], vector_size=dim, window=5, min_count=2, sg=1,
-                     epochs=5, workers=2, seed=seed)
+    model = Word2Vec(
+        sentences=[s for s in sentences if s],
+        vector_size=dim,
+        window=5,
+        min_count=2,
+        sg=1,
+        epochs=5,
+        workers=2,
+        seed=seed,
+    )
     return {c: model.wv[c].tolist() for c in model.wv.index_to_key}
 
 
-def train(sentences: list[ner_data.Sentence], out_dir: Path, epochs: int, dev_share: float = 0.04,
-          seed: int = 13, vectors: dict[str, list[float]] | None = None, **overrides) -> dict:
+def train(
+    sentences: list[ner_data.Sentence],
+    out_dir: Path,
+    epochs: int,
+    dev_share: float = 0.04,
+    seed: int = 13,
+    vectors: dict[str, list[float]] | None = None,
+    **overrides,
+) -> dict:
     """Train on ``sentences`` (a held-out share picks the best epoch); return the run's facts."""
     import torch
 
@@ -92,14 +114,28 @@ def train(sentences: list[ner_data.Sentence], out_dir: Path, epochs: int, dev_sh
         recognizer = recognizer_class()()
         recognizer.initial_vectors = vectors  # read once by build_model while training; not saved
         started = time.time()
-        recognizer.fit(str(trn_path), str(dev_path), str(save), epochs=epochs, tagging_scheme="IOBES",
-                       devices=[], verbose=True, seed=seed, **params)
+        recognizer.fit(
+            str(trn_path),
+            str(dev_path),
+            str(save),
+            epochs=epochs,
+            tagging_scheme="IOBES",
+            devices=[],
+            verbose=True,
+            seed=seed,
+            **params,
+        )
         seconds = time.time() - started
         out_dir.mkdir(parents=True, exist_ok=True)
         for name in MODEL_FILES:
             shutil.copy(save / name, out_dir / name)
-    return {"train_sentences": n_trn, "dev_sentences": n_dev_written, "epochs": epochs, "seconds": round(seconds),
-            "hyperparameters": params}
+    return {
+        "train_sentences": n_trn,
+        "dev_sentences": n_dev_written,
+        "epochs": epochs,
+        "seconds": round(seconds),
+        "hyperparameters": params,
+    }
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -111,8 +147,10 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     missing = [p for p in ner_data.required_files(args.data) if not p.is_file()]
     if missing:
-        print(f"training data missing (needs the shared data folder, see README): "
-              f"{', '.join(str(p) for p in missing)}", file=sys.stderr)
+        print(
+            f"training data missing (needs the shared data folder, see README): {', '.join(str(p) for p in missing)}",
+            file=sys.stderr,
+        )
         return 2
     texts = in_domain_texts(args.data)
     raw = unlabelled_texts(args.data)
@@ -123,8 +161,11 @@ def main(argv: list[str] | None = None) -> int:
         sents = sents[: args.limit]
     started = time.time()
     vectors = char_vectors([s.text for s in sents] + raw, HYPERPARAMETERS["embed"])
-    print(f"character vectors: {len(vectors)} characters from {len(sents) + len(raw)} sentences "
-          f"in {time.time() - started:.0f} s", file=sys.stderr)
+    print(
+        f"character vectors: {len(vectors)} characters from {len(sents) + len(raw)} sentences "
+        f"in {time.time() - started:.0f} s",
+        file=sys.stderr,
+    )
     facts = train(sents, args.out, args.epochs, vectors=vectors)
     facts["character_vectors"] = len(vectors)
     facts["silver_documents"] = len(texts)

@@ -6,6 +6,7 @@ Candidate pairs of the annotated documents (gold mentions) are labelled from the
 logistic regression (scikit-learn) is fitted on the ``train`` split, per-predicate thresholds are
 chosen on ``dev``, and the model is written as ``models/relations/model.json`` with its card.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -13,13 +14,13 @@ import json
 import sys
 import time
 from collections import Counter
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Iterable
+from typing import Any
 
-from .. import annotations
+from .. import annotations as annotated  # not `annotations`: the __future__ import's name
 from ..annotations import PoolMissing, entity_spans
-from ..relation_model import (MAX_GAP, NONE, SYMMETRIC, MentionIndex, Model, candidates, mentions_of,
-                              pair_features)
+from ..relation_model import MAX_GAP, NONE, SYMMETRIC, MentionIndex, Model, candidates, mentions_of, pair_features
 from ..resources import resource
 
 
@@ -66,8 +67,15 @@ def build_dataset(records: dict[str, dict], texts: dict[str, str]):
     return X, y, keys
 
 
-def fit(X: list[list[str]], y: list[str], C: float = 1.0, min_count: int = 2, class_weight=None,
-        seed: int = 13, prune: float = 0.02) -> Model:
+def fit(
+    X: list[list[str]],
+    y: list[str],
+    C: float = 1.0,
+    min_count: int = 2,
+    class_weight=None,
+    seed: int = 13,
+    prune: float = 0.02,
+) -> Model:
     """Fit the logistic regression (scikit-learn) and return it as a :class:`Model`.
 
     Features seen in fewer than ``min_count`` pairs are dropped before fitting; features whose
@@ -97,13 +105,19 @@ def fit(X: list[list[str]], y: list[str], C: float = 1.0, min_count: int = 2, cl
         w = [round(float(weights_by_class[k][col]), 4) for k in range(len(classes))]
         if any(abs(x) >= prune for x in w):
             weights[str(name)] = w
-    return Model(classes=classes, weights=weights, bias=[round(b, 4) for b in bias],
-                 thresholds={c: 0.5 for c in classes if c != NONE}, allowed={}, info={})
+    return Model(
+        classes=classes,
+        weights=weights,
+        bias=[round(b, 4) for b in bias],
+        thresholds={c: 0.5 for c in classes if c != NONE},
+        allowed={},
+        info={},
+    )
 
 
 def allowed_types(y: list[str], keys: list[tuple], min_count: int = 1) -> dict[str, list[list[str]]]:
     """Predicate → the (subject type, object type) pairs its training examples have."""
-    seen = Counter((label, key[3], key[4]) for label, key in zip(y, keys) if label != NONE)
+    seen = Counter((label, key[3], key[4]) for label, key in zip(y, keys, strict=False) if label != NONE)
     out: dict[str, list[list[str]]] = {}
     for (label, ts, to), n in sorted(seen.items()):
         if n >= min_count:
@@ -111,9 +125,14 @@ def allowed_types(y: list[str], keys: list[tuple], min_count: int = 1) -> dict[s
     return out
 
 
-def choose_thresholds(model: Model, X: list[list[str]], y: list[str], keys: list[tuple],
-                      grid=(0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6, 0.7, 0.8), min_gold: int = 3
-                      ) -> tuple[dict[str, float], dict[str, dict]]:
+def choose_thresholds(
+    model: Model,
+    X: list[list[str]],
+    y: list[str],
+    keys: list[tuple],
+    grid=(0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6, 0.7, 0.8),
+    min_gold: int = 3,
+) -> tuple[dict[str, float], dict[str, dict]]:
     """Per predicate, the threshold with the best F1 on (deduplicated) pairs of held-out data.
 
     A predicate with fewer than ``min_gold`` held-out relations keeps 0.5. Returns the thresholds
@@ -124,18 +143,31 @@ def choose_thresholds(model: Model, X: list[list[str]], y: list[str], keys: list
     for k, cls in enumerate(model.classes):
         if cls == NONE:
             continue
-        gold = {_key(cls, key) for label, key in zip(y, keys) if label == cls}
-        best = (-1.0, 0.5, {})
+        gold = {_key(cls, key) for label, key in zip(y, keys, strict=False) if label == cls}
+        best: tuple[float, float, dict[str, Any]] = (-1.0, 0.5, {})
         for t in grid:
-            pred = {_key(cls, key) for p, key in zip(probs, keys)
-                    if p[k] >= t and [key[3], key[4]] in model.allowed.get(cls, [])}
+            pred = {
+                _key(cls, key)
+                for p, key in zip(probs, keys, strict=False)
+                if p[k] >= t and [key[3], key[4]] in model.allowed.get(cls, [])
+            }
             tp = len(pred & gold)
             prec = tp / len(pred) if pred else 0.0
             rec = tp / len(gold) if gold else 0.0
             f1 = 2 * prec * rec / (prec + rec) if prec + rec else 0.0
             if f1 > best[0]:
-                best = (f1, t, {"gold": len(gold), "predicted": len(pred), "correct": tp,
-                                "precision": round(prec, 3), "recall": round(rec, 3), "f1": round(f1, 3)})
+                best = (
+                    f1,
+                    t,
+                    {
+                        "gold": len(gold),
+                        "predicted": len(pred),
+                        "correct": tp,
+                        "precision": round(prec, 3),
+                        "recall": round(rec, 3),
+                        "f1": round(f1, 3),
+                    },
+                )
         thresholds[cls] = best[1] if len(gold) >= min_gold else 0.5
         scores[cls] = best[2] if len(gold) >= min_gold else {"gold": len(gold)}
     return thresholds, scores
@@ -146,27 +178,41 @@ def _key(cls: str, key: tuple) -> tuple:
     return (doc, frozenset((s, o))) if cls in SYMMETRIC else (doc, s, o)
 
 
-def train(data_dir: Path | None = None, out_dir: Path | None = None, C: float = 1.0,
-          class_weight: str | None = None) -> Model:
+def train(
+    data_dir: Path | None = None, out_dir: Path | None = None, C: float = 1.0, class_weight: str | None = None
+) -> Model:
     """Train on the annotated ``train`` split, choose thresholds on ``dev``, write the model and its card."""
     started = time.time()
-    pool = (Path(data_dir) / "cctv_pool" / "pool.jsonl.gz") if data_dir else annotations.DEFAULT_POOL
-    records = annotations.load_records()
-    train_rec = annotations.split_records("train", records)
-    dev_rec = annotations.split_records("dev", records)
-    texts = annotations.pool_texts(list(train_rec) + list(dev_rec), pool=pool)
+    pool = (Path(data_dir) / "cctv_pool" / "pool.jsonl.gz") if data_dir else annotated.DEFAULT_POOL
+    records = annotated.load_records()
+    train_rec = annotated.split_records("train", records)
+    dev_rec = annotated.split_records("dev", records)
+    texts = annotated.pool_texts(list(train_rec) + list(dev_rec), pool=pool)
     X, y, keys = build_dataset(train_rec, texts)
     model = fit(X, y, C=C, class_weight=class_weight)
     model.allowed = allowed_types(y, keys)
     Xd, yd, kd = build_dataset(dev_rec, texts)
     model.thresholds, dev_scores = choose_thresholds(model, Xd, yd, kd)
-    batches = sorted(p.name for p in annotations.RECORDS_DIR.glob("*.jsonl"))
-    model.info = {"trained_on": {"documents": len(train_rec), "pairs": len(y), "batch_files": batches,
-                                 "positives": dict(sorted(Counter(l for l in y if l != NONE).items()))},
-                  "dev": {"documents": len(dev_rec), "pairs": len(yd), "scores_gold_spans": dev_scores},
-                  "hyperparameters": {"C": C, "class_weight": class_weight, "min_count": 2, "max_gap": MAX_GAP,
-                                      "solver": "lbfgs", "seed": 13},
-                  "features": len(model.weights), "seconds": round(time.time() - started, 1)}
+    batches = sorted(p.name for p in annotated.RECORDS_DIR.glob("*.jsonl"))
+    model.info = {
+        "trained_on": {
+            "documents": len(train_rec),
+            "pairs": len(y),
+            "batch_files": batches,
+            "positives": dict(sorted(Counter(label for label in y if label != NONE).items())),
+        },
+        "dev": {"documents": len(dev_rec), "pairs": len(yd), "scores_gold_spans": dev_scores},
+        "hyperparameters": {
+            "C": C,
+            "class_weight": class_weight,
+            "min_count": 2,
+            "max_gap": MAX_GAP,
+            "solver": "lbfgs",
+            "seed": 13,
+        },
+        "features": len(model.weights),
+        "seconds": round(time.time() - started, 1),
+    }
     out_dir = Path(out_dir) if out_dir else Path(resource("lexicons", "rel_cues.txt")).parent.parent / "relations"
     model.save(out_dir / "model.json")
     write_card(model, out_dir / "MODEL_CARD.md")
@@ -186,36 +232,41 @@ def write_card(model: Model, path: Path) -> None:
     rows = []
     for cls, sc in sorted(info["dev"]["scores_gold_spans"].items()):
         if "f1" in sc:
-            rows.append(f"| {cls} | {sc['gold']} | {sc['predicted']} | {sc['correct']} | {sc['precision']:.3f} | "
-                        f"{sc['recall']:.3f} | {sc['f1']:.3f} | {model.thresholds[cls]} |")
+            rows.append(
+                f"| {cls} | {sc['gold']} | {sc['predicted']} | {sc['correct']} | {sc['precision']:.3f} | "
+                f"{sc['recall']:.3f} | {sc['f1']:.3f} | {model.thresholds[cls]} |"
+            )
         else:
             rows.append(f"| {cls} | {sc['gold']} | | | | | (too few to tune) | {model.thresholds[cls]} |")
     positives = ", ".join(f"{k} {v}" for k, v in info["trained_on"]["positives"].items())
     hp = info["hyperparameters"]
+    trained, batches, dev_documents = info["trained_on"], info["trained_on"]["batch_files"], info["dev"]["documents"]
     text = f"""# Relation classifier (models/relations)
 
 Written by `python -m pipeline.training.relation_model train` (do not edit above the marker at the end).
 
 - **What**: a multinomial logistic regression over ordered pairs of entity mentions of one sentence
   (classes: NONE and the predicates), applied in plain Python from `model.json`
-  (`pipeline/relation_model.py`, trained by `pipeline/training/relation_model.py`); combined with the rules per `combine.tsv` in `pipeline/extract.py`.
+  (`pipeline/relation_model.py`, trained by `pipeline/training/relation_model.py`); combined with
+  the rules per `combine.tsv` in `pipeline/extract.py`.
 - **Data**: the project's annotated CCTV items (`models/annotations/cctv`, split in `selection.tsv`):
-  {info['trained_on']['documents']} train documents ({len(info['trained_on']['batch_files'])} batch files,
-  {info['trained_on']['batch_files'][0]} to {info['trained_on']['batch_files'][-1]}), {info['trained_on']['pairs']} candidate pairs;
+  {trained["documents"]} train documents ({len(batches)} batch files,
+  {batches[0]} to {batches[-1]}), {trained["pairs"]} candidate pairs;
   positives: {positives}.
   Mentions are the gold names and aliases matched in the text (`pipeline.annotations.entity_spans`);
   a pair is positive when the record has the relation and the pair's sentence is its evidence.
   The test split is never read.
-- **Features** ({info['features']} kept): types and order of the pair, distance and mentions between (bucketed),
+- **Features** ({info["features"]} kept): types and order of the pair, distance and mentions between (bucketed),
   character bigrams between (other mentions masked to their type), two characters either side, the
   gap itself when short, clause breaks between, trigger words between/before/after (the rules'
   vocabularies in `pipeline/relations.py` and `models/lexicons/rel_cues.txt`: negation, 陪同 roles,
   membership, subordination, location), a title between or after, list gaps (、和及), adjacency,
   administrative levels of two regions, the subject opening the sentence.
-- **Hyperparameters**: C={hp['C']}, class_weight={hp['class_weight']}, lbfgs, features seen in ≥ {hp['min_count']} pairs,
-  weights under 0.02 pruned, pairs at most {hp['max_gap']} characters apart, seed {hp['seed']}.
-  Training took {info['seconds']} s on this machine (2 shared cores).
-- **Thresholds** per predicate: the best pair-level F1 on dev ({info['dev']['documents']} documents, gold mentions);
+- **Hyperparameters**: C={hp["C"]}, class_weight={hp["class_weight"]}, lbfgs,
+  features seen in ≥ {hp["min_count"]} pairs, weights under 0.02 pruned, pairs at most {hp["max_gap"]} characters apart,
+  seed {hp["seed"]}.
+  Training took {info["seconds"]} s on this machine (2 shared cores).
+- **Thresholds** per predicate: the best pair-level F1 on dev ({dev_documents} documents, gold mentions);
   predicates with fewer than 3 dev relations keep 0.5.
 - **Confidence**: the class probability (no class weights, so it stays close to calibrated).
 
@@ -230,7 +281,9 @@ Written by `python -m pipeline.training.relation_model train` (do not edit above
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m pipeline.training.relation_model", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m pipeline.training.relation_model", description=__doc__.split("\n")[0]
+    )
     sub = parser.add_subparsers(dest="command", required=True)
     t = sub.add_parser("train", help="train on the annotated train split, thresholds on dev")
     t.add_argument("--data", type=Path, default=None, help="the shared data folder (holds cctv_pool/)")

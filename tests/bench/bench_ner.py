@@ -12,6 +12,7 @@ subprocess so that its peak RSS is its own; torch uses every core (2 on the proj
 
     python tests/bench/bench_ner.py [--repeat 2]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -33,8 +34,11 @@ def documents():
 
     docs = [prepare(p) for p in sorted((ROOT / "corpus").glob("*.txt"))]
     if CCTV.is_file():
-        docs += [prepare_text(json.loads(line)["text"], source="cctv") for line in
-                 CCTV.read_text(encoding="utf-8").splitlines() if line.strip()]
+        docs += [
+            prepare_text(json.loads(line)["text"], source="cctv")
+            for line in CCTV.read_text(encoding="utf-8").splitlines()
+            if line.strip()
+        ]
     return [d for d in docs if d.ok]
 
 
@@ -71,15 +75,22 @@ def measure(kind: str, repeat: int) -> dict:
             fresh = documents()
             if entities.MODEL_RECOGNIZER in layers:
                 entities.MODEL_RECOGNIZER.model._cache.clear()
-                entities.MODEL_RECOGNIZER.model.component  # load the model outside the timing
+                _ = entities.MODEL_RECOGNIZER.model.component  # load the model outside the timing
             start = time.perf_counter()
             for d in fresh:
                 extract(d)
                 entities.analyze.cache_clear()
             best = min(best, time.perf_counter() - start)
             entities.RECOGNIZERS[:] = saved
-    return {"kind": kind, "docs": len(docs), "paragraphs": len(paragraphs), "chars": chars, "seconds": best,
-            "threads": torch.get_num_threads(), "rss": peak_rss_mb()}
+    return {
+        "kind": kind,
+        "docs": len(docs),
+        "paragraphs": len(paragraphs),
+        "chars": chars,
+        "seconds": best,
+        "threads": torch.get_num_threads(),
+        "rss": peak_rss_mb(),
+    }
 
 
 def main() -> None:
@@ -93,17 +104,26 @@ def main() -> None:
     if not CCTV.is_file():
         print(f"note: {CCTV} is missing; measuring on the bundled seeds only")
     rows = []
-    for kind, label in (("model-batched", "model alone, batched"), ("model-single", "model alone, per paragraph"),
-                        ("extract-merged", "extraction stage, rules + model"),
-                        ("extract-rules", "extraction stage, rules only")):
-        run = subprocess.run([sys.executable, __file__, "--child", kind, "--repeat", str(args.repeat)],
-                             capture_output=True, text=True, cwd=ROOT)
+    for kind, label in (
+        ("model-batched", "model alone, batched"),
+        ("model-single", "model alone, per paragraph"),
+        ("extract-merged", "extraction stage, rules + model"),
+        ("extract-rules", "extraction stage, rules only"),
+    ):
+        run = subprocess.run(
+            [sys.executable, __file__, "--child", kind, "--repeat", str(args.repeat)],
+            capture_output=True,
+            text=True,
+            cwd=ROOT,
+        )
         if run.returncode:
             raise SystemExit(run.stderr)
         rows.append((label, json.loads(run.stdout.strip().splitlines()[-1])))
     first = rows[0][1]
-    print(f"text: {first['docs']} documents, {first['paragraphs']} paragraphs, {first['chars']:,} characters; "
-          f"torch threads {first['threads']}; best of {args.repeat}")
+    print(
+        f"text: {first['docs']} documents, {first['paragraphs']} paragraphs, {first['chars']:,} characters; "
+        f"torch threads {first['threads']}; best of {args.repeat}"
+    )
     print(f"{'measurement':<34}{'seconds':>9}{'chars/s':>10}{'peak RSS MB':>13}")
     for label, r in rows:
         print(f"{label:<34}{r['seconds']:>9.2f}{r['chars'] / r['seconds']:>10,.0f}{r['rss']:>13.0f}")

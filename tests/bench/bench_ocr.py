@@ -12,6 +12,7 @@ The page generators here are also used by ``tests/test_pdf.py`` and ``tests/test
 
     python tests/bench/bench_ocr.py [--seeds 000,001] [--dpi 200] [--keep DIR]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -21,9 +22,9 @@ import re
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT) not in sys.path:
@@ -61,8 +62,13 @@ class Placed:
     column: int  # -1 for lines across the page (title, header, footer)
 
 
-def layout(paragraphs: list[str], width: Callable[[str, float], float], title: str = "",
-           header: str = "党建工作简报", columns: int = 2) -> list[list[Placed]]:
+def layout(
+    paragraphs: list[str],
+    width: Callable[[str, float], float],
+    title: str = "",
+    header: str = "党建工作简报",
+    columns: int = 2,
+) -> list[list[Placed]]:
     """Lay paragraphs out in columns, page after page; return the placed lines of each page.
 
     Lines are wrapped character by character (Chinese has no spaces to break at); every paragraph
@@ -101,7 +107,9 @@ def layout(paragraphs: list[str], width: Callable[[str, float], float], title: s
     return pages
 
 
-def _wrap_all(paragraphs: list[str], width: Callable[[str, float], float], col_w: float) -> list[tuple[str, float, bool]]:
+def _wrap_all(
+    paragraphs: list[str], width: Callable[[str, float], float], col_w: float
+) -> list[tuple[str, float, bool]]:
     """(text, indent, paragraph starts here) for every line of every paragraph."""
     out: list[tuple[str, float, bool]] = []
     indent = 2 * BODY_SIZE
@@ -162,8 +170,15 @@ def render_image(page: list[Placed], dpi: int = 300):
     return image
 
 
-def degrade(image, seed: int = 0, angle: float = 0.8, blur: float = 0.8, noise: float = 18.0, dpi_from: int = 300,
-            dpi_to: int = 200):
+def degrade(
+    image,
+    seed: int = 0,
+    angle: float = 0.8,
+    blur: float = 0.8,
+    noise: float = 18.0,
+    dpi_from: int = 300,
+    dpi_to: int = 200,
+):
     """Make a clean page image look scanned: slight rotation, blur, sensor noise and specks, lower resolution,
     JPEG compression. Deterministic for a given ``seed``."""
     import numpy as np
@@ -266,7 +281,7 @@ def _lis(values: list[int]) -> int:
     tails: list[int] = []
     for v in values:
         k = bisect.bisect_left(tails, v)
-        tails[k:k + 1] = [v]
+        tails[k : k + 1] = [v]
     return len(tails)
 
 
@@ -296,7 +311,9 @@ def _gold() -> tuple[list[dict], str]:
     return load_gold(str(copy)), str(copy)
 
 
-def _ingest_and_predict(paths: list[Path], db: Path, rename: Callable[[str], str]) -> tuple[list[dict], list[tuple[str, str]], float]:
+def _ingest_and_predict(
+    paths: list[Path], db: Path, rename: Callable[[str], str]
+) -> tuple[list[dict], list[tuple[str, str]], float]:
     from kb.ingest import ingest
     from kb.store import Store
 
@@ -331,11 +348,16 @@ def text_pdf_check(seed_path: Path, out: Path) -> None:
         if order == "rows":
             (out / "pdf_two_columns_rows.pdf").write_bytes(raw)
         readers = {
-            "pypdf extract_text": lambda: "\n".join(p.extract_text() for p in pypdf.PdfReader(io.BytesIO(raw)).pages),
-            "pypdf layout mode": lambda: "\n".join(p.extract_text(extraction_mode="layout")
-                                                   for p in pypdf.PdfReader(io.BytesIO(raw)).pages),
-            "pdfplumber extract_text": lambda: "\n".join(p.extract_text() or "" for p in pdfplumber.open(io.BytesIO(raw)).pages),
-            "pdfplumber + pipeline.pdf": lambda: read_pdf(raw, source="bench.pdf").text,
+            "pypdf extract_text": lambda raw=raw: "\n".join(
+                p.extract_text() for p in pypdf.PdfReader(io.BytesIO(raw)).pages
+            ),
+            "pypdf layout mode": lambda raw=raw: "\n".join(
+                p.extract_text(extraction_mode="layout") for p in pypdf.PdfReader(io.BytesIO(raw)).pages
+            ),
+            "pdfplumber extract_text": lambda raw=raw: "\n".join(
+                p.extract_text() or "" for p in pdfplumber.open(io.BytesIO(raw)).pages
+            ),
+            "pdfplumber + pipeline.pdf": lambda raw=raw: read_pdf(raw, source="bench.pdf").text,
         }
         for name, fn in readers.items():
             started = time.perf_counter()
@@ -389,12 +411,14 @@ def main(argv: list[str] | None = None) -> int:
                 images[0].save(scans / f"{seed_path.stem}.png")
         render_s = time.perf_counter() - started
         print(f"gold: {gold_path}")
-        print(f"rendered {len(seeds)} seeds as {n_pages} degraded two-column pages at {args.dpi} dpi "
-              f"({render_s:.1f} s)")
+        print(
+            f"rendered {len(seeds)} seeds as {n_pages} degraded two-column pages at {args.dpi} dpi ({render_s:.1f} s)"
+        )
 
         clean_pred, clean_fail, clean_s = _ingest_and_predict(seeds, tmp / "clean.sqlite", lambda n: n)
-        scan_pred, scan_fail, scan_s = _ingest_and_predict([scans], tmp / "scanned.sqlite",
-                                                           lambda n: Path(n).stem + ".txt")
+        scan_pred, scan_fail, scan_s = _ingest_and_predict(
+            [scans], tmp / "scanned.sqlite", lambda n: Path(n).stem + ".txt"
+        )
         for name, fails in (("clean", clean_fail), ("scanned", scan_fail)):
             for source, error in fails:
                 print(f"{name}: FAILED {source}: {error}")
@@ -407,8 +431,10 @@ def main(argv: list[str] | None = None) -> int:
             kept[row] = b / a if a else 0.0
             print(f"{row:<12}{a:>10.3f}{b:>12.3f}{kept[row]:>8.1%}")
         overall = min(kept.values())
-        print(f"\nscanned path keeps {overall:.1%} of the clean F1 at worst (target 90%): "
-              f"{'met' if overall >= 0.9 else 'NOT met'}")
+        print(
+            f"\nscanned path keeps {overall:.1%} of the clean F1 at worst (target 90%): "
+            f"{'met' if overall >= 0.9 else 'NOT met'}"
+        )
 
         text_pdf_check(seeds[0], tmp)
     return 0
