@@ -84,10 +84,10 @@ train-relations: setup
 
 calibrate: setup
 	@if [ -f $(CONFUSIONS) ]; then \
-		$(BIN)/python -m pipeline.dedup calibrate corpus/ --confusions $(CONFUSIONS); \
+		$(BIN)/python -m pipeline.training.dedup_calibration calibrate corpus/ --confusions $(CONFUSIONS); \
 	else \
 		echo "note: $(CONFUSIONS) is missing; damaging copies without the OCR confusion set"; \
-		$(BIN)/python -m pipeline.dedup calibrate corpus/; \
+		$(BIN)/python -m pipeline.training.dedup_calibration calibrate corpus/; \
 	fi
 
 bench: bench-ner bench-ingest

@@ -8,11 +8,10 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from pipeline.dedup import DedupIndex, dedup
 from pipeline.document import Document
 from pipeline.entities import prepare_recognizers
-from pipeline.extract import extract, extraction_texts
-from pipeline.stages import run_stages
+from pipeline.extract import extraction_texts
+from pipeline.stages import STAGES, run_stages, stages_until
 
 from .evaluate import evaluate, format_report, load_gold
 from .ingest import ingest, read_guarded
@@ -35,13 +34,13 @@ def extract_texts(texts: list[str], source: str = "<text>") -> list[dict[str, An
     The same result per text as one call each; the entity model reads the paragraphs of all of
     them in one batch first (a model call per one-line document cost more than the line's work).
     """
-    docs = [run_stages(read_guarded(source, raw=text.encode("utf-8"))) for text in texts]
-    docs = [dedup(doc, DedupIndex()) if doc.ok else doc for doc in docs]
+    before = stages_until("extract")  # the model reads every text's paragraphs in one batch in between
+    rest = STAGES[len(before) :]
+    docs = [run_stages(read_guarded(source, raw=text.encode("utf-8")), before) for text in texts]
     prepare_recognizers([piece for doc in docs if doc.ok for piece in extraction_texts(doc)])
+    docs = [run_stages(doc, rest) for doc in docs]
     return [
-        _result(extract(doc))
-        if doc.ok
-        else {"text": "", "error": doc.error, "entities": [], "relations": [], "metrics": []}
+        _result(doc) if doc.ok else {"text": "", "error": doc.error, "entities": [], "relations": [], "metrics": []}
         for doc in docs
     ]
 

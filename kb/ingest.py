@@ -37,9 +37,7 @@ from multiprocessing import Pipe, get_context
 from multiprocessing.connection import wait
 from pathlib import Path
 
-from pipeline import entities
-from pipeline import extract as extraction
-from pipeline.dedup import local_dedup
+from pipeline import stages
 from pipeline.document import Document
 from pipeline.read import (
     HTML_SUFFIXES,
@@ -52,7 +50,6 @@ from pipeline.read import (
     sniff,
 )
 from pipeline.records import Record, is_record_file, iter_records, parse_date
-from pipeline.stages import run_stages
 
 from .engines import engine_map
 from .store import Store
@@ -142,20 +139,8 @@ def process_path(path: str | os.PathLike[str]) -> Document:
 
 
 def process_document(doc: Document) -> Document:
-    """normalize → clean → dedup inside the document → extract, on a Document that has been read."""
-    doc = run_stages(doc)
-    if doc.ok:
-        doc = run_stages(doc, [("dedup", local_dedup), ("extract", _extract)])
-    return doc
-
-
-def _extract(doc: Document) -> Document:
-    try:
-        return extraction.extract(doc)
-    finally:
-        # The token cache may hold segmentations made while this document's names were forced
-        # into jieba; the next document must not see them (its result would depend on order).
-        entities.analyze.cache_clear()
+    """Every per-document stage (:data:`pipeline.stages.STAGES`) on a Document that has been read."""
+    return stages.process(doc)
 
 
 def read_guarded(path: str | os.PathLike[str], raw: bytes | None = None) -> Document:

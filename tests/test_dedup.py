@@ -9,21 +9,9 @@ from pathlib import Path
 import pytest
 
 from kb.ingest import ingest
-from pipeline.dedup import (
-    PARAGRAPH_THRESHOLD,
-    DedupIndex,
-    calibrate,
-    comparable_text,
-    damage,
-    dedup,
-    facts_agree,
-    jaccard,
-    pair_texts,
-    places,
-    pool_paragraphs,
-    score_pairs,
-)
+from pipeline.dedup import PARAGRAPH_THRESHOLD, DedupIndex, comparable_text, dedup, facts_agree, places
 from pipeline.stages import prepare, prepare_all
+from pipeline.training.dedup_calibration import calibrate, damage, jaccard, pair_texts, pool_paragraphs, score_pairs
 from tests.conftest import CORPUS, DATA, ROOT, seed
 
 
@@ -202,7 +190,7 @@ def test_labelled_pool_pairs_precision_of_duplicate():
 
 
 def test_calibrate_pool_says_when_the_pool_is_missing(tmp_path, capsys):
-    from pipeline.dedup import _main
+    from pipeline.training.dedup_calibration import _main
 
     assert _main(["calibrate-pool", str(tmp_path / "none.jsonl.gz"), "--sample", str(tmp_path / "out.jsonl")]) == 1
     assert "no CCTV pool at" in capsys.readouterr().err

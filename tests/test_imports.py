@@ -23,6 +23,7 @@ TRAINING = {
     "pipeline.training.entity_crf",
     "pipeline.training.clusters",
     "pipeline.training.relation_model",
+    "pipeline.training.dedup_calibration",
 }
 #: Evaluation: scores against gold and annotated data (``kb eval``); may read the training corpora.
 EVALUATION = {"kb.evaluate", "kb.ner_eval", "kb.extraction", "pipeline.annotations"}
