@@ -6,7 +6,7 @@
 ingest`` (kb/ingest.py, in worker processes or on a cluster, kb/engines.py), ``kb extract`` and
 ``kb eval`` (kb/extraction.py) all run this list; none assembles stages of its own. The two
 stages that need what came before, corpus-wide dedup and the store, run one document at a time
-in the writer (kb/store.py). :data:`TEXT_STAGES` (normalize, clean) prepare text for the training
+in the writer (kb/store/writer.py). :data:`TEXT_STAGES` (normalize, clean) prepare text for the training
 and calibration tools (pipeline/training/).
 
 Each stage takes a Document and returns it; a stage that raises fails that document alone, with

@@ -81,7 +81,7 @@ def _describe(graph: nx.DiGraph, cycle: list[str]) -> str:
 def test_the_graph_sees_imports_inside_functions():
     graph = import_graph()
     assert graph.has_edge("kb.cli", "kb.ingest")  # kb/cli.py imports .ingest inside the ingest command
-    assert graph.has_edge("kb.store", "kb.schema")  # from . import schema
+    assert graph.has_edge("kb.store.writer", "kb.schema")  # from .. import schema
     assert len(graph) > 40
 
 
@@ -116,3 +116,106 @@ def test_the_schema_knows_nothing_of_the_pipeline_and_the_store_nothing_of_train
         assert "pipeline.document" in reached
         bad = sorted(m for m in reached if m in EVALUATION or m.startswith(TRAINING_PACKAGE))
         assert not bad, f"{module} reaches training or evaluation modules: {bad}"
+
+
+# --- the architecture diagram in README.md ("Architecture"), made from this import graph -----------
+
+#: Modules grouped by what they are for (first match wins; a prefix covers its submodules).
+GROUPS = [
+    ("cli", "kb.cli"),
+    ("cli", "kb.cli_explore"),
+    ("cli", "kb.cli_corrections"),
+    ("cli", "kb.cli_annotations"),
+    ("web", "kb.serve"),
+    ("web", "kb.web_plugins"),
+    ("review", "kb.annotation_io"),
+    ("evaluation", "kb.evaluate"),
+    ("evaluation", "kb.ner_eval"),
+    ("evaluation", "kb.extraction"),
+    ("ingest", "kb.ingest"),
+    ("ingest", "kb.engines"),
+    ("store", "kb.store"),
+    ("store", "kb.schema"),
+    ("store", "kb.corpus_index"),
+    ("store", "kb.views"),
+    ("store", "kb.corrections"),
+    ("queries", "kb.queries"),
+    ("queries", "kb.graph"),
+    ("queries", "kb.export"),
+    ("queries", "kb.plot"),
+    ("queries", "kb.display"),
+    ("places, dates", "kb.regions"),
+    ("places, dates", "kb.dates"),
+    ("places, dates", "kb.connection"),
+    ("training", "pipeline.training"),
+    ("training", "pipeline.annotations"),
+    ("stages", "pipeline.stages"),
+    ("read", "pipeline.read"),
+    ("read", "pipeline.records"),
+    ("read", "pipeline.pdf"),
+    ("read", "pipeline.ocr"),
+    ("read", "pipeline.layout"),
+    ("normalize, clean", "pipeline.normalize"),
+    ("normalize, clean", "pipeline.clean"),
+    ("normalize, clean", "pipeline.offsets"),
+    ("dedup", "pipeline.dedup"),
+    ("Document", "pipeline.document"),
+    ("Document", "pipeline.resources"),
+    ("Document", "pipeline.genre"),
+    ("extract", "pipeline"),
+]
+
+
+def _group(module: str) -> str | None:
+    for name, prefix in GROUPS:
+        if module == prefix or module.startswith(prefix + "."):
+            return name
+    return None
+
+
+def architecture_mermaid() -> str:
+    """The import graph of the groups (a Mermaid flowchart), each arrow "imports", reduced to the
+    arrows not implied by others (transitive reduction)."""
+    graph, files = import_graph(), project_modules()
+    groups = nx.DiGraph()
+    members: dict[str, list[str]] = {}
+    for module in graph:
+        name = _group(module)
+        if name and module not in PACKAGES:
+            members.setdefault(name, []).append(module)
+            groups.add_node(name)
+    for a, b in graph.edges:
+        ga, gb = _group(a), _group(b)
+        if ga and gb and ga != gb and a not in PACKAGES and b not in PACKAGES:
+            groups.add_edge(ga, gb)
+    reduced = nx.transitive_reduction(groups)
+    ids = {name: f"g{i}" for i, name in enumerate(sorted(groups))}
+    lines = ["flowchart TD"]
+    for name in sorted(groups):
+        by_package: dict[str, set[str]] = {}
+        for module in members[name]:
+            package, _, rest = module.partition(".")
+            is_package = files[module].name == "__init__.py"
+            by_package.setdefault(package, set()).add(rest.split(".")[0] + "/" if "." in rest or is_package else rest)
+        where = "<br/>".join(f"{p}/: {', '.join(sorted(names))}" for p, names in sorted(by_package.items()))
+        lines.append(f'    {ids[name]}["<b>{name}</b><br/>{where}"]')
+    lines += [f"    {ids[a]} --> {ids[b]}" for a, b in sorted(reduced.edges)]
+    return "\n".join(lines)
+
+
+def test_the_groups_import_each_other_without_cycles():
+    graph = import_graph()
+    groups = nx.DiGraph((_group(a), _group(b)) for a, b in graph.edges if _group(a) != _group(b) and a not in PACKAGES)
+    assert nx.is_directed_acyclic_graph(groups), list(nx.simple_cycles(groups))
+    assert all(_group(m) for m in graph if m not in PACKAGES)  # every module belongs to a group
+
+
+def test_the_readme_diagram_is_the_import_graph():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert "```mermaid\n" + architecture_mermaid() + "\n```" in readme, (
+        "README's architecture diagram is out of date: python tests/test_imports.py prints the new one"
+    )
+
+
+if __name__ == "__main__":
+    print(architecture_mermaid())

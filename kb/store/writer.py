@@ -1,19 +1,6 @@
-"""The SQLite knowledge base: writes a processed Document in one transaction, answers lookups.
-
-Written with sqlite-utils. Re-ingesting a file whose content hash is stored changes nothing; a
-file whose content changed replaces the document stored for its path, in the same transaction.
-
-The knowledge base does not depend on the order documents arrive in: corpus-wide duplicates are
-decided by a fixed rule (``pipeline.dedup.assign``: the earliest-dated copy, then the smaller
-sha256, is the original) over a MinHash LSH index of the stored originals (``kb.corpus_index``),
-and a paragraph's facts (mentions, relations, metrics) are in the fact tables only while it is an
-original. A duplicate's facts are kept aside in ``held_facts`` (one JSON record per paragraph):
-when a new document makes a stored paragraph a duplicate its facts move there; when a stored
-duplicate becomes an original again (its original was replaced) they move back. No stored
-document is ever run through the pipeline again because another one arrived.
-
-Writes are batched per document (``executemany``), and entity ids are looked up once per name in
-a document through the unique identity index (``tests/test_store.py`` checks the query plans).
+"""The writer: one processed Document in one transaction, corpus-wide dedup, replacing a changed
+file, held facts; the entity ids. :class:`Store` is this writer with its reading and correcting
+parts (kb/store/reading.py, kb/store/correcting.py). See the package docstring (kb/store/__init__.py).
 """
 
 from __future__ import annotations
@@ -23,7 +10,6 @@ import sqlite3
 from collections import defaultdict
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from itertools import islice
 from pathlib import Path
 from typing import Any
 
@@ -34,21 +20,21 @@ from pipeline.document import Document
 from pipeline.entities import KnownEntities
 from pipeline.resolve import is_relative_name
 
-from . import corrections as corrections_mod
-from . import schema
-from .connection import connect_readonly, describe_sqlite_error
-from .corpus_index import OLD_TABLES, CorpusIndex, comparable, make_node, node_key, row_of
-from .corpus_index import TABLES as INDEX_TABLES
-from .corrections import Correction
-from .dates import in_range
-from .regions import canonical_region
+from .. import corrections as corrections_mod
+from .. import schema
+from ..connection import connect_readonly, describe_sqlite_error
+from ..corpus_index import OLD_TABLES, CorpusIndex, comparable, make_node, node_key, row_of
+from ..corpus_index import TABLES as INDEX_TABLES
+from .correcting import Correcting
+from .facts import Facts, document_facts_by_paragraph, empty_facts, with_canonical_regions
+from .reading import Reading
 
 
 class StoreError(Exception):
     """A problem with the database that the user must know about (locked, not a KB, ...)."""
 
 
-# The facts of a duplicate paragraph, kept aside until it is an original again (see the module
+# The facts of a duplicate paragraph, kept aside until it is an original again (see the package
 # docstring), and the indexes the writer's own queries need.
 STORE_TABLES = [
     *INDEX_TABLES,
@@ -63,100 +49,8 @@ STORE_TABLES = [
     corrections_mod.TABLE_SQL,
 ]
 
-# A paragraph's facts as plain lists (the ``held_facts`` record and the writer's input):
-#   mentions:  [name, type, surface, start, end, orig_start, orig_end, source, confidence]
-#   relations: [subject, subject_type, predicate, object, object_type, evidence, confidence, attrs(, id kept)]
-#   metrics:   [subject name or None, subject_text, indicator, value, unit, period, raw]
-Facts = dict[str, list[list[Any]]]
 
-
-def _empty_facts() -> Facts:
-    return {"mentions": [], "relations": [], "metrics": []}
-
-
-def document_regions(by_paragraph: dict[Any, Facts]) -> set[str]:
-    """The REGION names of a document's facts: what settles a short form two divisions share."""
-    return {name for facts in by_paragraph.values() for name, type_, *_ in facts["mentions"] if type_ == "REGION"}
-
-
-def with_canonical_regions(by_paragraph: dict[int, Facts]) -> dict[int, Facts]:
-    """The facts with each REGION under its full official name (江苏 -> 江苏省, kb/regions.py), so the
-    two are one entity corpus-wide; the printed form stays the mention's surface, hence an alias.
-
-    Done on the pipeline's facts before corrections apply, so a correction names what is stored."""
-    regions = document_regions(by_paragraph)
-    renamed = {name: canonical_region(name, regions) for name in regions}
-    renamed = {name: full for name, full in renamed.items() if full != name}
-    if not renamed:
-        return by_paragraph
-    out: dict[int, Facts] = {}
-    for idx, facts in by_paragraph.items():
-        out[idx] = {
-            "mentions": [[renamed.get(m[0], m[0]) if m[1] == "REGION" else m[0], *m[1:]] for m in facts["mentions"]],
-            "relations": [
-                [
-                    renamed.get(r[0], r[0]) if r[1] == "REGION" else r[0],
-                    r[1],
-                    r[2],
-                    renamed.get(r[3], r[3]) if r[4] == "REGION" else r[3],
-                    *r[4:],
-                ]
-                for r in facts["relations"]
-            ],
-            # a figure's subject is the document's entity of that name (_insert_facts)
-            "metrics": [[renamed.get(m[0], m[0]) if m[0] else m[0], *m[1:]] for m in facts["metrics"]],
-        }
-    return out
-
-
-def document_facts_by_paragraph(doc: Document) -> dict[int, Facts]:
-    """The facts the pipeline found in ``doc``, per paragraph index (-1: credit and sponsor lines)."""
-    out: dict[int, Facts] = defaultdict(_empty_facts)
-    for span in doc.entities:
-        para = doc.paragraphs[span.paragraph_idx] if 0 <= span.paragraph_idx < len(doc.paragraphs) else None
-        orig = para.original_span(span.start, span.end) if para else (None, None)
-        out[span.paragraph_idx]["mentions"].append(
-            [
-                span.name,
-                span.type,
-                span.text,
-                span.start,
-                span.end,
-                orig[0],
-                orig[1],
-                span.source or None,
-                span.confidence,
-            ]
-        )
-    for rel in doc.relations:
-        out[rel.paragraph_idx]["relations"].append(
-            [
-                rel.subject,
-                rel.subject_type,
-                rel.predicate,
-                rel.object,
-                rel.object_type,
-                rel.evidence,
-                rel.confidence,
-                json.dumps(rel.attrs, ensure_ascii=False) if rel.attrs else None,
-            ]
-        )
-    for metric in doc.metrics:
-        out[metric.paragraph_idx]["metrics"].append(
-            [
-                metric.subject or None,
-                metric.subject_text or metric.subject or None,
-                metric.indicator,
-                metric.value,
-                metric.unit,
-                metric.period or None,
-                metric.raw,
-            ]
-        )
-    return out
-
-
-class Store:
+class Store(Reading, Correcting):
     """A knowledge base file. ``Store(path)`` creates the schema if needed."""
 
     def __init__(self, path: str | Path, readonly: bool = False):
@@ -383,7 +277,7 @@ class Store:
         """The facts in the fact tables whose ``column`` (paragraph_id or document_id) is ``value``,
         per paragraph id (None: credit lines), in the order they were written. ``relation_ids``: each
         relation row ends with its id (kept when the row is written again, see _insert_facts)."""
-        out: dict[int | None, Facts] = defaultdict(_empty_facts)
+        out: dict[int | None, Facts] = defaultdict(empty_facts)
         for row in self.db.execute(
             "select m.paragraph_id, e.name, e.type, m.surface, m.start, m.end, m.orig_start, m.orig_end, "
             f"m.source, m.confidence from mentions m join entities e on e.id = m.entity_id where m.{column} = ? "
@@ -409,7 +303,7 @@ class Store:
 
     def _hold_facts(self, paragraph_id: int, touched: set[int]) -> None:
         """Move a paragraph's facts out of the fact tables into ``held_facts``."""
-        facts = self._stored_facts("paragraph_id", paragraph_id).get(paragraph_id, _empty_facts())
+        facts = self._stored_facts("paragraph_id", paragraph_id).get(paragraph_id, empty_facts())
         self.db.execute(
             "insert or replace into held_facts (paragraph_id, facts) values (?, ?)",
             [paragraph_id, json.dumps(facts, ensure_ascii=False)],
@@ -653,253 +547,3 @@ class Store:
             if not is_relative_name(alias):
                 known.add(name, type_, [alias])
         return known
-
-    # --- corrections (kb.corrections) ---------------------------------------------------------
-
-    def corrections(self) -> list[Correction]:
-        """Every correction, in the order they were made (the order they are applied in)."""
-        names = [c[1] for c in self.db.execute("pragma table_info(corrections)")]
-        return [
-            Correction(**dict(zip(names, row, strict=False)))
-            for row in self.db.execute("select * from corrections order by id")
-        ]
-
-    def _split_names(self, doc_id: int) -> set[tuple[str, str | None]]:
-        return {
-            (name, type_)
-            for name, type_ in self.db.execute(
-                "select c.name, c.type from corrections c join documents d on d.source = c.document "
-                "where c.action = 'split' and d.id = ?",
-                [doc_id],
-            )
-        }
-
-    def _correction_aliases(self) -> None:
-        """A renamed or merged-away name stays an alias of the entity it became."""
-        self.db.execute(
-            "insert or ignore into aliases (entity_id, alias) select e.id, c.name from corrections c "
-            "join entities e on e.name = c.new_name and e.type = coalesce(c.new_type, c.type) "
-            "where c.action in ('rename', 'merge') and e.local_to is null and c.name != c.new_name"
-        )
-
-    def add_correction(self, correction: Correction) -> tuple[Correction, int]:
-        """Record ``correction`` and apply it to what is stored; return it (with its id) and the
-        number of documents whose facts changed. The same correction made twice is recorded once."""
-        with self.transaction():
-            for stored in self.corrections():
-                if stored.key() == correction.key():
-                    return stored, 0
-            record = {k: v for k, v in correction.record().items() if k != "id"}
-            correction_id = self.db.table("corrections").insert(record).last_pk
-            correction = Correction(**{**record, "id": correction_id})
-            changed = 0
-            for doc_id in self._documents_touched_by(correction):
-                changed += self._rewrite_facts(doc_id, correction)
-            self._correction_aliases()
-        return correction, changed
-
-    def _documents_touched_by(self, c: Correction) -> list[int]:
-        """The stored documents a correction may change (those whose facts name its entity)."""
-        if c.document is not None:
-            return [
-                i
-                for (i,) in self.db.execute("select id from documents where source = ? and status = 'ok'", [c.document])
-            ]
-        entity_ids = [
-            i
-            for (i,) in self.db.execute(
-                "select id from entities where name = ? and (? is null or type = ?)", [c.name, c.type, c.type]
-            )
-        ]
-        marks = ",".join("?" * len(entity_ids))
-        docs = (
-            {
-                i
-                for (i,) in self.db.execute(
-                    f"select document_id from mentions where entity_id in ({marks}) union "
-                    f"select document_id from relations where subject_id in ({marks}) or object_id in ({marks}) union "
-                    f"select document_id from metrics where subject_id in ({marks})",
-                    entity_ids * 4,
-                )
-            }
-            if entity_ids
-            else set()
-        )
-        docs.update(
-            i
-            for (i,) in self.db.execute(
-                "select p.document_id from held_facts h join paragraphs p on p.id = h.paragraph_id "
-                "where instr(h.facts, ?) > 0",
-                [json.dumps(c.name, ensure_ascii=False)],
-            )
-        )
-        return sorted(docs)
-
-    def _rewrite_facts(self, doc_id: int, correction: Correction) -> int:
-        """Apply one correction to a stored document's facts (and its held ones); 1 if they changed."""
-        source = self.db.execute("select source from documents where id = ?", [doc_id]).fetchone()[0]
-        paragraphs = {
-            idx: (pid, text)
-            for idx, pid, text in self.db.execute(
-                "select idx, id, text from paragraphs where document_id = ?", [doc_id]
-            )
-        }
-        index_of = {pid: idx for idx, (pid, _) in paragraphs.items()}
-        held = {
-            index_of[pid]: json.loads(facts)
-            for pid, facts in self.db.execute(
-                "select h.paragraph_id, h.facts from held_facts h join paragraphs p on p.id = h.paragraph_id "
-                "where p.document_id = ?",
-                [doc_id],
-            )
-        }
-        live = {
-            (-1 if pid is None else index_of[pid]): facts
-            for pid, facts in self._stored_facts("document_id", doc_id, relation_ids=True).items()
-        }
-        new_live = corrections_mod.apply(
-            [correction],
-            live,
-            source,
-            lambda idx: paragraphs[idx][1] if idx in paragraphs and idx not in held else None,
-        )
-        new_held = corrections_mod.apply(
-            [correction], held, source, lambda idx: paragraphs[idx][1] if idx in held else None
-        )
-        if new_live == live and new_held == held and correction.action != "split":
-            return 0
-        touched: set[int] = set()
-        self._delete_facts("document_id = ?", [doc_id], touched)
-        self._insert_facts(
-            doc_id, {(None if idx == -1 else paragraphs[idx][0]): facts for idx, facts in new_live.items()}
-        )
-        self.db.conn.executemany(
-            "update held_facts set facts = ? where paragraph_id = ?",
-            [
-                (json.dumps(facts, ensure_ascii=False), paragraphs[idx][0])
-                for idx, facts in new_held.items()
-                if facts != held[idx]
-            ],
-        )
-        self._collect_garbage(touched)
-        return 1
-
-    # --- reading ---------------------------------------------------------------------------
-
-    def stats(self) -> dict[str, Any]:
-        """Row counts and a few totals for ``kb stats``."""
-        count = lambda sql: self.db.execute(sql).fetchone()[0]  # noqa: E731
-        return {
-            "documents": count("select count(*) from documents"),
-            "documents_ok": count("select count(*) from documents where status = 'ok'"),
-            "documents_failed": count("select count(*) from documents where status = 'failed'"),
-            "duplicate_documents": count("select count(*) from documents where duplicate_of is not null"),
-            "paragraphs": count("select count(*) from paragraphs"),
-            "duplicate_paragraphs": count("select count(*) from paragraphs where duplicate_of is not null"),
-            "asides": count("select count(*) from asides"),
-            "entities": count("select count(*) from entities"),
-            "aliases": count("select count(*) from aliases"),
-            "mentions": count("select count(*) from mentions"),
-            "relations": count("select count(*) from relations"),
-            "metrics": count("select count(*) from metrics"),
-        }
-
-    def search(
-        self, query: str, limit: int = 20, since: str | None = None, until: str | None = None
-    ) -> list[dict[str, Any]]:
-        """Paragraphs that contain ``query`` (any length, 党委 included), in document order, each
-        with its document's ``date``.
-
-        The same SQL answers the web page's ``search`` query (:data:`kb.schema.SEARCH_SQL`).
-        ``since`` / ``until`` (``YYYY[-MM[-DD]]``, ends included) keep the paragraphs of documents
-        dated in that range (undated documents are left out).
-        Raises ValueError for an empty query or one over :data:`kb.schema.MAX_QUERY_CHARS`.
-        """
-        query = query.strip()
-        if not query:
-            raise ValueError("empty query: give a word or phrase to look for")
-        if len(query) > schema.MAX_QUERY_CHARS:
-            raise ValueError(f"query too long: {len(query)} characters (at most {schema.MAX_QUERY_CHARS})")
-        sql = (
-            f"select s.*, (select date from documents where id = s.document_id) as date "
-            f"from ({schema.SEARCH_SQL}) s order by s.document_id, s.idx"
-        )
-        if not (since or until):
-            return [dict(row) for row in self.db.query(sql + " limit :limit", {"q": query, "limit": limit})]
-        # The range is checked in Python (in_range's precision rules), on rows read as they come.
-        found = (dict(row) for row in self.db.query(sql, {"q": query}))
-        return list(islice((row for row in found if in_range(row["date"], since, until)), limit))
-
-    def find_document(self, ref: str) -> dict[str, Any] | None:
-        """A document by id, sha256 (or a prefix of it), source path or file name."""
-        queries = [
-            ("select * from documents where id = ?", ref if ref.isdigit() else None),
-            ("select * from documents where source = ? order by id desc", ref),
-            ("select * from documents where sha256 like ? || '%'", ref if len(ref) >= 6 else None),
-            ("select * from documents where source like '%' || ? || '%' order by id desc", ref),
-        ]
-        for sql, arg in queries:
-            if arg is None:
-                continue
-            rows = list(self.db.query(sql, [arg]))
-            if rows:
-                return rows[0]
-        return None
-
-    def paragraphs(self, document_id: int) -> list[dict[str, Any]]:
-        """A document's paragraphs in order, with where each duplicate points."""
-        return list(
-            self.db.query(
-                "select p.*, dp.document_id as duplicate_document_id, dp.idx as duplicate_idx from paragraphs p "
-                "left join paragraphs dp on dp.id = p.duplicate_of where p.document_id = ? order by p.idx",
-                [document_id],
-            )
-        )
-
-    def document_facts(self, document_id: int) -> dict[str, Any]:
-        """A document's entities (with aliases), relations and metrics, by name: the gold-file shape."""
-        doc = self.db.execute("select source, date from documents where id = ?", [document_id]).fetchone()
-        entities = []
-        for entity_id, name, type_ in self.db.execute(
-            "select distinct e.id, e.name, e.type from mentions m join entities e on e.id = m.entity_id "
-            "where m.document_id = ? order by e.id",
-            [document_id],
-        ):
-            aliases = [
-                a
-                for (a,) in self.db.execute(
-                    "select distinct surface from mentions where entity_id = ? and document_id = ? and surface != ?",
-                    [entity_id, document_id, name],
-                )
-            ]
-            entities.append({"name": name, "type": type_, "aliases": aliases})
-        relations = [
-            {"s": s, "p": p, "o": o, "evidence": ev, "confidence": conf, "attrs": json.loads(attrs) if attrs else {}}
-            for s, p, o, ev, conf, attrs in self.db.execute(
-                "select s.name, r.predicate, o.name, r.evidence, r.confidence, r.attrs from relations r "
-                "join entities s on s.id = r.subject_id join entities o on o.id = r.object_id "
-                "where r.document_id = ? order by r.id",
-                [document_id],
-            )
-        ]
-        metrics = [
-            dict(zip(("subject", "indicator", "value", "unit", "period", "raw"), row, strict=False))
-            for row in self.db.execute(
-                "select coalesce(e.name, m.subject_text), m.indicator, m.value, m.unit, m.period, m.raw from metrics m "
-                "left join entities e on e.id = m.subject_id where m.document_id = ? order by m.id",
-                [document_id],
-            )
-        ]
-        return {
-            "doc": Path(doc[0]).name,
-            "date": doc[1],
-            "entities": entities,
-            "relations": relations,
-            "metrics": metrics,
-        }
-
-    def failures(self) -> list[dict[str, Any]]:
-        """Documents that failed, with the reason."""
-        return list(
-            self.db.query("select id, source, error, ingested_at from documents where status = 'failed' order by id")
-        )
