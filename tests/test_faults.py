@@ -16,6 +16,7 @@ import pytest
 from kb import ingest as ingest_module
 from kb.ingest import ingest
 from kb.store import Store
+from pipeline import stages as stages_module
 from tests.conftest import ROOT, seed
 from tests.test_ingest_incremental import lines
 
@@ -113,14 +114,14 @@ def test_two_ingests_at_once_one_waits_and_both_succeed(tmp_path):
 
 def test_a_crashing_stage_fails_that_document_and_the_rest_go_on(tmp_path, monkeypatch):
     corpus = small_corpus(tmp_path / "in", 3)
-    real = ingest_module.extraction.extract
+    real = stages_module.extract  # the extract stage (pipeline/stages.py) calls it
 
     def fragile(doc, known=None):
         if doc.source.endswith("issue001.txt"):
             raise ValueError("a bug in a recognizer")
         return real(doc, known)
 
-    monkeypatch.setattr(ingest_module.extraction, "extract", fragile)
+    monkeypatch.setattr(stages_module, "extract", fragile)
     store = Store(tmp_path / "kb.sqlite")
     report = ingest(store, [corpus])
     assert (report.added, report.failed) == (2, 1)
