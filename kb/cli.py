@@ -9,19 +9,8 @@ from pathlib import Path
 
 import click
 
-from . import DEFAULT_DB
-from .connection import KnowledgeBaseMissing, describe_sqlite_error
+from .connection import KnowledgeBaseMissing, db_option, describe_sqlite_error
 from .store import Store, StoreError
-
-db_option = click.option(
-    "--db",
-    "db_path",
-    default=DEFAULT_DB,
-    show_default=True,
-    envvar="KB_DB",
-    type=click.Path(dir_okay=False),
-    help="The knowledge base file.",
-)
 
 
 def open_store(db_path: str, write: bool = False) -> Store:

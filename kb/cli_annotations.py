@@ -8,9 +8,9 @@ import json
 
 import click
 
-from . import DEFAULT_DB
 from .annotation_io import FORMATS, AnnotationError, import_annotations
 from .cli_corrections import open_for_corrections
+from .connection import db_option
 from .corrections import Correction, CorrectionError
 
 
@@ -37,15 +37,7 @@ def register(main: click.Group) -> None:
         "--author", default=None, help="Who reviewed (default: the annotator the file names, else your login name)."
     )
     @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
-    @click.option(
-        "--db",
-        "db_path",
-        default=DEFAULT_DB,
-        show_default=True,
-        envvar="KB_DB",
-        type=click.Path(dir_okay=False),
-        help="The knowledge base file.",
-    )
+    @db_option
     def import_annotations_command(
         file: str, fmt: str | None, training: str | None, author: str | None, as_json: bool, db_path: str
     ) -> None:

@@ -14,21 +14,9 @@ from pathlib import Path
 
 import click
 
-from . import DEFAULT_DB
+from .connection import db_option
 from .corrections import Correction, CorrectionError, read_jsonl, relation_correction, stamped, stored_entity
 from .store import Store, StoreError
-
-
-def _db_option(func):
-    return click.option(
-        "--db",
-        "db_path",
-        default=DEFAULT_DB,
-        show_default=True,
-        envvar="KB_DB",
-        type=click.Path(dir_okay=False),
-        help="The knowledge base file.",
-    )(func)
 
 
 def _who_why(func):
@@ -115,7 +103,7 @@ def register(main: click.Group) -> None:
     @type_option
     @click.option("--doc", "document", default=None, help="Only in this document (id, source or file name).")
     @_who_why
-    @_db_option
+    @db_option
     def rename(
         name: str,
         new_name: str,
@@ -144,7 +132,7 @@ def register(main: click.Group) -> None:
     @type_option
     @click.option("--doc", "document", default=None, help="Only in this document (id, source or file name).")
     @_who_why
-    @_db_option
+    @db_option
     def retype(
         name: str,
         new_type: str,
@@ -172,7 +160,7 @@ def register(main: click.Group) -> None:
     @click.argument("target")
     @click.argument("others", nargs=-1, required=True)
     @_who_why
-    @_db_option
+    @db_option
     def merge(
         target: str, others: tuple[str, ...], reason: str | None, author: str | None, as_json: bool, db_path: str
     ) -> None:
@@ -208,7 +196,7 @@ def register(main: click.Group) -> None:
     @click.option("--doc", "document", required=True, help="The document (id, source or file name).")
     @type_option
     @_who_why
-    @_db_option
+    @db_option
     def split(
         name: str, document: str, type_: str | None, reason: str | None, author: str | None, as_json: bool, db_path: str
     ) -> None:
@@ -226,7 +214,7 @@ def register(main: click.Group) -> None:
     @click.argument("name")
     @type_option
     @_who_why
-    @_db_option
+    @db_option
     def reject(
         name: str, type_: str | None, reason: str | None, author: str | None, as_json: bool, db_path: str
     ) -> None:
@@ -250,7 +238,7 @@ def register(main: click.Group) -> None:
     @relation.command("reject")
     @click.argument("relation_id", type=int)
     @_who_why
-    @_db_option
+    @db_option
     def reject_relation(relation_id: int, reason: str | None, author: str | None, as_json: bool, db_path: str) -> None:
         """The relation RELATION_ID (kb entity NAME lists the ids) is not what its document says: it goes,
         and is not stored again from that document."""
@@ -272,7 +260,7 @@ def register(main: click.Group) -> None:
         help="The document (id, source or file name) and the paragraph number (kb show DOC) that say so.",
     )
     @_who_why
-    @_db_option
+    @db_option
     def add_relation(
         subject: str,
         predicate: str,
@@ -320,7 +308,7 @@ def register(main: click.Group) -> None:
 
     @corrections.command("list")
     @click.option("--json", "as_json", is_flag=True, help="Print JSON lines (as export writes).")
-    @_db_option
+    @db_option
     def list_corrections(as_json: bool, db_path: str) -> None:
         """Every correction, oldest first: id, when, who, what, why."""
         for c in open_for_corrections(db_path).corrections():
@@ -332,7 +320,7 @@ def register(main: click.Group) -> None:
 
     @corrections.command("export")
     @click.argument("out", type=click.Path(dir_okay=False, allow_dash=True))
-    @_db_option
+    @db_option
     def export_corrections(out: str, db_path: str) -> None:
         """Write every correction as JSON lines to OUT (- for standard output)."""
         lines = [json.dumps(c.record(), ensure_ascii=False) + "\n" for c in open_for_corrections(db_path).corrections()]
@@ -347,7 +335,7 @@ def register(main: click.Group) -> None:
 
     @corrections.command("import")
     @click.argument("file", type=click.Path(exists=True, dir_okay=False))
-    @_db_option
+    @db_option
     def import_corrections(file: str, db_path: str) -> None:
         """Apply the corrections in FILE (JSON lines, as export writes); those already here are skipped."""
         added, changed = import_file(open_for_corrections(db_path), file)

@@ -19,22 +19,11 @@ from typing import Any
 
 import click
 
-from . import DEFAULT_DB, queries
+from . import queries
+from .connection import db_option
 from .graph import DatabaseMissing
 
 EVIDENCE_WIDTH = 60  # characters of an evidence sentence shown in a table; --json has them whole
-
-
-def _db_option(func):
-    return click.option(
-        "--db",
-        "db_path",
-        default=DEFAULT_DB,
-        show_default=True,
-        envvar="KB_DB",
-        type=click.Path(dir_okay=False),
-        help="The knowledge base file.",
-    )(func)
 
 
 def _region_option(func):
@@ -175,7 +164,7 @@ def register(main: click.Group) -> None:
 
     @entity.command("show")
     @click.argument("name")
-    @_db_option
+    @db_option
     @_format_options
     def show_entity(name: str, db_path: str, as_json: bool, as_csv: bool) -> None:
         """An entity (any alias finds it): type, aliases, documents, relations with evidence."""
@@ -235,7 +224,7 @@ def register(main: click.Group) -> None:
     )
     @range_options("relations")
     @_region_option
-    @_db_option
+    @db_option
     @_format_options
     def collaborators(
         name: str,
@@ -273,7 +262,7 @@ def register(main: click.Group) -> None:
         @main.command(name=command_name, help=doc)
         @click.argument(label)
         @_region_option
-        @_db_option
+        @db_option
         @_format_options
         def command(db_path: str, as_json: bool, as_csv: bool, region: str | None, **kwargs) -> None:
             data = _run(func, db_path, kwargs[label], region=region)
@@ -304,7 +293,7 @@ def register(main: click.Group) -> None:
     @click.argument("b")
     @click.option("--limit", default=5, show_default=True, help="At most this many shortest paths.")
     @range_options("relations")
-    @_db_option
+    @db_option
     @_format_options
     def path(
         a: str, b: str, limit: int, since: str | None, until: str | None, db_path: str, as_json: bool, as_csv: bool
@@ -352,7 +341,7 @@ def register(main: click.Group) -> None:
     @click.option("--by", type=click.Choice(queries.TOP_BY), default="degree", show_default=True)
     @click.option("--limit", default=10, show_default=True)
     @_region_option
-    @_db_option
+    @db_option
     @_format_options
     def top(
         entity_type: str | None, by: str, limit: int, region: str | None, db_path: str, as_json: bool, as_csv: bool
@@ -362,7 +351,7 @@ def register(main: click.Group) -> None:
         emit(data, data, ["rank", "name", "type", "degree", "betweenness", "documents"], as_json, as_csv)
 
     @main.command()
-    @_db_option
+    @db_option
     @_format_options
     def communities(db_path: str, as_json: bool, as_csv: bool) -> None:
         """Communities of the collaboration graph (Louvain, fixed seed), largest first."""
@@ -392,7 +381,7 @@ def register(main: click.Group) -> None:
         help="Also draw the series over time into this .png or .svg file.",
     )
     @_region_option
-    @_db_option
+    @db_option
     @_format_options
     def metrics(
         entity: str | None,
@@ -464,7 +453,7 @@ def register(main: click.Group) -> None:
         "--since", default=None, metavar="DATE", help="Only events dated on or after DATE (2021, 2021-05, 2021-05-05)."
     )
     @click.option("--until", default=None, metavar="DATE", help="Only events dated on or before DATE.")
-    @_db_option
+    @db_option
     @_format_options
     def timeline(name: str, since: str | None, until: str | None, db_path: str, as_json: bool, as_csv: bool) -> None:
         """NAME's relations and figures in date order, with evidence (a relation's own date when its
@@ -505,7 +494,7 @@ def register(main: click.Group) -> None:
         "separate with commas). Default: every ok document.",
     )
     @range_options("relations")
-    @_db_option
+    @db_option
     def export_command(
         fmt: str, out: str, graph: str, docs: tuple[str, ...], since: str | None, until: str | None, db_path: str
     ) -> None:
@@ -535,7 +524,7 @@ def register(main: click.Group) -> None:
     @main.command()
     @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
     @click.option("--port", default=8001, show_default=True, type=int)
-    @_db_option
+    @db_option
     def serve(host: str, port: int, db_path: str) -> None:
         """Serve the knowledge base read-only with Datasette, and the map at /map/map.html."""
         from .serve import serve as run_serve

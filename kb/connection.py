@@ -1,9 +1,25 @@
-"""Opening a knowledge base file: read-only for every read, and errors a user can act on."""
+"""Opening a knowledge base file: read-only for every read, errors a user can act on, and the
+``--db`` option every command that opens one takes."""
 
 from __future__ import annotations
 
 import sqlite3
 from pathlib import Path
+
+import click
+
+from . import DEFAULT_DB
+
+#: ``--db FILE`` (default kb/cluster.sqlite, or $KB_DB), as every command takes it: a decorator.
+db_option = click.option(
+    "--db",
+    "db_path",
+    default=DEFAULT_DB,
+    show_default=True,
+    envvar="KB_DB",
+    type=click.Path(dir_okay=False),
+    help="The knowledge base file.",
+)
 
 
 class KnowledgeBaseMissing(FileNotFoundError):

@@ -23,7 +23,7 @@ from typing import Any
 import click
 
 from . import DEFAULT_DB
-from .connection import KnowledgeBaseMissing, connect_readonly
+from .connection import KnowledgeBaseMissing, connect_readonly, db_option
 from .schema import SEARCH_SQL
 from .views import views_outdated
 
@@ -308,15 +308,7 @@ def serve(db_path: str | Path = DEFAULT_DB, host: str = "127.0.0.1", port: int =
 
 
 @click.command()
-@click.option(
-    "--db",
-    "db_path",
-    default=DEFAULT_DB,
-    show_default=True,
-    envvar="KB_DB",
-    type=click.Path(dir_okay=False),
-    help="The knowledge base file.",
-)
+@db_option
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=8001, show_default=True, type=int)
 def main(db_path: str, host: str, port: int) -> None:
