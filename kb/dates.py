@@ -2,9 +2,9 @@
 the first and last day a date stands for.
 
 A relation's date is the one its sentence gives (``relations.attrs["date"]``, e.g. VISITED's
-2021年12月3日) when that names a year, else its document's date (``documents.date``); a sentence
-date without a year (3月7日 in an undated document) cannot be placed in time, so the document's
-date (then none) stands.
+2021年12月3日) when that names a year, else its document's date (``documents.date``). A sentence
+date without a year (9月5日) is placed in its document's year (the year before when that would put
+it after the document); in an undated document it cannot be placed, and the relation is undated.
 """
 
 from __future__ import annotations
@@ -14,6 +14,8 @@ import json
 import re
 
 _ISO_PREFIX = re.compile(r"^(\d{4})(?:[-年/.]\s*(\d{1,2}))?(?:[-月/.]\s*(\d{1,2}))?")
+
+_MONTH_DAY = re.compile(r"^(\d{1,2})-(\d{1,2})$")  # a sentence's date without a year, as relations store it
 
 SENTENCE, DOCUMENT = "sentence", "document"  # where a relation's date comes from
 
@@ -49,9 +51,31 @@ def relation_date(attrs: str | dict | None, document_date: str | None) -> tuple[
     own = (attrs or {}).get("date")
     if own and _iso(own):
         return own, SENTENCE
+    in_year = _in_document_year(own, document_date)
+    if in_year:
+        return in_year, SENTENCE
     if document_date:
         return document_date, DOCUMENT
     return None, None
+
+
+def _in_document_year(month_day: str | None, document_date: str | None) -> str | None:
+    """A sentence's ``MM-DD`` (9月5日) placed in its document's year: news reports what has happened,
+    so a day after the document's date is of the year before (a January report of 12月28日)."""
+    match = _MONTH_DAY.match(month_day or "")
+    document = _iso(document_date)
+    if not match or not document:
+        return None
+    year, month, day = int(document[:4]), int(match[1]), int(match[2])
+    if not (1 <= month <= 12 and 1 <= day <= calendar.monthrange(year, month)[1]):
+        return None
+    date = f"{year}-{month:02d}-{day:02d}"
+    if len(document) == 10 and date > document:
+        year -= 1
+        if day > calendar.monthrange(year, month)[1]:  # 02-29 of a leap year
+            return None
+        date = f"{year}-{month:02d}-{day:02d}"
+    return date
 
 
 def bounds(when: str | None) -> tuple[str, str] | None:

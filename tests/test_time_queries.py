@@ -81,10 +81,24 @@ def test_a_relation_is_dated_by_its_sentence_else_by_its_document(db):
     assert (undated["date"], undated["date_source"]) == (None, None)
 
 
-def test_relation_date_rules():
-    assert relation_date('{"date": "2021-12-03"}', "2022-03-15") == ("2021-12-03", "sentence")
-    assert relation_date('{"date": "12-03"}', "2022-03-15") == ("2022-03-15", "document")  # no year
-    assert relation_date(None, None) == (None, None)
+@pytest.mark.parametrize(
+    "attrs, document_date, expected",
+    [
+        ('{"date": "2021-12-03"}', "2022-03-15", ("2021-12-03", "sentence")),
+        ('{"date": "09-05"}', "2021-10-26", ("2021-09-05", "sentence")),  # 9月5日 in the document's year
+        ('{"date": "12-28"}', "2022-01-04", ("2021-12-28", "sentence")),  # after the document: the year before
+        ('{"date": "12-03"}', "2022", ("2022-12-03", "sentence")),  # a year-only document date: that year
+        ('{"date": "12-03"}', None, (None, None)),  # no year anywhere: undated
+        ('{"date": "13-40"}', "2021-10-26", ("2021-10-26", "document")),  # not a day
+        ('{"title": "书记"}', "2021-10-26", ("2021-10-26", "document")),
+        (None, None, (None, None)),
+    ],
+)
+def test_relation_date_rules(attrs, document_date, expected):
+    assert relation_date(attrs, document_date) == expected
+
+
+def test_bounds():
     assert bounds("2021") == ("2021-01-01", "2021-12-31") and bounds("2020-02") == ("2020-02-01", "2020-02-29")
     assert bounds("12-03") is None
 
