@@ -413,7 +413,7 @@ def timeline(db: Any, name: str, since: str | None = None, until: str | None = N
     found = entity(conn, name)
     events = []
     for rel in found["relations"]:
-        when = rel["attrs"].get("date") or rel["date"]
+        when = rel["date"]  # the sentence's own date, else the document's (kb.dates.relation_date)
         events.append(
             {
                 "when": when,
