@@ -13,7 +13,7 @@ duplicate becomes an original again (its original was replaced) they move back. 
 document is ever run through the pipeline again because another one arrived.
 
 Writes are batched per document (``executemany``), and entity ids are looked up once per name in
-a document through the unique identity index (``tests/test_store.py`` checks the query plans).
+a document through the unique identity index (``tests/integration/test_store.py`` checks the query plans).
 """
 
 from .facts import Facts, document_facts_by_paragraph, with_canonical_regions

@@ -9,10 +9,10 @@ import sqlite3
 
 import pytest
 from click.testing import CliRunner
-from conftest import seed
 
 from kb.cli import main as kb_cli
 from kb.corrections import Correction, CorrectionError, apply, from_record
+from tests.conftest import seed
 
 NEW_DOCUMENT = "金山工业区党建联盟召开推进会。金山工业区与朱泾镇签订合作协议，共同推进人工智能产业集群发展。\n"
 

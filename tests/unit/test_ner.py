@@ -442,7 +442,7 @@ def test_default_extraction_uses_the_model_and_keeps_every_rule_span():
 
 # --------------------------------------------------------------------------- hand-corrected in-domain labels
 
-SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+SHARED_DATA = Path(__file__).resolve().parents[3] / "shared" / "data"
 # An in-domain news item written for these tests (not from any corpus): two sentences, one with a
 # person the rules cannot know.
 ITEM_TEXT = "金山区委组织部在亭林镇召开座谈会。村民代表骆青禾发言，介绍了合作社的情况。"

@@ -11,11 +11,11 @@ import click
 import networkx as nx
 import pytest
 from click.testing import CliRunner
-from conftest import seeds_kb
 
 from kb import export
 from kb.cli_explore import register
 from kb.display import render_document
+from tests.conftest import seeds_kb
 
 HOSTILE = "<script>alert(1)</script>"
 

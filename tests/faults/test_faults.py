@@ -18,7 +18,7 @@ from kb.ingest import ingest
 from kb.store import Store
 from pipeline import stages as stages_module
 from tests.conftest import ROOT, seed
-from tests.test_ingest_incremental import lines
+from tests.integration.test_ingest_incremental import lines
 
 KB = [sys.executable, "-m", "kb.cli", "ingest"]
 

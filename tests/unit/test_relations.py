@@ -15,7 +15,7 @@ import pytest
 from pipeline.document import Span
 from pipeline.relations import admin_level, extract_relations
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def mentions(text: str, ents: list[tuple[str, str, str]]) -> list[Span]:

@@ -11,13 +11,13 @@ import click
 import networkx as nx
 import pytest
 from click.testing import CliRunner
-from conftest import seeds_kb
 
 from kb import export, queries
 from kb.cli_explore import register
 from kb.ingest import ingest
 from kb.regions import RegionNotFound, canonical_region, entities_under, province_city
 from kb.store import Store
+from tests.conftest import seeds_kb
 
 # Short documents written like the newsletters: 江苏 named short in one, in full in the other; 吉林
 # (吉林省 or 吉林市) named short in one, 吉林省 in the other.

@@ -12,12 +12,12 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import DATA, seed
 
 from kb.cli import main as kb_cli
 from pipeline.annotations import load_records
 from pipeline.relation_model import NONE
 from pipeline.training.relation_model import labelled_pairs
+from tests.conftest import DATA, seed
 
 FORMATS = ("doccano", "label-studio")
 

@@ -10,12 +10,12 @@ import sqlite3
 import click
 import pytest
 from click.testing import CliRunner
-from conftest import seeds_kb
 
 from kb import queries
 from kb.cli_explore import register
 from kb.graph import collaboration_graph, relation_graph
 from kb.views import create_views
+from tests.conftest import seeds_kb
 
 AI_COMMITTEE = "人工智能产业集群党委"
 

@@ -18,7 +18,7 @@ from pipeline.entities import (
 )
 from pipeline.entity_crf import recognize_document
 
-DATA = Path(__file__).parent / "data"
+DATA = Path(__file__).parents[1] / "data"
 
 
 def found(spans, type_=None):
@@ -147,7 +147,7 @@ def test_recognize_document_licenses_short_forms():
 
 def test_layers_are_named_and_offsets_hold():
     assert [r.name for r in RECOGNIZERS] == ["gazetteer", "settlement", "suffix", "person", "industry", "model"]
-    text = (Path(__file__).parent.parent / "corpus" / "003_093a10fb15906c3d.txt").read_text(encoding="utf-8")
+    text = (Path(__file__).parents[2] / "corpus" / "003_093a10fb15906c3d.txt").read_text(encoding="utf-8")
     para = text.splitlines()[1] if len(text.splitlines()) > 1 else text
     for s in recognize(para):
         assert para[s.start : s.end] == s.text

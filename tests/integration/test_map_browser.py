@@ -11,9 +11,9 @@ import urllib.parse
 from pathlib import Path
 
 import pytest
-from conftest import seeds_kb
 
 from kb.export import to_html
+from tests.conftest import seeds_kb
 
 CHROMIUM = shutil.which("chromium") or ("/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None)
 pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed (apt install chromium)")

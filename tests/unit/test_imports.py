@@ -12,7 +12,7 @@ from pathlib import Path
 
 import networkx as nx
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 PACKAGES = ("pipeline", "kb")
 
 #: The training tools: they build the models the runtime loads, and nothing at runtime imports them.
@@ -213,7 +213,7 @@ def test_the_groups_import_each_other_without_cycles():
 def test_the_readme_diagram_is_the_import_graph():
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     assert "```mermaid\n" + architecture_mermaid() + "\n```" in readme, (
-        "README's architecture diagram is out of date: python tests/test_imports.py prints the new one"
+        "README's architecture diagram is out of date: python tests/unit/test_imports.py prints the new one"
     )
 
 

@@ -11,7 +11,7 @@ from click.testing import CliRunner
 from kb.cli import main
 from kb.ingest import ingest, map_pool
 from kb.store import Store
-from tests.test_ingest_incremental import make_docs, snapshot
+from tests.integration.test_ingest_incremental import make_docs, snapshot
 
 
 @pytest.fixture(scope="module")

@@ -16,10 +16,10 @@ import urllib.parse
 import urllib.request
 
 import pytest
-from conftest import ROOT, seeds_kb
 
 from kb import serve
 from kb.store import Store
+from tests.conftest import ROOT, seeds_kb
 
 
 def free_port() -> int:
