@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .corrections import Correction
+from .corrections import Correction, entity_types, predicates
 
 FORMATS = ("doccano", "label-studio")
 SENTENCE_END = "。！？!?"
@@ -38,18 +38,6 @@ REASONS = {"doccano": "review in doccano", "label-studio": "review in label-stud
 
 class AnnotationError(ValueError):
     """A file that is not an export of the expected tool, or a document that cannot be exported."""
-
-
-def _types() -> tuple[str, ...]:
-    from pipeline.entities import TYPES
-
-    return TYPES
-
-
-def _predicates() -> tuple[str, ...]:
-    from pipeline.relation_model import PREDICATES
-
-    return PREDICATES
 
 
 # --- what the knowledge base holds for one document ---------------------------------------------
@@ -186,8 +174,8 @@ def to_label_studio(view: DocumentView) -> dict:
 def label_config() -> str:
     """The Label Studio labeling config for the exported tasks (entity types as labels, predicates
     as relations)."""
-    relations = "\n".join(f'    <Relation value="{p}"/>' for p in _predicates())
-    labels = "\n".join(f'    <Label value="{t}"/>' for t in _types())
+    relations = "\n".join(f'    <Relation value="{p}"/>' for p in predicates())
+    labels = "\n".join(f'    <Label value="{t}"/>' for t in entity_types())
     return (
         f'<View>\n  <Relations>\n{relations}\n  </Relations>\n  <Labels name="label" toName="text">\n{labels}\n'
         '  </Labels>\n  <Text name="text" value="$text"/>\n</View>\n'
@@ -391,7 +379,7 @@ def doc_name(source: str) -> str:
 def compare(view: DocumentView, item: Reviewed) -> Outcome:
     """The corrections that turn what the knowledge base holds into what the reviewer left, and the
     reviewed item as a training record (annotation-guide format)."""
-    types, predicates, problems = _types(), _predicates(), []
+    types, known_predicates, problems = entity_types(), predicates(), []
     stored_at = {(s.start, s.end): s for s in view.spans}
     labels_of: dict[int, list[str]] = defaultdict(list)  # entity id -> labels its kept spans carry
     for start, end, label in item.spans:
@@ -427,7 +415,7 @@ def compare(view: DocumentView, item: Reviewed) -> Outcome:
     reviewed: dict[tuple[str, str, str], tuple[Span | None, Span | None, str, str]] = {}
     for s_index, o_index, predicate in item.arrows:
         (s_name, s_label, s_span), (o_name, o_label, o_span) = end_of(s_index), end_of(o_index)
-        if predicate not in predicates:
+        if predicate not in known_predicates:
             problems.append(
                 f"{item.where}: relation {s_name} {predicate or '(no label)'} {o_name}: not a predicate of the ontology"
             )
@@ -482,7 +470,7 @@ def compare(view: DocumentView, item: Reviewed) -> Outcome:
 def training_record(view: DocumentView, item: Reviewed) -> dict:
     """The reviewed item in the annotation guide's format: entities with the forms printed as
     aliases, relations with their sentence as evidence (attrs {}), no metrics (not reviewed)."""
-    types = _types()
+    types = entity_types()
     stored_at = {(s.start, s.end): s for s in view.spans}
     names: list[str] = []
     forms: dict[str, dict] = {}
@@ -505,7 +493,7 @@ def training_record(view: DocumentView, item: Reviewed) -> dict:
     ]
     relations, seen = [], set()
     for s_index, o_index, predicate in item.arrows:
-        if predicate not in _predicates() or s_index not in span_name or o_index not in span_name:
+        if predicate not in predicates() or s_index not in span_name or o_index not in span_name:
             continue
         (s_start, s_end, _), (o_start, o_end, _) = item.spans[s_index], item.spans[o_index]
         evidence = sentence_around(item.text, min(s_start, o_start), max(s_end, o_end))

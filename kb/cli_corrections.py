@@ -15,7 +15,16 @@ from pathlib import Path
 import click
 
 from .connection import db_option
-from .corrections import Correction, CorrectionError, read_jsonl, relation_correction, stamped, stored_entity
+from .corrections import (
+    Correction,
+    CorrectionError,
+    entity_types,
+    predicates,
+    read_jsonl,
+    relation_correction,
+    stamped,
+    stored_entity,
+)
 from .store import Store, StoreError
 
 
@@ -35,21 +44,9 @@ def open_for_corrections(db_path: str) -> Store:
         raise click.ClickException(str(exc)) from exc
 
 
-def _types() -> tuple[str, ...]:
-    from pipeline.entities import TYPES
-
-    return TYPES
-
-
-def _predicates() -> tuple[str, ...]:
-    from pipeline.relation_model import PREDICATES
-
-    return PREDICATES
-
-
 def _check_type(value: str | None, hint: str) -> str | None:
-    if value is not None and value not in _types():
-        raise click.BadParameter(f"{value!r} is not an entity type ({', '.join(_types())})", param_hint=hint)
+    if value is not None and value not in entity_types():
+        raise click.BadParameter(f"{value!r} is not an entity type ({', '.join(entity_types())})", param_hint=hint)
     return value
 
 
@@ -273,8 +270,8 @@ def register(main: click.Group) -> None:
     ) -> None:
         """State SUBJECT PREDICATE OBJECT (stored entities; NAME/TYPE where a name is several) with a
         paragraph as evidence, e.g. `kb relation add 甲公司 COOPERATES_WITH 乙公司 --evidence 3:5`."""
-        if predicate not in _predicates():
-            raise click.BadParameter(f"{predicate!r}: one of {', '.join(_predicates())}", param_hint="PREDICATE")
+        if predicate not in predicates():
+            raise click.BadParameter(f"{predicate!r}: one of {', '.join(predicates())}", param_hint="PREDICATE")
         ref, sep, para = evidence.rpartition(":")
         if not sep or not ref or not para.isdigit():
             raise click.BadParameter(f"{evidence!r}: give DOC:PARA, e.g. 3:5", param_hint="--evidence")

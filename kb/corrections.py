@@ -49,6 +49,20 @@ TABLE_SQL = """create table if not exists corrections (
 Facts = dict[str, list[list[Any]]]
 
 
+def entity_types() -> tuple[str, ...]:
+    """The ontology's entity types (a retype's or an added relation's must be one)."""
+    from pipeline.entities import TYPES  # imported when asked: the pipeline is heavy to load
+
+    return TYPES
+
+
+def predicates() -> tuple[str, ...]:
+    """The ontology's predicates (an added relation's must be one)."""
+    from pipeline.relation_model import PREDICATES
+
+    return PREDICATES
+
+
 class CorrectionError(ValueError):
     """A correction that cannot be made (unknown entity, bad type, malformed record...)."""
 
