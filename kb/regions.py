@@ -102,31 +102,43 @@ def _readings(name: str) -> set[tuple[str | None, str | None]]:
 def canonical_region(name: str, context: Iterable[str] = ()) -> str:
     """The gazetteer's full name for the REGION ``name``, else ``name`` unchanged.
 
-    A full name stays. A short form becomes the one province, city or county it names (江苏 ->
-    江苏省; 上海 -> 上海市, a town 上海街道 notwithstanding). ``context`` (the other regions of the
-    same document) settles the rest: a candidate the document names in full; else, where several
-    provinces, cities or counties share the short form (朝阳: 朝阳市, 朝阳区, 朝阳县), the one above or
-    under a region of the document (河北 with 石家庄市 is 河北省, not 天津's 河北区); else, where only
-    towns have it (亭林), the one whose county the document names. Otherwise it stays as it is.
+    A full name stays. A short form becomes: a division the document (``context``: its other
+    regions) names in full; else the one province or city it names, before any county of the same
+    short form (江苏 -> 江苏省; 河北 -> 河北省, not 天津's 河北区; 上海 -> 上海市, a town 上海街道
+    notwithstanding); where several provinces or cities share it (吉林: 吉林省, 吉林市), the one above
+    or under a region of the document. A county's short form is a common word too often (中方 "the
+    Chinese side", 中方县; 江南, 南宁's 江南区; 平和): it becomes the county only where the document
+    names its city or a place under it, as a town's becomes the town where its county is named (亭林
+    with 金山区). Otherwise it stays as it is.
     """
     lex = region_lexicon()
     if name in lex:
         return name
     candidates = _shorts().get(name, ())
-    upper = [e for e in candidates if e.level in UPPER_LEVELS]
-    if len(upper) == 1:
-        return upper[0].name
     near = {full for n in context if (full := _full_or_none(n))}
     named = [e.name for e in candidates if e.name in near]
+    if len(named) == 1:
+        return named[0]
+    upper = [e for e in candidates if e.level in UPPER_LEVELS]
     if upper:
+        # a province's short form never means a county of the same short form (河北, not 天津's 河北区)
+        if any(e.level == "province" for e in upper):
+            upper = [e for e in upper if e.level != "county"]
         above = {n for region in near for n in _ancestors(region)}
-        placed = [e.name for e in upper if _ancestors(e.name) & near or e.name in above]
-    else:
-        placed = [e.name for e in candidates if set(e.parents) & near]
-    for found in (named, placed):
-        if len(found) == 1:
-            return found[0]
-    return name
+        # a county only by its own city (中方 with 怀化市; a province named is too weak a hint)
+        placed = [
+            e.name
+            for e in upper
+            if e.name in above or (set(e.parents) if e.level == "county" else _ancestors(e.name)) & near
+        ]
+        if len(placed) == 1:
+            return placed[0]
+        # no context decides: the one province or city of that short form; a county's short form
+        # alone is too often a word (中方, 江南, 平和)
+        provinces_cities = [e.name for e in upper if e.level != "county"]
+        return provinces_cities[0] if len(provinces_cities) == 1 else name
+    placed = [e.name for e in candidates if set(e.parents) & near]  # towns: the one whose county is named
+    return placed[0] if len(placed) == 1 else name
 
 
 def _full_or_none(name: str) -> str | None:

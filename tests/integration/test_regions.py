@@ -98,6 +98,15 @@ def test_province_city(name, expected):
         ("朝阳", ("北京市",), "朝阳区"),
         ("东北", (), "东北"),  # only a town (东北镇) has this short form
         ("亭林", ("金山区",), "亭林镇"),  # a town short form with its district named
+        ("中方", (), "中方"),  # "the Chinese side", not 中方县 of 怀化市: a county's short form needs context
+        ("中方", ("怀化市",), "中方县"),
+        ("中方", ("湖南省",), "中方"),  # its province alone does not say it is the county
+        ("江南", ("北京市",), "江南"),  # the region south of the Yangtze, not 南宁's 江南区
+        ("义乌", (), "义乌"),
+        ("义乌", ("金华市",), "义乌市"),
+        ("义乌", ("浙江省",), "义乌"),
+        ("义乌", ("义乌市",), "义乌市"),  # named in full in the same document
+        ("河北", ("天津市", "北京市"), "河北省"),  # 京津冀: the province, not 天津's 河北区
     ],
 )
 def test_canonical_region(name, context, expected):
