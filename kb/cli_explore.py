@@ -419,7 +419,7 @@ def register(main: click.Group) -> None:
             {
                 **r,
                 "subject": r["entity"] or r["subject_text"],
-                "value": f"{r['value']:g}",
+                "value": queries.number(r["value"]),
                 "indicator": clip(r["indicator"], 30),
             }
             for r in data

@@ -72,6 +72,16 @@ def find_entity(db: Any, name: str) -> dict:
     raise EntityNotFound(name, near[:8])
 
 
+def number(value: float | None) -> str:
+    """A figure for people: 4000000000 (not 4e+09), 83.2, 0.005; '-' for none."""
+    if value is None:
+        return "-"
+    if float(value).is_integer():
+        return str(int(value))
+    text = f"{value:.6f}".rstrip("0").rstrip(".")
+    return text if text not in ("0", "-0") else f"{value:g}"  # a tiny value keeps its digits
+
+
 def _brief(entity: dict) -> dict:
     return {"id": entity["id"], "name": entity["name"], "type": entity["type"]}
 
@@ -431,7 +441,7 @@ def timeline(db: Any, name: str, since: str | None = None, until: str | None = N
             {
                 "when": row["when"],
                 "kind": "metric",
-                "what": f"{row['indicator']} {row['value']:g}{row['unit'] or ''}",
+                "what": f"{row['indicator']} {number(row['value'])}{row['unit'] or ''}",
                 "evidence": row["raw"],
                 "document_id": row["document_id"],
                 "source": row["source"],

@@ -227,3 +227,11 @@ def test_cli_entity_and_errors(kb_cli, seeds_db):
     assert missing.exit_code == 1 and "no entity is called" in missing.output
     no_db = CliRunner().invoke(kb_cli, ["top", "--db", str(seeds_db) + ".missing"])
     assert no_db.exit_code == 1 and "no knowledge base at" in no_db.output
+
+
+@pytest.mark.parametrize(
+    "value, shown",
+    [(4e9, "4000000000"), (9700.0, "9700"), (83.2, "83.2"), (0.005, "0.005"), (1.2e-7, "1.2e-07"), (None, "-")],
+)
+def test_a_figure_is_printed_as_people_write_it(value, shown):
+    assert queries.number(value) == shown  # 40亿 is 4000000000 in a table, not 4e+09
