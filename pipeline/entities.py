@@ -39,7 +39,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 from .document import Span
-from .resources import ResourceMissing, models_dir
+from .resources import ResourceMissing, models_dir, words
 
 if TYPE_CHECKING:
     from spacy.matcher import PhraseMatcher
@@ -540,46 +540,14 @@ NAME_POS = {
 }
 PROPER_POS = {"nr", "nrt", "nrfg", "ns", "nt", "nz", "j", "eng"}
 # Words that may sit inside a name although jieba calls them verbs.
-NAME_VERBS = set(
-    "应用 制造 服务 发展 建设 管理 研发 开发 创业 创新 投资 检验 调解 振兴 促进 活动 工作 检测 合作 交流 培训 孵化 "
-    "设计 运营 智造 养老 共建 治理 实践 教育 保护 招商 监管 研究 综合 物流 贸易 生产 加工 旅游 休闲 "
-    "营销 融合 示范 进口 出口 经营 创意 规划 装备 育".split()
-)
+NAME_VERBS = set(words("ent_name_verbs.txt"))
 # Words that never start or sit inside a name: determiners, generic heads, quantities, titles.
-STOP_WORDS = set(
-    "全 各 本 该 每 此 这 那 其 我 我们 他们 全区 全镇 全市 全县 全村 本区 本镇 本市 "
-    "各级 上级 下级 所属 所有 相关 有关 "
-    "整个 一批 一家 一个 两家 多家 首批 首家 其中 以及 及 和 与 同 跟 或 等 由 在 为 对 向 从 把 将 被 "
-    "单位 部门 机构 成员 成员单位 龙头 龙头企业 核心 重点 领域 行业 集群企业 党员 群众 职工 员工 "
-    "书记 副书记 主任 部长 董事长 总经理 主席 委员 领导 负责人 同志 代表 "
-    "成立 组建 建立 设立 依托 通过 推动 推进 开展 举办 召开 加强 打造 培育 成为 实现 形成 联合 牵头 下设 隶属 "
-    "地 省级 市级 区级 县级 镇级 村级 国家级 市属 区属 所在 辖区 辖区内 境内 区内 镇内 园区内".split()
-)
+STOP_WORDS = set(words("ent_stop_words.txt"))
 # Prefixes that alone make a name generic (产业集群党委, 党建联盟, 发展公司 are not names).
-GENERIC_PREFIX_WORDS = set(
-    "产业 集群 产业集群 企业 公司 两新 非公 基层 社会 组织 行业 产业链 链 综合 工作 机关 事业 "
-    "联合 党建 商务 楼宇 商圈 活动型 活动 专业 发展 物业 子 母 分 总 新 老 同行业 国有 民营 外资 "
-    "科技 投资 建设 服务 公益 志愿 志愿者 研发 创新 实践 教育 红色 示范 学习 联建 共建 区域 区域化 "
-    "同类 上下游 相应 其他 其它 某 某些 当地 本地 属地 地方 全国 国家 中国 省 市 区 县 镇 乡 村 街道 社区 "
-    # Modifiers jieba tags as names (城市/ns, 智慧/nr, 高水平/nr): never a name's own part.
-    "城市 智慧 智能 数字 数字化 绿色 现代 现代化 未来 国际 全球 世界 高水平 高质量 高端 新型 综合性 "
-    "居民 村民 便民 惠民 爱国主义".split()
-)
+GENERIC_PREFIX_WORDS = set(words("ent_generic_prefix_words.txt"))
 # Verbs and adjectives of this domain that jieba often tags as nouns (助推/vn, 共商/n, 落实/a):
 # a name never starts with them.
-ACTION_WORDS = set(
-    "助推 助力 共商 共谋 共享 落实 方便 协同 紧挨 冠名 会同 串联 优化 借力 依托 带动 推动 培育 打造 "
-    "整合 促进 深化 服务于 覆盖 吸引 引进 引导 鼓励 支持 帮助 参与 参加 加入 选择 遴选 推荐 指导 协调 "
-    "承接 运作 有效 积极 充分 不断 进一步 持续 全面 切实 深入 大力 着力 努力 共同 分别 相继 先后 专门 "
-    "发挥 提升 提高 增强 扩大 激发 凝聚 汇聚 集聚 聚焦 围绕 立足 坚持 实施 启动 开辟 创建 当好 做好 "
-    "抓好 用好 建好 管好 实现 完善 健全 规范 构建 搭建 设置 明确 制定 出台 发布 签署 签约 评为 同属 "
-    "隶属 直属 下辖 辖 所辖 拥有 具有 位于 来自 前往 走进 走访 调研 考察 看望 慰问 陪同 邀请 聘请 "
-    "成功 顺利 正式 首次 再次 已 均 都 也 还 又 更 最 很 较 新建 新设 新增 新成立 改变 解决 处理 "
-    "学习 借鉴 对接 链接 连接 结对 联系 走出去 引进来 今年 去年 目前 近年来 近日 当前 同时 此外 其中 "
-    "引领 布局 升级 构筑 壮大 发展壮大 前瞻 大力发展 加快发展 实施 全面实施 关心 "
-    "比如 例如 如 像 包括 涉及 面向 针对 对于 关于 经过 按照 根据 以 用 实 "
-    "锚定 驱动 赋能 突破 制约 抓住 紧紧抓住 拿下 做强 做大 做优 探索 积极探索 规划建设 入选 维护".split()
-)
+ACTION_WORDS = set(words("ent_action_words.txt"))
 MAX_PREFIX = 20
 
 
@@ -840,24 +808,14 @@ class RegionGazetteer:
 
 
 SETTLEMENT_SUFFIX = re.compile(r"(?:居民区|居委会(?=)|小区|社区|街道|村|镇|乡)")
-GENERIC_SETTLEMENTS = set(
-    "乡村 农村 新农村 城乡 城镇 乡镇 街镇 集镇 小镇 古镇 重镇 强镇 名镇 村镇 村村 渔村 山村 行政村 自然村 示范村 "
-    "美丽乡村 社区 小区 居民区 街道 村居 工业社区 老小区 新小区 城市社区 农村社区 全村 本村 该村 各村 "
-    "未来社区 和美乡村 乡村振兴 特色小镇".split()
-)
+GENERIC_SETTLEMENTS = set(words("ent_settlement_words.txt", "GENERIC"))
 
 
-SETTLEMENT_STOP = set(
-    "项目 产业 企业 企 旅游 生态 未来 网格 管理 百企 示范 样板 美丽 文明 和美 特色 品牌 党建 "
-    "红色 智慧 数字 平安 幸福 宜居".split()
-)
+SETTLEMENT_STOP = set(words("ent_settlement_words.txt", "STOP"))
 
 
 # Words that say what kind of settlement it is, not which one (移民村, 基层社区, 贫困村).
-SETTLEMENT_KINDS = set(
-    "基层 移民 贫困 脱贫 易地 搬迁 安置 城中 城郊 边境 少数民族 传统 历史文化 纯农 城市 农村 老旧 新建 "
-    "自然 行政 规模 人口 商品房 保障房 拆迁 周边 附近 所在 当地".split()
-)
+SETTLEMENT_KINDS = set(words("ent_settlement_words.txt", "KINDS"))
 
 
 class SettlementRecognizer:
@@ -1454,16 +1412,9 @@ class PersonRecognizer:
 
 
 INDUSTRY_HEAD = re.compile(r"产业集群|产业链|产业|行业")
-GENERIC_INDUSTRY = set(
-    "配套 一流 重点 主导 新兴 传统 相关 特色 优势 支柱 战略性新兴 战略性 未来 先导 基础 核心 上下游 同类 "
-    "本地 当地 区域 地方 全区 全市 集群 产业 新型 高新技术 实体 农业 工业 制造 服务 第一 第二 第三 "
-    "两新 非公 优质 相应 其他 其它 本 该 各 龙头 主要 大 四大 五大 三大 六大 美丽乡村 "
-    # kinds and owners of industry, not fields: 现代产业, 绿色产业, 高技术产业, 政府产业基金
-    "现代 绿色 数字 低碳 高技术 新技术 高新 高端 低端 先进 新 老 民营 国有 外资 实体 实体经济 政府 全球 世界 "
-    "国内 国外 海外 整个 全 区域性 地方性".split()
-)
+GENERIC_INDUSTRY = set(words("ent_industry_words.txt", "GENERIC"))
 # Last words that make a phrase something other than a field (民营经济百强产业集群, 模式制约产业).
-NON_FIELD_HEADS = set("政府 全球 模式 制约 百强 基金 项目 平台 企业 公司 机构 部门 市场 经济体 体系 规模 龙头".split())
+NON_FIELD_HEADS = set(words("ent_industry_words.txt", "NOT_FIELD_HEAD"))
 
 
 # A list of fields closed by 等 … 产业. An item never contains a separator (和 及 与 、): were it

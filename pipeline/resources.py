@@ -8,6 +8,7 @@ empty list that silently finds nothing.
 
 from __future__ import annotations
 
+from functools import cache
 from pathlib import Path
 
 _PACKAGE = Path(__file__).resolve().parent
@@ -60,3 +61,46 @@ def resource(*parts: str) -> Path:
     if not path.exists():
         raise ResourceMissing(f"data file missing: {path} (reinstall cluster-kb, or run from a full checkout)")
     return path
+
+
+def words(name: str, *groups: str) -> tuple[str, ...]:
+    """The entries of the word list ``models/lexicons/<name>``, in file order.
+
+    A list is one word a line, or ``GROUP<TAB>word`` lines where one file holds several lists:
+    with ``groups`` given, the words of those groups (still in file order). Blank lines and ``#``
+    comments are skipped. A missing file, or one (or a group) with no entries, raises
+    :class:`ResourceMissing`: an empty list would silently find nothing.
+    """
+    path = resource("lexicons", name)
+    lines = _entry_lines(path)
+    if not groups:
+        found = tuple(lines)
+    else:
+        pairs = [line.split("\t", 1) for line in lines]
+        found = tuple(pair[1] for pair in pairs if len(pair) == 2 and pair[0] in groups)
+    if not found:
+        what = f"group {'/'.join(groups)} of " if groups else ""
+        raise ResourceMissing(f"no entries in {what}word list {path}")
+    return found
+
+
+@cache
+def _entry_lines(path: Path) -> tuple[str, ...]:
+    """The entry lines of a lexicon file (read once): stripped, without blanks and ``#`` comments."""
+    text = path.read_text(encoding="utf-8")
+    stripped = (line.strip() for line in text.splitlines())
+    return tuple(line for line in stripped if line and not line.startswith("#"))
+
+
+def word_groups(name: str) -> dict[str, tuple[str, ...]]:
+    """A ``GROUP<TAB>word`` lexicon as {group: its words}, groups and words in file order.
+
+    A missing file, or one with no entries, raises :class:`ResourceMissing`.
+    """
+    out: dict[str, list[str]] = {}
+    for line in words(name):
+        group, sep, word = line.partition("\t")
+        if not sep:
+            raise ResourceMissing(f"{resource('lexicons', name)}: not a GROUP<TAB>word line: {line!r}")
+        out.setdefault(group, []).append(word)
+    return {group: tuple(group_words) for group, group_words in out.items()}
