@@ -1086,12 +1086,8 @@ class SuffixOrgRecognizer:
         return False
 
 
-TITLES = (
-    "党总支书记 党支部书记 党委书记 党工委书记 区委书记 市委书记 县委书记 镇党委书记 书记 副书记 主席 副主席 "
-    "主任 副主任 部长 副部长 董事长 副董事长 总经理 副总经理 局长 副局长 区长 副区长 市长 副市长 县长 镇长 副镇长 "
-    "村长 委员 常委 代表 领导 负责人 院长 校长 会长 秘书长 理事长 厂长 经理 处长 科长 站长 所长 馆长 社长 "
-    "行长 队长 组长 网格员 主编 总监 创始人 教授 研究员 工程师 志愿者 党员 村民 居民"
-).split()
+# Titles next to a person's name; relations.py reads the same file for HOLDS_POSITION.
+TITLES = words("person_titles.txt", "ALL", "NAME")
 TITLE_RE = "|".join(sorted(TITLES, key=len, reverse=True))
 _POST_TITLES = tuple(t for t in TITLES if t not in ("委员", "代表", "党员", "村民", "居民", "领导", "志愿者"))
 # What may follow a person's name: punctuation, speech verbs, 一行, 等, 同志, …

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from .document import Relation, Span
-from .resources import resource
+from .resources import resource, words
 
 # ---------------------------------------------------------------------------------------------
 # Vocabulary (generic trigger words; nothing here names an entity)
@@ -149,61 +149,9 @@ VISIT_VERBS = (
 #: Movement verbs: X来/到/赴 PLACE (开展…).
 VISIT_MOVES = ("来到", "走进", "深入", "前往", "来", "到", "赴")
 
-#: Titles for HOLDS_POSITION. Longer forms first so that 副书记 wins over 书记.
-TITLE_CORE = (
-    "名誉村主任",
-    "村主任",
-    "第一书记",
-    "书记",
-    "董事长",
-    "总经理",
-    "经理",
-    "主任",
-    "部长",
-    "主席",
-    "常委",
-    "委员",
-    "领导",
-    "局长",
-    "区长",
-    "镇长",
-    "县长",
-    "市长",
-    "省长",
-    "乡长",
-    "厂长",
-    "院长",
-    "校长",
-    "会长",
-    "秘书长",
-    "理事长",
-    "负责人",
-    "总裁",
-    "总监",
-    "队长",
-    "站长",
-    "社长",
-    "所长",
-    "主委",
-    "组长",
-    "政委",
-    "司令员",
-    "总工程师",
-    "主编",
-    "行长",
-    "馆长",
-    "处长",
-    "科长",
-    "村长",
-    "干事",
-    "总支书记",
-    "支部书记",
-    "专职副书记",
-    "兼职副书记",
-    "创始人",
-    "董事",
-    "监事",
-)
+#: Titles for HOLDS_POSITION (entities.py reads the same file for titles next to a name); TITLE_RE
+#: tries them longest-first so that 副书记 wins over 书记.
+TITLE_CORE = words("person_titles.txt", "ALL", "POSITION")
 TITLE_PREFIX = r"(?:党委|党组|党工委|党总支|党支部|支部|总支|常务|执行|名誉|专职|兼职|第一)?副?"
 TITLE_RE = "(?:" + TITLE_PREFIX + "(?:" + "|".join(sorted(TITLE_CORE, key=len, reverse=True)) + "))"
 #: One or more titles in a row (党委书记、董事长). Each title is taken atomically: 支部书记 reads as
