@@ -38,6 +38,7 @@ from functools import cache, lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
+from . import ner_labels
 from .document import Span
 from .resources import ResourceMissing, models_dir, word_groups, words
 
@@ -1452,7 +1453,9 @@ def fill_gaps(rule_spans: list[Span], model_spans: list[Span]) -> list[Span]:
 DOMAIN_WORDS = re.compile(r"党建|党委|党支部|党总支|党工委|党组织|党员")
 MODEL_MIN_CONFIDENCE = 0.85  # in documents with the domain's vocabulary
 MODEL_MIN_CONFIDENCE_ELSEWHERE = 0.5  # in documents without it
-MODEL_TYPES = ("PERSON", "ENTERPRISE", "GOV_ORG", "PARTY_ORG", "INSTITUTION", "ALLIANCE")  # not divisions/zones
+# The model's types (ner_labels.MODEL_TYPES, the one list) but divisions and zones: the gazetteer and
+# the rules find those.
+MODEL_TYPES = tuple(t for t in ner_labels.MODEL_TYPES if t not in ("REGION", "ZONE"))
 GENERIC_BODY_ENDINGS = ("部门", "单位", "机构", "方面")
 NOT_NAME_START = ("d", "p", "c", "u", "r", "m", "q", "f", "y", "e", "o", "ul", "uj")  # not verbs: 招商银行
 
