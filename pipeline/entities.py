@@ -171,24 +171,7 @@ def _lex_lines(path: Path) -> list[str]:
     return out
 
 
-REGION_SUFFIXES = (
-    "特别行政区",
-    "自治区",
-    "自治州",
-    "自治县",
-    "自治旗",
-    "街道",
-    "地区",
-    "新区",
-    "省",
-    "市",
-    "区",
-    "县",
-    "镇",
-    "乡",
-    "旗",
-    "盟",
-)
+REGION_SUFFIXES = words("ent_region_suffixes.txt")  # the first that a name ends in is taken
 # Ethnic words inside 自治区/自治州/自治县 names, to get the short form (广西壮族自治区 -> 广西).
 _ETHNIC = re.compile(r"(?:[\u4e00-\u9fff]{1,5}?族)+$")
 
@@ -1092,10 +1075,7 @@ TITLES = words("person_titles.txt", "ALL", "NAME")
 TITLE_RE = "|".join(sorted(TITLES, key=len, reverse=True))
 _POST_TITLES = tuple(t for t in TITLES if t not in ("委员", "代表", "党员", "村民", "居民", "领导", "志愿者"))
 # What may follow a person's name: punctuation, speech verbs, 一行, 等, 同志, …
-NAME_END = re.compile(
-    r"(?:[，。、；：！？,;:!?）)\s]|一行|等|及|同志|陪同|指出|强调|表示|说|认为|介绍|参加|出席|主持|来|到|在|对|向|与|和|带领|率|为|就|摄"
-    r"|调研|走访|看望|考察|视察|慰问|检查|会见|讲话|提出|要求|希望|带队|宣读|作|是|$)"
-)
+NAME_END = re.compile(r"(?:[，。、；：！？,;:!?）)\s]|" + "|".join(map(re.escape, words("ent_name_end_words.txt"))) + "|$)")
 
 
 def _common_word(w: str) -> bool:

@@ -75,8 +75,8 @@ GROUP_TYPES = {"PARTY_ORG", "ALLIANCE"}
 
 #: Prepositions that, opening a clause or standing right before a mention, show that the mention is
 #: not the subject (在X, 与X, 由X…).
-_PREP = r"(?:在|与|同|对|向|由|从|给|据|把|将|被|让|经|来自|随着|通过|依托|围绕|针对|为|跟|和|以|于|按照|根据)"
-_ADVERBS = r"(?:同时|同样|同步|而且|而|但是|但|并且|并|还|也|此外|另外|目前|如今|其中|比如|例如|如|又|更|均|已|正)*"
+_PREP = "(?:" + "|".join(map(re.escape, words("rel_function_words.txt", "PREP"))) + ")"
+_ADVERBS = "(?:" + "|".join(map(re.escape, words("rel_function_words.txt", "ADVERB"))) + ")*"
 _NOT_SUBJECT = re.compile(r"^" + _ADVERBS + _PREP + r"(?!时|样|步|期)|" + _PREP + r"$")
 
 

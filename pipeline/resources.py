@@ -92,15 +92,25 @@ def _entry_lines(path: Path) -> tuple[str, ...]:
     return tuple(line for line in stripped if line and not line.startswith("#"))
 
 
+def word_pairs(name: str) -> tuple[tuple[str, str], ...]:
+    """A ``GROUP<TAB>word`` lexicon as (group, word) pairs in file order (for lists whose order matters
+    across groups). A missing file, one with no entries or a line without a tab raises
+    :class:`ResourceMissing`."""
+    pairs = []
+    for line in words(name):
+        group, sep, word = line.partition("\t")
+        if not sep:
+            raise ResourceMissing(f"{resource('lexicons', name)}: not a GROUP<TAB>word line: {line!r}")
+        pairs.append((group, word))
+    return tuple(pairs)
+
+
 def word_groups(name: str) -> dict[str, tuple[str, ...]]:
     """A ``GROUP<TAB>word`` lexicon as {group: its words}, groups and words in file order.
 
     A missing file, or one with no entries, raises :class:`ResourceMissing`.
     """
     out: dict[str, list[str]] = {}
-    for line in words(name):
-        group, sep, word = line.partition("\t")
-        if not sep:
-            raise ResourceMissing(f"{resource('lexicons', name)}: not a GROUP<TAB>word line: {line!r}")
+    for group, word in word_pairs(name):
         out.setdefault(group, []).append(word)
     return {group: tuple(group_words) for group, group_words in out.items()}
