@@ -1075,7 +1075,8 @@ TITLES = words("person_titles.txt", "ALL", "NAME")
 TITLE_RE = "|".join(sorted(TITLES, key=len, reverse=True))
 _POST_TITLES = tuple(t for t in TITLES if t not in ("委员", "代表", "党员", "村民", "居民", "领导", "志愿者"))
 # What may follow a person's name: punctuation, speech verbs, 一行, 等, 同志, …
-NAME_END = re.compile(r"(?:[，。、；：！？,;:!?）)\s]|" + "|".join(map(re.escape, words("ent_name_end_words.txt"))) + "|$)")
+_NAME_END_WORDS = "|".join(map(re.escape, words("ent_name_end_words.txt")))
+NAME_END = re.compile(r"(?:[，。、；：！？,;:!?）)\s]|" + _NAME_END_WORDS + "|$)")
 
 
 def _common_word(w: str) -> bool:
