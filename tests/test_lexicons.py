@@ -3,6 +3,10 @@ says what each is for, read through pipeline.resources; a missing or empty list 
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+
 import pytest
 
 from pipeline import entities, relations, resources
@@ -111,3 +115,29 @@ def test_an_empty_lexicon_or_group_is_an_error(no_models):
     (no_models / "no_tabs.txt").write_text("# header\none two\n", encoding="utf-8")
     with pytest.raises(ResourceMissing, match="not a GROUP<TAB>word line"):
         word_groups("no_tabs.txt")
+
+
+def test_a_lexicon_missing_at_import_is_a_one_line_error_of_the_kb_command(tmp_path):
+    # The rules read their lists when first imported, before any command runs: kb says which file
+    # is missing and exits 1, without a traceback.
+    lexicons = tmp_path / "models" / "lexicons"
+    lexicons.mkdir(parents=True)
+    for path in LEXICONS:
+        if path.name != "ent_stop_words.txt":
+            (lexicons / path.name).write_bytes(path.read_bytes())
+    code = (
+        "from pathlib import Path; from pipeline import resources; "
+        f"resources.MODEL_ROOTS = (Path({str(tmp_path / 'models')!r}),); "
+        "from kb.cli import main; main(['--help'])"
+    )
+    run = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        timeout=300,
+    )
+    assert run.returncode == 1
+    (line,) = run.stderr.strip().splitlines()
+    assert line.startswith(f"Error: data file missing: {lexicons / 'ent_stop_words.txt'} (reinstall")
