@@ -48,6 +48,7 @@ RUNTIME_FILES = (
     ("lexicons", "met_indicator_strip.txt"),
     ("lexicons", "met_phrase_words.txt"),
     ("lexicons", "res_relative_prefixes.txt"),
+    ("lexicons", "ner_type_heads.txt"),
     ("lexicons", "dedup_facts.txt"),
     ("lexicons", "dedup_countries.txt"),
     ("lexicons", "not_mention_phrases.txt"),
