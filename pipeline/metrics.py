@@ -66,7 +66,7 @@ _CN_DIGITS = "零一二三四五六七八九"
 _MULTIPLIERS = {"十": 10, "百": 100, "千": 1000, "万": 10_000, "亿": 100_000_000}
 
 # Prefix qualifiers: approximations and bounds. They stay in the raw text, never in the value.
-_PRE = "将近|接近|大约|超过|不到|不足|多达|近|约|逾|超|上"
+_PRE = "|".join(map(re.escape, words("met_phrase_words.txt", "QUALIFIER")))
 _NUM = r"\d+(?:,\d{3})*(?:\.\d+)?|[零〇一二两三四五六七八九十百千万亿]+"
 _MULT = r"(?:[十百千]?万亿?|亿|千|百)"
 _CAND_RE = re.compile(rf"(?P<pre>{_PRE})?(?P<num>(?:{_NUM})(?:[余多几]?[ \t]*{_MULT})?[余多几]?)")
@@ -461,7 +461,7 @@ def _jieba_aligned(text: str, q: Quantity) -> bool:
     return False
 
 
-_DATE_AFTER = ("代", "级", "月", "初", "底", "末", "中", "度", "份", "龄", "轻", "纪", "检", "会", "报", "鉴", "票")
+_DATE_AFTER = words("met_phrase_words.txt", "DATE_AFTER")
 
 
 def _is_date(text: str, q: Quantity) -> bool:
@@ -482,8 +482,8 @@ def _is_date(text: str, q: Quantity) -> bool:
     )
 
 
-_FRAME_BEFORE = ("这", "那", "的", "个", "比", "凡", "未来", "过去", "头", "每", "分", "短短")
-_FRAME_AFTER = ("规划", "行动", "计划", "期", "】", "增长", "比", "内")
+_FRAME_BEFORE = words("met_phrase_words.txt", "FRAME_BEFORE")
+_FRAME_AFTER = words("met_phrase_words.txt", "FRAME_AFTER")
 
 
 def _is_time_frame(text: str, q: Quantity) -> bool:
