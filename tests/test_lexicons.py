@@ -59,6 +59,7 @@ def test_every_lexicon_is_checked_at_start(path):
         ("res_relative_prefixes.txt", "*", str.startswith),  # across its groups
         ("met_indicator_strip.txt", "LEAD", str.startswith),
         ("met_indicator_strip.txt", "TAIL", str.endswith),
+        ("met_phrase_words.txt", "QUALIFIER", str.startswith),  # a regex alternation: 超过 before 超
     ],
 )
 def test_first_match_lists_put_longer_entries_first(name, group, matches):
