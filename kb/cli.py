@@ -9,8 +9,14 @@ from pathlib import Path
 
 import click
 
+from pipeline.resources import ResourceMissing
+
 from .connection import KnowledgeBaseMissing, db_option, describe_sqlite_error
-from .store import Store, StoreError
+
+try:
+    from .store import Store, StoreError
+except ResourceMissing as exc:  # the rules load their word lists at import: a broken install stops here
+    raise SystemExit(f"Error: {exc}") from None
 
 
 def open_store(db_path: str, write: bool = False) -> Store:

@@ -38,8 +38,9 @@ from functools import cache, lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
+from . import ner_labels
 from .document import Span
-from .resources import ResourceMissing, models_dir
+from .resources import ResourceMissing, models_dir, word_groups, words
 
 if TYPE_CHECKING:
     from spacy.matcher import PhraseMatcher
@@ -170,24 +171,7 @@ def _lex_lines(path: Path) -> list[str]:
     return out
 
 
-REGION_SUFFIXES = (
-    "特别行政区",
-    "自治区",
-    "自治州",
-    "自治县",
-    "自治旗",
-    "街道",
-    "地区",
-    "新区",
-    "省",
-    "市",
-    "区",
-    "县",
-    "镇",
-    "乡",
-    "旗",
-    "盟",
-)
+REGION_SUFFIXES = words("ent_region_suffixes.txt")  # the first that a name ends in is taken
 # Ethnic words inside 自治区/自治州/自治县 names, to get the short form (广西壮族自治区 -> 广西).
 _ETHNIC = re.compile(r"(?:[\u4e00-\u9fff]{1,5}?族)+$")
 
@@ -540,46 +524,14 @@ NAME_POS = {
 }
 PROPER_POS = {"nr", "nrt", "nrfg", "ns", "nt", "nz", "j", "eng"}
 # Words that may sit inside a name although jieba calls them verbs.
-NAME_VERBS = set(
-    "应用 制造 服务 发展 建设 管理 研发 开发 创业 创新 投资 检验 调解 振兴 促进 活动 工作 检测 合作 交流 培训 孵化 "
-    "设计 运营 智造 养老 共建 治理 实践 教育 保护 招商 监管 研究 综合 物流 贸易 生产 加工 旅游 休闲 "
-    "营销 融合 示范 进口 出口 经营 创意 规划 装备 育".split()
-)
+NAME_VERBS = set(words("ent_name_verbs.txt"))
 # Words that never start or sit inside a name: determiners, generic heads, quantities, titles.
-STOP_WORDS = set(
-    "全 各 本 该 每 此 这 那 其 我 我们 他们 全区 全镇 全市 全县 全村 本区 本镇 本市 "
-    "各级 上级 下级 所属 所有 相关 有关 "
-    "整个 一批 一家 一个 两家 多家 首批 首家 其中 以及 及 和 与 同 跟 或 等 由 在 为 对 向 从 把 将 被 "
-    "单位 部门 机构 成员 成员单位 龙头 龙头企业 核心 重点 领域 行业 集群企业 党员 群众 职工 员工 "
-    "书记 副书记 主任 部长 董事长 总经理 主席 委员 领导 负责人 同志 代表 "
-    "成立 组建 建立 设立 依托 通过 推动 推进 开展 举办 召开 加强 打造 培育 成为 实现 形成 联合 牵头 下设 隶属 "
-    "地 省级 市级 区级 县级 镇级 村级 国家级 市属 区属 所在 辖区 辖区内 境内 区内 镇内 园区内".split()
-)
+STOP_WORDS = set(words("ent_stop_words.txt"))
 # Prefixes that alone make a name generic (产业集群党委, 党建联盟, 发展公司 are not names).
-GENERIC_PREFIX_WORDS = set(
-    "产业 集群 产业集群 企业 公司 两新 非公 基层 社会 组织 行业 产业链 链 综合 工作 机关 事业 "
-    "联合 党建 商务 楼宇 商圈 活动型 活动 专业 发展 物业 子 母 分 总 新 老 同行业 国有 民营 外资 "
-    "科技 投资 建设 服务 公益 志愿 志愿者 研发 创新 实践 教育 红色 示范 学习 联建 共建 区域 区域化 "
-    "同类 上下游 相应 其他 其它 某 某些 当地 本地 属地 地方 全国 国家 中国 省 市 区 县 镇 乡 村 街道 社区 "
-    # Modifiers jieba tags as names (城市/ns, 智慧/nr, 高水平/nr): never a name's own part.
-    "城市 智慧 智能 数字 数字化 绿色 现代 现代化 未来 国际 全球 世界 高水平 高质量 高端 新型 综合性 "
-    "居民 村民 便民 惠民 爱国主义".split()
-)
+GENERIC_PREFIX_WORDS = set(words("ent_generic_prefix_words.txt"))
 # Verbs and adjectives of this domain that jieba often tags as nouns (助推/vn, 共商/n, 落实/a):
 # a name never starts with them.
-ACTION_WORDS = set(
-    "助推 助力 共商 共谋 共享 落实 方便 协同 紧挨 冠名 会同 串联 优化 借力 依托 带动 推动 培育 打造 "
-    "整合 促进 深化 服务于 覆盖 吸引 引进 引导 鼓励 支持 帮助 参与 参加 加入 选择 遴选 推荐 指导 协调 "
-    "承接 运作 有效 积极 充分 不断 进一步 持续 全面 切实 深入 大力 着力 努力 共同 分别 相继 先后 专门 "
-    "发挥 提升 提高 增强 扩大 激发 凝聚 汇聚 集聚 聚焦 围绕 立足 坚持 实施 启动 开辟 创建 当好 做好 "
-    "抓好 用好 建好 管好 实现 完善 健全 规范 构建 搭建 设置 明确 制定 出台 发布 签署 签约 评为 同属 "
-    "隶属 直属 下辖 辖 所辖 拥有 具有 位于 来自 前往 走进 走访 调研 考察 看望 慰问 陪同 邀请 聘请 "
-    "成功 顺利 正式 首次 再次 已 均 都 也 还 又 更 最 很 较 新建 新设 新增 新成立 改变 解决 处理 "
-    "学习 借鉴 对接 链接 连接 结对 联系 走出去 引进来 今年 去年 目前 近年来 近日 当前 同时 此外 其中 "
-    "引领 布局 升级 构筑 壮大 发展壮大 前瞻 大力发展 加快发展 实施 全面实施 关心 "
-    "比如 例如 如 像 包括 涉及 面向 针对 对于 关于 经过 按照 根据 以 用 实 "
-    "锚定 驱动 赋能 突破 制约 抓住 紧紧抓住 拿下 做强 做大 做优 探索 积极探索 规划建设 入选 维护".split()
-)
+ACTION_WORDS = set(words("ent_action_words.txt"))
 MAX_PREFIX = 20
 
 
@@ -840,24 +792,14 @@ class RegionGazetteer:
 
 
 SETTLEMENT_SUFFIX = re.compile(r"(?:居民区|居委会(?=)|小区|社区|街道|村|镇|乡)")
-GENERIC_SETTLEMENTS = set(
-    "乡村 农村 新农村 城乡 城镇 乡镇 街镇 集镇 小镇 古镇 重镇 强镇 名镇 村镇 村村 渔村 山村 行政村 自然村 示范村 "
-    "美丽乡村 社区 小区 居民区 街道 村居 工业社区 老小区 新小区 城市社区 农村社区 全村 本村 该村 各村 "
-    "未来社区 和美乡村 乡村振兴 特色小镇".split()
-)
+GENERIC_SETTLEMENTS = set(words("ent_settlement_words.txt", "GENERIC"))
 
 
-SETTLEMENT_STOP = set(
-    "项目 产业 企业 企 旅游 生态 未来 网格 管理 百企 示范 样板 美丽 文明 和美 特色 品牌 党建 "
-    "红色 智慧 数字 平安 幸福 宜居".split()
-)
+SETTLEMENT_STOP = set(words("ent_settlement_words.txt", "STOP"))
 
 
 # Words that say what kind of settlement it is, not which one (移民村, 基层社区, 贫困村).
-SETTLEMENT_KINDS = set(
-    "基层 移民 贫困 脱贫 易地 搬迁 安置 城中 城郊 边境 少数民族 传统 历史文化 纯农 城市 农村 老旧 新建 "
-    "自然 行政 规模 人口 商品房 保障房 拆迁 周边 附近 所在 当地".split()
-)
+SETTLEMENT_KINDS = set(words("ent_settlement_words.txt", "KINDS"))
 
 
 class SettlementRecognizer:
@@ -927,212 +869,16 @@ class SettlementRecognizer:
 
 # Head words of organisations, by type. Longest heads first within a type; the regex engine is
 # given them longest-first overall so 联合党支部 beats 党支部 and 有限责任公司 beats 公司.
-ORG_HEADS: dict[str, list[str]] = {
-    "PARTY_ORG": ["联合党支部", "联合党委", "党工委", "党总支", "党支部", "党小组", "党委", "党组", "支部"],
-    "GOV_ORG": [
-        "人大常委会",
-        "人民政府",
-        "组织部",
-        "宣传部",
-        "统战部",
-        "政法委",
-        "发改委",
-        "纪委",
-        "监委",
-        "经委",
-        "科委",
-        "商委",
-        "农委",
-        "教委",
-        "卫健委",
-        "工信委",
-        "管委会",
-        "居委会",
-        "村委会",
-        "委员会",
-        "政协",
-        "人大",
-        "政府",
-        "人武部",
-        "武装部",
-        "工信部",
-        "商务部",
-        "办公室",
-        "研究室",
-        "文明办",
-        "党群办",
-        "协调科",
-        "区委",
-        "市委",
-        "县委",
-        "省委",
-        "镇委",
-        "民政局",
-        "财政局",
-        "税务局",
-        "教育局",
-        "公安局",
-        "文化和旅游局",
-        "文旅局",
-        "商务局",
-        "人社局",
-        "生态环境局",
-        "市场监管局",
-        "规划局",
-        "统计局",
-        "农业农村局",
-        "水务局",
-        "交通局",
-        "卫健局",
-        "应急管理局",
-        "住建局",
-        "科技局",
-        "经信局",
-        "发改局",
-        "分局",
-        "促进中心",
-        "党建服务中心",
-        "党群服务中心",
-        "政务服务中心",
-    ],
-    "ENTERPRISE": [
-        "股份有限公司",
-        "有限责任公司",
-        "有限公司",
-        "集团",
-        "公司",
-        "旅行社",
-        "酒楼",
-        "餐厅",
-        "饭店",
-        "酒店",
-        "农家乐",
-        "合作社",
-        "超市",
-        "厂",
-    ],
-    "ZONE": [
-        "高新技术产业开发区",
-        "经济技术开发区",
-        "工业园区",
-        "经济园区",
-        "科技园区",
-        "工业区",
-        "开发区",
-        "高新区",
-        "园区",
-        "产业园",
-        "科技园",
-        "工业园",
-        "科创走廊",
-        "走廊",
-        "基地",
-        "广场",
-        "大学城",
-        "景区",
-        "郊野公园",
-        "生态园",
-        "保税区",
-        "自贸区",
-        "商圈",
-        "特色小镇",
-        "旅游区",
-        "风景区",
-    ],
-    "ALLIANCE": ["党建联合体", "联合体", "共同体", "联盟"],
-    "INSTITUTION": [
-        "大学",
-        "学院",
-        "研究院",
-        "研究所",
-        "实验室",
-        "实验平台",
-        "医院",
-        "学校",
-        "中学",
-        "小学",
-        "幼儿园",
-        "党校",
-        "检验所",
-        "服务中心",
-        "活动中心",
-        "研发中心",
-        "研究中心",
-        "合规中心",
-        "技术中心",
-        "服务社",
-        "商会",
-        "协会",
-        "学会",
-        "联合会",
-        "基金会",
-        "工作室",
-        "报社",
-        "电视台",
-    ],
-}
+ORG_HEADS: dict[str, tuple[str, ...]] = word_groups("ent_org_heads.txt")
 # Institution heads that may follow a bare field: 光学技术研究院, 染整产业合规中心.
-RESEARCH_HEADS = {
-    "研究院",
-    "研究所",
-    "实验室",
-    "实验平台",
-    "研发中心",
-    "研究中心",
-    "合规中心",
-    "技术中心",
-    "检验所",
-    "党校",
-}  # a party school is named by the unit that runs it, often left implicit
+RESEARCH_HEADS = set(words("ent_research_heads.txt"))
 # Common words ending in 部 that are not departments (a 社区干部学院 is a school, not a body).
 GENERIC_BU = r"干部|全部|内部|外部|局部|部分|总部|本部|俱乐部|支部"
 # Sector words that end many short company names (瑞康药业, 科迈半导体); only with a proper prefix.
-SECTOR_HEADS = [
-    "半导体",
-    "药业",
-    "乳业",
-    "食品",
-    "化工",
-    "电气",
-    "生物",
-    "科技",
-    "电子",
-    "智能",
-    "汽车",
-    "网络",
-    "化妆品",
-    "酿造",
-    "电缆",
-    "材料",
-    "实业",
-    "能源",
-    "医药",
-    "制药",
-    "机械",
-    "物流",
-    "传媒",
-    "置业",
-    "纺织",
-    "印染",
-    "服饰",
-    "股份",
-    "控股",
-    "新材料",
-    "环保",
-    "光电",
-    "精密",
-    "装备",
-    "重工",
-    "钢铁",
-    "银行",
-    "证券",
-]
+SECTOR_HEADS = words("ent_sector_heads.txt")
 
 # Heads that are names on their own (区委, 政协) when preceded by nothing: relative bodies.
-BARE_OK = {
-    "GOV_ORG": {"区委", "市委", "县委", "省委", "政协", "人武部", "文明办", "居委会", "村委会", "党群办"},
-    "ZONE": {"工业区", "大学城"},
-}
+BARE_OK = {type_: set(heads) for type_, heads in word_groups("ent_bare_heads.txt").items()}
 
 
 def _head_regex() -> re.Pattern:
@@ -1160,39 +906,7 @@ def _heads_longest_first() -> tuple[str, ...]:
 
 
 # After a head, these continuations mean the head was part of another word.
-HEAD_BLOCKERS = {
-    "党组": ("织",),
-    "大学": ("生",),
-    "学院": ("派",),
-    "公司": ("化",),
-    "支部": ("书", "委"),
-    "集团": ("化", "军", "式"),
-    "政府": ("采", "部", "性"),
-    "走廊": (),
-    "基地": (),
-    "局": ("面", "势", "部", "长"),
-    "厂": ("房", "长", "区", "家", "商"),
-    "广场": ("舞",),
-    "医院": ("长",),
-    "科技": ("创", "成", "人", "型", "部", "局"),
-    "智能": ("化", "制", "装", "电", "网"),
-    "生物": ("医", "制", "科", "技"),
-    "材料": ("产",),
-    "汽车": ("零", "产", "动"),
-    "网络": ("化", "学", "平", "安"),
-    "能源": ("产",),
-    "电子": ("信",),
-    "党委": ("班",),
-    "党工委": ("班",),
-    # 工信部门, 组织部门: "department(s)" in general, not the body.
-    "工信部": ("门",),
-    "商务部": ("门",),
-    "组织部": ("门",),
-    "宣传部": ("门",),
-    "统战部": ("门",),
-    "人武部": ("门",),
-    "武装部": ("门",),
-}
+HEAD_BLOCKERS = word_groups("ent_head_blockers.txt")
 # Heads that are national ministries: never under a province or city (X市工信部 is a misreading of X市工信部门).
 NATIONAL_HEADS = {"工信部", "商务部"}
 # A description, not a name, follows these: 这家锂电池公司, 一家光电企业, 该研究院.
@@ -1356,19 +1070,13 @@ class SuffixOrgRecognizer:
         return False
 
 
-TITLES = (
-    "党总支书记 党支部书记 党委书记 党工委书记 区委书记 市委书记 县委书记 镇党委书记 书记 副书记 主席 副主席 "
-    "主任 副主任 部长 副部长 董事长 副董事长 总经理 副总经理 局长 副局长 区长 副区长 市长 副市长 县长 镇长 副镇长 "
-    "村长 委员 常委 代表 领导 负责人 院长 校长 会长 秘书长 理事长 厂长 经理 处长 科长 站长 所长 馆长 社长 "
-    "行长 队长 组长 网格员 主编 总监 创始人 教授 研究员 工程师 志愿者 党员 村民 居民"
-).split()
+# Titles next to a person's name; relations.py reads the same file for HOLDS_POSITION.
+TITLES = words("person_titles.txt", "ALL", "NAME")
 TITLE_RE = "|".join(sorted(TITLES, key=len, reverse=True))
 _POST_TITLES = tuple(t for t in TITLES if t not in ("委员", "代表", "党员", "村民", "居民", "领导", "志愿者"))
 # What may follow a person's name: punctuation, speech verbs, 一行, 等, 同志, …
-NAME_END = re.compile(
-    r"(?:[，。、；：！？,;:!?）)\s]|一行|等|及|同志|陪同|指出|强调|表示|说|认为|介绍|参加|出席|主持|来|到|在|对|向|与|和|带领|率|为|就|摄"
-    r"|调研|走访|看望|考察|视察|慰问|检查|会见|讲话|提出|要求|希望|带队|宣读|作|是|$)"
-)
+_NAME_END_WORDS = "|".join(map(re.escape, words("ent_name_end_words.txt")))
+NAME_END = re.compile(r"(?:[，。、；：！？,;:!?）)\s]|" + _NAME_END_WORDS + "|$)")
 
 
 def _common_word(w: str) -> bool:
@@ -1454,16 +1162,9 @@ class PersonRecognizer:
 
 
 INDUSTRY_HEAD = re.compile(r"产业集群|产业链|产业|行业")
-GENERIC_INDUSTRY = set(
-    "配套 一流 重点 主导 新兴 传统 相关 特色 优势 支柱 战略性新兴 战略性 未来 先导 基础 核心 上下游 同类 "
-    "本地 当地 区域 地方 全区 全市 集群 产业 新型 高新技术 实体 农业 工业 制造 服务 第一 第二 第三 "
-    "两新 非公 优质 相应 其他 其它 本 该 各 龙头 主要 大 四大 五大 三大 六大 美丽乡村 "
-    # kinds and owners of industry, not fields: 现代产业, 绿色产业, 高技术产业, 政府产业基金
-    "现代 绿色 数字 低碳 高技术 新技术 高新 高端 低端 先进 新 老 民营 国有 外资 实体 实体经济 政府 全球 世界 "
-    "国内 国外 海外 整个 全 区域性 地方性".split()
-)
+GENERIC_INDUSTRY = set(words("ent_industry_words.txt", "GENERIC"))
 # Last words that make a phrase something other than a field (民营经济百强产业集群, 模式制约产业).
-NON_FIELD_HEADS = set("政府 全球 模式 制约 百强 基金 项目 平台 企业 公司 机构 部门 市场 经济体 体系 规模 龙头".split())
+NON_FIELD_HEADS = set(words("ent_industry_words.txt", "NOT_FIELD_HEAD"))
 
 
 # A list of fields closed by 等 … 产业. An item never contains a separator (和 及 与 、): were it
@@ -1733,7 +1434,9 @@ def fill_gaps(rule_spans: list[Span], model_spans: list[Span]) -> list[Span]:
 DOMAIN_WORDS = re.compile(r"党建|党委|党支部|党总支|党工委|党组织|党员")
 MODEL_MIN_CONFIDENCE = 0.85  # in documents with the domain's vocabulary
 MODEL_MIN_CONFIDENCE_ELSEWHERE = 0.5  # in documents without it
-MODEL_TYPES = ("PERSON", "ENTERPRISE", "GOV_ORG", "PARTY_ORG", "INSTITUTION", "ALLIANCE")  # not divisions/zones
+# The model's types (ner_labels.MODEL_TYPES, the one list) but divisions and zones: the gazetteer and
+# the rules find those.
+MODEL_TYPES = tuple(t for t in ner_labels.MODEL_TYPES if t not in ("REGION", "ZONE"))
 GENERIC_BODY_ENDINGS = ("部门", "单位", "机构", "方面")
 NOT_NAME_START = ("d", "p", "c", "u", "r", "m", "q", "f", "y", "e", "o", "ul", "uj")  # not verbs: 招商银行
 

@@ -54,7 +54,7 @@ import jieba
 import jieba.posseg
 
 from pipeline.document import Document, Metric, Paragraph, Span
-from pipeline.resources import resource
+from pipeline.resources import resource, words
 
 jieba.setLogLevel(60)
 
@@ -66,7 +66,7 @@ _CN_DIGITS = "零一二三四五六七八九"
 _MULTIPLIERS = {"十": 10, "百": 100, "千": 1000, "万": 10_000, "亿": 100_000_000}
 
 # Prefix qualifiers: approximations and bounds. They stay in the raw text, never in the value.
-_PRE = "将近|接近|大约|超过|不到|不足|多达|近|约|逾|超|上"
+_PRE = "|".join(map(re.escape, words("met_phrase_words.txt", "QUALIFIER")))
 _NUM = r"\d+(?:,\d{3})*(?:\.\d+)?|[零〇一二两三四五六七八九十百千万亿]+"
 _MULT = r"(?:[十百千]?万亿?|亿|千|百)"
 _CAND_RE = re.compile(rf"(?P<pre>{_PRE})?(?P<num>(?:{_NUM})(?:[余多几]?[ \t]*{_MULT})?[余多几]?)")
@@ -94,41 +94,11 @@ _QUOTES = {"“": "”", "「": "」", "『": "』", "《": "》", "‘": "’",
 _QUOTE_MARKS = {"“", "”", '"', "「", "」"}
 
 # Words that make a bare 万/亿 amount a sum of money.
-_MONEY_WORDS = ("税收", "财政收入", "利润", "善款", "经费", "贷款", "融资", "补贴", "奖金")
+_MONEY_WORDS = words("met_phrase_words.txt", "MONEY")
 # A threshold names a class of things: 超10亿元企业, 百人以上企业.
-_THRESHOLD_NEXT = ("企业", "公司", "单位", "项目", "的企业", "的公司", "的单位", "的项目")
+_THRESHOLD_NEXT = words("met_phrase_words.txt", "THRESHOLD_NEXT")
 # Two-character words whose second character looks like a prefix qualifier (近 超 上 约 逾).
-_WORDS_ENDING_IN_QUALIFIER = {
-    "附近",
-    "最近",
-    "临近",
-    "靠近",
-    "邻近",
-    "就近",
-    "贴近",
-    "亲近",
-    "走近",
-    "新近",
-    "赶超",
-    "跨上",
-    "走上",
-    "迈上",
-    "登上",
-    "晚上",
-    "早上",
-    "马上",
-    "以上",
-    "线上",
-    "网上",
-    "加上",
-    "大约",
-    "相约",
-    "签约",
-    "节约",
-    "制约",
-    "特约",
-    "履约",
-}
+_WORDS_ENDING_IN_QUALIFIER = set(words("met_phrase_words.txt", "ENDS_IN_QUALIFIER"))
 # Words that begin with a unit character but are not a unit (jieba's segmentation is no help here:
 # it glues 家规 out of 280多家规上企业 as readily as 台阶 out of 500亿台阶).
 # Words that begin with a unit but are a longer word (台阶, 家人, 升级): models/lexicons/met_not_units.txt.
@@ -138,124 +108,15 @@ _CN_BLOCK_PREV = set("第之统唯同单专初周某几每万星礼这那")
 _FREQ_RE = re.compile(r"[每双单半][年月周季日天]")
 _EVERY_RE = re.compile(r"每(?!一)")  # 每年/每个网格 …一个: a count; 每一个 is not
 # Words stripped from the ends of an indicator phrase taken from before the number.
-_LEAD_STRIP = (
-    "截至目前",
-    "去年以来",
-    "今年以来",
-    "近年来",
-    "据统计",
-    "现有",
-    "共有",
-    "拥有",
-    "已有",
-    "已经",
-    "现已",
-    "经过",
-    "通过",
-    "现在",
-    "截至",
-    "目前",
-    "去年",
-    "今年",
-    "前年",
-    "当前",
-    "其中",
-    "此外",
-    "同时",
-    "另外",
-    "全年",
-    "累计",
-    "先后",
-    "比如",
-    "例如",
-    "另",
-    "已",
-    "共",
-    "也",
-    "都",
-    "将",
-    "还",
-    "如",
-    "经",
-    "在",
-)
-_TAIL_STRIP = (
-    "达到",
-    "共有",
-    "共计",
-    "合计",
-    "总计",
-    "累计",
-    "现有",
-    "已有",
-    "仅用",
-    "分别",
-    "实现",
-    "超过",
-    "达",
-    "为",
-    "有",
-    "共",
-    "计",
-    "约",
-    "均",
-    "了",
-    "用",
-    "超",
-    "逾",
-    "近",
-    "已",
-    "的",
-    "是",
-    "至",
-    "到",
-    "从",
-    "仅",
-    "就",
-    "都",
-    "还",
-    "再",
-    "又",
-    "也",
-)
+_LEAD_STRIP = words("met_indicator_strip.txt", "LEAD")
+_TAIL_STRIP = words("met_indicator_strip.txt", "TAIL")
 # jieba tags that end a noun phrase taken after the unit.
 _NP_STOP_FLAGS = {"v", "p", "c", "uj", "ul", "uz", "ug", "uv", "ud", "y", "m", "r", "f", "q"}
 _NP_MAX = 16
 # Entity types that are not what a count is about (persons are counted, not counting; sectors are fields).
 _NOT_SUBJECT_TYPES = {"INDUSTRY", "PERSON"}
 # Verbs that build compound nouns after a noun (智能制造企业, 党群服务站点, 文明实践站点).
-_COMPOUND_VERBS = {
-    "制造",
-    "服务",
-    "实践",
-    "创新",
-    "研发",
-    "生产",
-    "加工",
-    "检测",
-    "培训",
-    "养老",
-    "就业",
-    "维修",
-    "销售",
-    "经营",
-    "管理",
-    "孵化",
-    "示范",
-    "配套",
-    "设计",
-    "监测",
-    "发展",
-    "建设",
-    "交流",
-    "活动",
-    "治理",
-    "调解",
-    "救援",
-    "招聘",
-    "运营",
-    "展示",
-}
+_COMPOUND_VERBS = set(words("met_phrase_words.txt", "COMPOUND_VERBS"))
 _PERIOD_YEAR_RE = re.compile(r"((?:19|20)\d{2})\s*年(?:\s*(\d{1,2})\s*月)?")
 _RELATIVE_YEAR = {"前年": -2, "去年": -1, "今年": 0, "明年": 1}
 
@@ -600,7 +461,7 @@ def _jieba_aligned(text: str, q: Quantity) -> bool:
     return False
 
 
-_DATE_AFTER = ("代", "级", "月", "初", "底", "末", "中", "度", "份", "龄", "轻", "纪", "检", "会", "报", "鉴", "票")
+_DATE_AFTER = words("met_phrase_words.txt", "DATE_AFTER")
 
 
 def _is_date(text: str, q: Quantity) -> bool:
@@ -621,8 +482,8 @@ def _is_date(text: str, q: Quantity) -> bool:
     )
 
 
-_FRAME_BEFORE = ("这", "那", "的", "个", "比", "凡", "未来", "过去", "头", "每", "分", "短短")
-_FRAME_AFTER = ("规划", "行动", "计划", "期", "】", "增长", "比", "内")
+_FRAME_BEFORE = words("met_phrase_words.txt", "FRAME_BEFORE")
+_FRAME_AFTER = words("met_phrase_words.txt", "FRAME_AFTER")
 
 
 def _is_time_frame(text: str, q: Quantity) -> bool:

@@ -11,23 +11,27 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
+from .resources import word_groups
+
 # The model's label set: the ontology types a sequence labeller can learn from the public data.
 # INDUSTRY has no counterpart in any public corpus and stays with the rules.
 MODEL_TYPES = ("PERSON", "ENTERPRISE", "GOV_ORG", "PARTY_ORG", "INSTITUTION", "ALLIANCE", "REGION", "ZONE")
 
-PARTY_END = re.compile(r"(?:党委|党工委|党总支|党支部|党小组|党组|联合党支部|党委会)$")
-ALLIANCE_END = re.compile(r"(?:联盟|联合体|共同体)$")
-ZONE_END = re.compile(
-    r"(?:园区|产业园|工业园|科技园|开发区|工业区|高新区|新区|保税区|自贸区|试验区|示范区|走廊|基地|广场|大厦|中心城)$"
-)
-ENTERPRISE_END = re.compile(
-    r"(?:公司|集团|企业|厂|银行|证券|保险|股份|控股|商店|超市|酒店|宾馆|饭店|商场|药业|实业|"
-    r"科技|电器|电气|汽车|航空|能源|地产|置业|传媒|影业|工作室|合作社|商行|店)$"
-)
-GOV_END = re.compile(
-    r"(?:政府|委员会|人大|政协|法院|检察院|国务院|公安局|[局厅署委办处部科所]|海关|管委会|派出所|"
-    r"中央|中共中央|军区|部队|武警)$"
-)
+# Last words that type an organisation name (ner_type_heads.txt): 有限公司 -> ENTERPRISE, 研究所 -> INSTITUTION.
+_TYPE_HEADS = word_groups("ner_type_heads.txt")
+
+
+def _ends_in(type_: str) -> re.Pattern:
+    """A regex for a name that ends in one of ``type_``'s head words."""
+    return re.compile("(?:" + "|".join(map(re.escape, _TYPE_HEADS[type_])) + ")$")
+
+
+PARTY_END = _ends_in("PARTY_ORG")
+ALLIANCE_END = _ends_in("ALLIANCE")
+ZONE_END = _ends_in("ZONE")
+ENTERPRISE_END = _ends_in("ENTERPRISE")
+INSTITUTION_END = _ends_in("INSTITUTION")
+GOV_END = _ends_in("GOV_ORG")
 
 
 def org_type(surface: str, default: str = "INSTITUTION") -> str:
@@ -45,7 +49,7 @@ def org_type(surface: str, default: str = "INSTITUTION") -> str:
     if ENTERPRISE_END.search(surface):
         return "ENTERPRISE"
     # 研究所, 派出所: the research institute is an institution, the police station a body.
-    if re.search(r"(?:研究所|研究院|大学|学院|学校|医院|中心|协会|学会|商会)$", surface):
+    if INSTITUTION_END.search(surface):
         return "INSTITUTION"
     if GOV_END.search(surface) or re.match(r"(?:中共|中国共产党)", surface):
         return "GOV_ORG"

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from .document import Relation, Span
-from .resources import resource
+from .resources import resource, words
 
 # ---------------------------------------------------------------------------------------------
 # Vocabulary (generic trigger words; nothing here names an entity)
@@ -33,177 +33,28 @@ CLAUSE_SEP = "，,：:"
 #: What may stand between two members of a list (A、B和C).
 LIST_SEPARATORS = {"", "、", "和", "及", "以及", "、以及", "或", "，以及", ",以及"}
 
-COOPERATION_TRIGGERS = (
-    "合作",
-    "结对",
-    "共建",
-    "联建",
-    "携手",
-    "签订",
-    "签署",
-    "签约",
-    "协议",
-    "共同",
-    "联合",
-    "协同",
-    "协作",
-    "伙伴",
-    "相结合",
-    "联手",
-    "一起",
-    "联动",
-)
+#: Trigger words of the rules, by relation: models/lexicons/rel_triggers.txt (its header says which).
+COOPERATION_TRIGGERS = words("rel_triggers.txt", "COOP")
 #: Triggers strong enough to link a list to a trigger a few clauses later (远航、华变…达成合作协议).
-STRONG_COOPERATION = ("合作", "结对", "共建", "联建", "携手", "签订", "签署", "签约", "协议", "伙伴", "联手", "联动")
+STRONG_COOPERATION = words("rel_triggers.txt", "COOP_STRONG")
 #: Verbs after which the following list are partners of the subject (X联合Y开展…).
-COOPERATION_WITH_OBJECT = ("联合", "协同", "携手", "联手")
-SUPPLY_BUY = ("购买", "采购", "购进", "订购", "进口", "引进")
-SUPPLY_SELL = ("供应", "提供", "供货", "销售", "出售", "交付")
+COOPERATION_WITH_OBJECT = words("rel_triggers.txt", "COOP_WITH_OBJECT")
+SUPPLY_BUY = words("rel_triggers.txt", "BUY")
+SUPPLY_SELL = words("rel_triggers.txt", "SELL")
 #: Nouns that make 提供/交付 a supply of goods rather than a service.
-GOODS = (
-    "设备",
-    "产品",
-    "原料",
-    "原材料",
-    "材料",
-    "零部件",
-    "部件",
-    "配件",
-    "芯片",
-    "晶圆",
-    "生产线",
-    "电镀线",
-    "装备",
-    "器材",
-    "物资",
-    "货物",
-    "样品",
-    "机器人",
-    "模具",
-    "面料",
-    "药品",
-    "试剂",
-)
-SUPPORT_TRIGGERS = (
-    "助力",
-    "帮助",
-    "帮扶",
-    "扶持",
-    "服务",
-    "支持",
-    "资助",
-    "捐赠",
-    "捐助",
-    "援助",
-    "赞助",
-    "承接",
-    "帮",
-)
+GOODS = words("rel_triggers.txt", "GOODS")
+SUPPORT_TRIGGERS = words("rel_triggers.txt", "SUPPORT")
 #: 为X提供… nouns that make it SUPPORTS.
-SUPPORT_NOUNS = ("服务", "支持", "帮助", "指导", "资金", "保障", "培训", "咨询", "援助", "便利", "平台", "场地")
-ESTABLISH_TRIGGERS = (
-    "组建成立",
-    "成立",
-    "组建",
-    "设立",
-    "建立",
-    "创建",
-    "创办",
-    "筹建",
-    "新建",
-    "开辟",
-    "投建",
-    "组织成立",
-    "发起成立",
-)
-LEAD_ROLES = (
-    "轮值主席单位",
-    "主席单位",
-    "牵头单位",
-    "龙头企业",
-    "龙头单位",
-    "链主企业",
-    "链长单位",
-    "链主",
-    "会长单位",
-    "理事长单位",
-    "盟主单位",
-    "龙头",
-)
-VISIT_VERBS = (
-    "实地调研",
-    "实地走访",
-    "实地察看",
-    "实地查看",
-    "调研",
-    "走访",
-    "视察",
-    "考察",
-    "看望",
-    "慰问",
-    "参观",
-    "察看",
-    "检查指导",
-    "督导",
-)
+SUPPORT_NOUNS = words("rel_triggers.txt", "SUPPORT_NOUNS")
+ESTABLISH_TRIGGERS = words("rel_triggers.txt", "ESTABLISH")
+LEAD_ROLES = words("rel_triggers.txt", "LEAD")
+VISIT_VERBS = words("rel_triggers.txt", "VISIT")
 #: Movement verbs: X来/到/赴 PLACE (开展…).
-VISIT_MOVES = ("来到", "走进", "深入", "前往", "来", "到", "赴")
+VISIT_MOVES = words("rel_triggers.txt", "MOVE")
 
-#: Titles for HOLDS_POSITION. Longer forms first so that 副书记 wins over 书记.
-TITLE_CORE = (
-    "名誉村主任",
-    "村主任",
-    "第一书记",
-    "书记",
-    "董事长",
-    "总经理",
-    "经理",
-    "主任",
-    "部长",
-    "主席",
-    "常委",
-    "委员",
-    "领导",
-    "局长",
-    "区长",
-    "镇长",
-    "县长",
-    "市长",
-    "省长",
-    "乡长",
-    "厂长",
-    "院长",
-    "校长",
-    "会长",
-    "秘书长",
-    "理事长",
-    "负责人",
-    "总裁",
-    "总监",
-    "队长",
-    "站长",
-    "社长",
-    "所长",
-    "主委",
-    "组长",
-    "政委",
-    "司令员",
-    "总工程师",
-    "主编",
-    "行长",
-    "馆长",
-    "处长",
-    "科长",
-    "村长",
-    "干事",
-    "总支书记",
-    "支部书记",
-    "专职副书记",
-    "兼职副书记",
-    "创始人",
-    "董事",
-    "监事",
-)
+#: Titles for HOLDS_POSITION (entities.py reads the same file for titles next to a name); TITLE_RE
+#: tries them longest-first so that 副书记 wins over 书记.
+TITLE_CORE = words("person_titles.txt", "ALL", "POSITION")
 TITLE_PREFIX = r"(?:党委|党组|党工委|党总支|党支部|支部|总支|常务|执行|名誉|专职|兼职|第一)?副?"
 TITLE_RE = "(?:" + TITLE_PREFIX + "(?:" + "|".join(sorted(TITLE_CORE, key=len, reverse=True)) + "))"
 #: One or more titles in a row (党委书记、董事长). Each title is taken atomically: 支部书记 reads as
@@ -224,8 +75,8 @@ GROUP_TYPES = {"PARTY_ORG", "ALLIANCE"}
 
 #: Prepositions that, opening a clause or standing right before a mention, show that the mention is
 #: not the subject (在X, 与X, 由X…).
-_PREP = r"(?:在|与|同|对|向|由|从|给|据|把|将|被|让|经|来自|随着|通过|依托|围绕|针对|为|跟|和|以|于|按照|根据)"
-_ADVERBS = r"(?:同时|同样|同步|而且|而|但是|但|并且|并|还|也|此外|另外|目前|如今|其中|比如|例如|如|又|更|均|已|正)*"
+_PREP = "(?:" + "|".join(map(re.escape, words("rel_function_words.txt", "PREP"))) + ")"
+_ADVERBS = "(?:" + "|".join(map(re.escape, words("rel_function_words.txt", "ADVERB"))) + ")*"
 _NOT_SUBJECT = re.compile(r"^" + _ADVERBS + _PREP + r"(?!时|样|步|期)|" + _PREP + r"$")
 
 

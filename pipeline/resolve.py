@@ -21,23 +21,10 @@ from dataclasses import dataclass, field
 
 from .document import Span
 from .entities import analyze, region_lexicon, region_shorts
+from .resources import word_pairs
 
 # Leading words of relative names and the anchor level they refer to.
-RELATIVE = [
-    ("工业区", "zone"),
-    ("开发区", "zone"),
-    ("园区", "zone"),
-    # 社区党委, 村党支部, 村委会: the body of the community / village the text is about.
-    ("社区", "community"),
-    ("居民区", "community"),
-    ("村", "village"),
-    ("街道", "street"),
-    ("区", "district"),
-    ("县", "district"),
-    ("市", "city"),
-    ("镇", "town"),
-    ("乡", "town"),
-]
+RELATIVE = [(word, level) for level, word in word_pairs("res_relative_prefixes.txt")]  # first match wins
 # Bare bodies of a district that carry no 区 of their own: 政协 -> 江宁区政协.
 DISTRICT_BODIES = {"政协", "人武部", "文明办", "人大", "区委"}
 # Bare bodies of a community: 居委会 -> 河湾居民区居委会.
