@@ -9,12 +9,13 @@ every document ingested later, so it stays in force. Each command mirrors
 from __future__ import annotations
 
 import json
+import sqlite3
 import sys
 from pathlib import Path
 
 import click
 
-from .connection import db_option
+from .connection import db_option, describe_sqlite_error
 from .corrections import (
     Correction,
     CorrectionError,
@@ -34,12 +35,13 @@ def _who_why(func):
     return click.option("--reason", default=None, help="Why: kept with the correction.")(func)
 
 
-def open_for_corrections(db_path: str) -> Store:
-    """The knowledge base, opened for writing; it must exist (a correction never creates one)."""
+def open_for_corrections(db_path: str, readonly: bool = False) -> Store:
+    """The knowledge base, opened for writing (``readonly``: to list what is recorded, writing
+    nothing); it must exist (a correction never creates one)."""
     if str(db_path) != ":memory:" and not Path(db_path).is_file():
         raise click.ClickException(f"{db_path}: no knowledge base there (build one with kb ingest)")
     try:
-        return Store(db_path)
+        return Store(db_path, readonly=readonly)
     except StoreError as exc:
         raise click.ClickException(str(exc)) from exc
 
@@ -50,22 +52,22 @@ def _check_type(value: str | None, hint: str) -> str | None:
     return value
 
 
-def _record(db_path: str, correction: Correction, author: str | None, reason: str | None, as_json: bool) -> None:
+def _record(store: Store, correction: Correction, author: str | None, reason: str | None, as_json: bool) -> None:
     """Record and apply one correction; print what happened."""
-    store = open_for_corrections(db_path)
     try:
         stored, changed = store.add_correction(stamped(correction, author, reason))
     except CorrectionError as exc:
         raise click.ClickException(str(exc)) from exc
+    except sqlite3.Error as exc:  # locked by another writer, a full disk: nothing was recorded
+        raise click.ClickException(f"{store.path}: {describe_sqlite_error(exc)}") from exc
     if as_json:
         click.echo(json.dumps({"correction": stored.record(), "documents_changed": changed}, ensure_ascii=False))
     else:
         click.echo(f"correction {stored.id}: {stored.describe()} ({changed} stored document(s) changed)")
 
 
-def _entity(db_path: str, name: str, type_: str | None, document: str | None = None) -> dict:
+def _entity(store: Store, name: str, type_: str | None, document: str | None = None) -> dict:
     """The entity a command names, and the document it is corrected in (its own, for a local one)."""
-    store = open_for_corrections(db_path)
     try:
         found = stored_entity(store.db.conn, name, type_)
     except CorrectionError as exc:
@@ -112,11 +114,12 @@ def register(main: click.Group) -> None:
         db_path: str,
     ) -> None:
         """Give the entity NAME the canonical name NEW_NAME (NAME stays an alias)."""
-        found = _entity(db_path, name, _check_type(type_, "--type"), document)
+        store = open_for_corrections(db_path)
+        found = _entity(store, name, _check_type(type_, "--type"), document)
         if not new_name.strip() or new_name == found["name"]:
             raise click.BadParameter("give a new, different name", param_hint="NEW_NAME")
         _record(
-            db_path,
+            store,
             Correction("rename", found["name"], found["type"], new_name=new_name.strip(), document=found["document"]),
             author,
             reason,
@@ -142,11 +145,12 @@ def register(main: click.Group) -> None:
     ) -> None:
         """Make the entity NAME of type NEW_TYPE (one of the ontology's entity types)."""
         _check_type(new_type, "NEW_TYPE")
-        found = _entity(db_path, name, _check_type(type_, "--type"), document)
+        store = open_for_corrections(db_path)
+        found = _entity(store, name, _check_type(type_, "--type"), document)
         if found["type"] == new_type:
             raise click.ClickException(f"{found['name']} is already {new_type}")
         _record(
-            db_path,
+            store,
             Correction("retype", found["name"], found["type"], new_type=new_type, document=found["document"]),
             author,
             reason,
@@ -163,18 +167,19 @@ def register(main: click.Group) -> None:
     ) -> None:
         """Fold the entities OTHERS into TARGET: their mentions and relations move, their names become
         aliases of TARGET. Write NAME/TYPE where a name is several entities (苏州工业园区/ZONE)."""
-        into = _entity(db_path, *_named(target))
+        store = open_for_corrections(db_path)
+        into = _entity(store, *_named(target))
         if into["document"]:
             raise click.ClickException(
                 f"{into['name']} is local to {into['document']}: merge into an entity "
                 "of the whole corpus (or rename it first)"
             )
         for spec in others:
-            found = _entity(db_path, *_named(spec))
+            found = _entity(store, *_named(spec))
             if found["id"] == into["id"]:
                 raise click.ClickException(f"{spec} is {into['name']} itself")
             _record(
-                db_path,
+                store,
                 Correction(
                     "merge",
                     found["name"],
@@ -198,9 +203,10 @@ def register(main: click.Group) -> None:
         name: str, document: str, type_: str | None, reason: str | None, author: str | None, as_json: bool, db_path: str
     ) -> None:
         """Make NAME in one document an entity of its own (another body of the same name)."""
-        found = _entity(db_path, name, _check_type(type_, "--type"), document)
+        store = open_for_corrections(db_path)
+        found = _entity(store, name, _check_type(type_, "--type"), document)
         _record(
-            db_path,
+            store,
             Correction("split", found["name"], found["type"], document=found["document"]),
             author,
             reason,
@@ -226,7 +232,7 @@ def register(main: click.Group) -> None:
         canonical = found["name"] if found else name.strip()
         if not canonical:
             raise click.BadParameter("give a name", param_hint="NAME")
-        _record(db_path, Correction("reject-entity", canonical, type_), author, reason, as_json)
+        _record(store, Correction("reject-entity", canonical, type_), author, reason, as_json)
 
     @main.group()
     def relation() -> None:
@@ -244,7 +250,7 @@ def register(main: click.Group) -> None:
             correction = relation_correction(store.db.conn, relation_id)
         except CorrectionError as exc:
             raise click.ClickException(str(exc)) from exc
-        _record(db_path, correction, author, reason, as_json)
+        _record(store, correction, author, reason, as_json)
 
     @relation.command("add")
     @click.argument("subject")
@@ -281,9 +287,9 @@ def register(main: click.Group) -> None:
             "select 1 from paragraphs where document_id = ? and idx = ?", [doc["id"], int(para)]
         ).fetchone():
             raise click.ClickException(f"document {doc['id']} has no paragraph {para} (kb show {doc['id']})")
-        s, o = _entity(db_path, *_named(subject)), _entity(db_path, *_named(object_))
+        s, o = _entity(store, *_named(subject)), _entity(store, *_named(object_))
         _record(
-            db_path,
+            store,
             Correction(
                 "add-relation",
                 s["name"],
@@ -308,7 +314,7 @@ def register(main: click.Group) -> None:
     @db_option
     def list_corrections(as_json: bool, db_path: str) -> None:
         """Every correction, oldest first: id, when, who, what, why."""
-        for c in open_for_corrections(db_path).corrections():
+        for c in open_for_corrections(db_path, readonly=True).corrections():
             if as_json:
                 click.echo(json.dumps(c.record(), ensure_ascii=False))
             else:
@@ -320,7 +326,8 @@ def register(main: click.Group) -> None:
     @db_option
     def export_corrections(out: str, db_path: str) -> None:
         """Write every correction as JSON lines to OUT (- for standard output)."""
-        lines = [json.dumps(c.record(), ensure_ascii=False) + "\n" for c in open_for_corrections(db_path).corrections()]
+        recorded = open_for_corrections(db_path, readonly=True).corrections()
+        lines = [json.dumps(c.record(), ensure_ascii=False) + "\n" for c in recorded]
         if out == "-":
             sys.stdout.write("".join(lines))
             return
@@ -355,7 +362,12 @@ def import_file(store: Store, file: str) -> tuple[int, int]:
     for item in items:
         if item.key() in known:
             continue
-        _, n = store.add_correction(stamped(item))
+        try:
+            _, n = store.add_correction(stamped(item))
+        except sqlite3.Error as exc:  # the ones before it stay applied: each is its own transaction
+            raise click.ClickException(
+                f"{store.path}: {describe_sqlite_error(exc)} ({added} correction(s) added before it)"
+            ) from exc
         known.add(item.key())
         added, changed = added + 1, changed + n
     return added, changed

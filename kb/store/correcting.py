@@ -31,6 +31,8 @@ class Correcting:
     def corrections(self) -> list[Correction]:
         """Every correction, in the order they were made (the order they are applied in)."""
         names = [c[1] for c in self.db.execute("pragma table_info(corrections)")]
+        if not names:  # a database from before corrections, opened read-only (writing creates the table)
+            return []
         return [
             Correction(**dict(zip(names, row, strict=False)))
             for row in self.db.execute("select * from corrections order by id")

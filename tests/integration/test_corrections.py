@@ -167,6 +167,22 @@ def test_a_correction_holds_for_new_and_changed_documents(corrected):
     )
 
 
+def test_listing_and_exporting_corrections_write_nothing(corrected, tmp_path):
+    _, db = corrected
+    ok("entity", "retype", "人工智能", "ZONE", "--db", db)
+    sqlite3.connect(db).execute("pragma wal_checkpoint(TRUNCATE)").close()
+    wal = db.with_name(db.name + "-wal")  # where a write would land first (WAL mode)
+    before = db.read_bytes(), wal.read_bytes() if wal.exists() else b""
+    db.chmod(0o444)  # a shared, read-only copy
+    try:
+        assert "retype 人工智能 [INDUSTRY] -> ZONE" in ok("corrections", "list", "--db", db).output
+        ok("corrections", "export", tmp_path / "c.jsonl", "--db", db)
+    finally:
+        db.chmod(0o644)
+    assert (db.read_bytes(), wal.read_bytes() if wal.exists() else b"") == before
+    assert json.loads((tmp_path / "c.jsonl").read_text(encoding="utf-8"))["new_type"] == "ZONE"
+
+
 @pytest.mark.parametrize(
     "args, message",
     [
