@@ -11,7 +11,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import re
 import sys
 import unicodedata
 from collections.abc import Callable
@@ -21,6 +20,7 @@ import click
 
 from . import queries
 from .connection import db_option
+from .dates import RANGE_BOUND
 from .graph import DatabaseMissing
 
 EVIDENCE_WIDTH = 60  # characters of an evidence sentence shown in a table; --json has them whole
@@ -96,7 +96,7 @@ def emit(
 def _check_dates(since: str | None, until: str | None) -> None:
     """Refuse a --since / --until that is not YYYY, YYYY-MM or YYYY-MM-DD (a usage error, no traceback)."""
     for option, value in (("--since", since), ("--until", until)):
-        if value and not re.match(r"^\d{4}(-\d{2}(-\d{2})?)?$", value):
+        if value and not RANGE_BOUND.match(value):
             raise click.BadParameter(f"{value!r}: give YYYY, YYYY-MM or YYYY-MM-DD", param_hint=option)
 
 

@@ -19,6 +19,9 @@ _MONTH_DAY = re.compile(r"^(\d{1,2})-(\d{1,2})$")  # a sentence's date without a
 
 SENTENCE, DOCUMENT = "sentence", "document"  # where a relation's date comes from
 
+#: What ``--since`` / ``--until`` (and the web page's since / until) accept: YYYY, YYYY-MM, YYYY-MM-DD.
+RANGE_BOUND = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
+
 
 def _iso(when: str | None) -> str | None:
     """``when`` as ``YYYY[-MM[-DD]]`` (``2021年5月`` -> ``2021-05``), or None without a leading year."""

@@ -9,14 +9,14 @@ from __future__ import annotations
 
 import asyncio
 import html
-import re
 import tempfile
 from pathlib import Path
 
 from datasette import Response, hookimpl
 
+from kb.dates import RANGE_BOUND
+
 FIELDS = ("entity", "indicator", "since", "until")
-DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
 
 
 @hookimpl
@@ -66,7 +66,7 @@ def page(values: dict[str, str], svg: str, note: str, error: str = "") -> str:
 
 async def metrics_chart(datasette, request):
     values = {name: (request.args.get(name) or "").strip() for name in FIELDS}
-    bad = [name for name in ("since", "until") if values[name] and not DATE.match(values[name])]
+    bad = [name for name in ("since", "until") if values[name] and not RANGE_BOUND.match(values[name])]
     if bad:
         return Response.html(page(values, "", "", f"{bad[0]}: give YYYY, YYYY-MM or YYYY-MM-DD"), status=400)
     if not (values["entity"] or values["indicator"]):
