@@ -260,8 +260,7 @@ def apply(
         return dict(facts)
     out = {idx: {kind: [list(row) for row in rows] for kind, rows in f.items()} for idx, f in facts.items()}
     for correction in corrections:
-        if _applies_to(correction, source):
-            _apply_one(correction, out, paragraph_text)
+        _apply_one(correction, out, paragraph_text)
     return out
 
 

@@ -21,6 +21,23 @@ def seed(prefix: str) -> Path:
     return next(CORPUS.glob(f"{prefix}_*.txt"))
 
 
+def records_kb(folder: Path, records: list[dict], genre: str = "news") -> str:
+    """A knowledge base built from ``records`` written as one JSONL file (one document each) in
+    ``folder``, every record ingested; returns its path."""
+    import json
+
+    from kb.ingest import ingest
+    from kb.store import Store
+
+    items = folder / "items.jsonl"
+    items.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), encoding="utf-8")
+    path = folder / "kb.sqlite"
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("KB_GENRE", genre)  # news items, as kb ingest reads them by default
+        assert ingest(Store(path), [items]).added == len(records)
+    return str(path)
+
+
 @pytest.fixture
 def store(tmp_path):
     from kb.store import Store

@@ -9,9 +9,8 @@ import pytest
 from click.testing import CliRunner
 
 from kb.cli import main
-from kb.ingest import ingest
 from kb.plot import when_to_date
-from kb.store import Store
+from tests.conftest import records_kb
 
 RECORDS = [
     {
@@ -33,14 +32,7 @@ RECORDS = [
 
 @pytest.fixture(scope="module")
 def db(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("over_time")
-    items = folder / "items.jsonl"
-    items.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in RECORDS), encoding="utf-8")
-    path = folder / "kb.sqlite"
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("KB_GENRE", "news")  # news items, as kb ingest reads them by default
-        assert ingest(Store(path), [items]).added == 4
-    return str(path)
+    return records_kb(tmp_path_factory.mktemp("over_time"), RECORDS)
 
 
 def _metrics(db, *args):

@@ -14,8 +14,8 @@ from kb import queries
 from kb.cli import main
 from kb.dates import bounds, relation_date
 from kb.export import export
-from kb.ingest import ingest
 from kb.store import Store
+from tests.conftest import records_kb
 
 HUAXIN, TONGGONG, ZHENHUA, BAOGANG = (
     "上海华鑫电气有限公司",
@@ -50,14 +50,7 @@ RECORDS = [
 
 @pytest.fixture(scope="module")
 def db(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("time_queries")
-    items = folder / "items.jsonl"
-    items.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in RECORDS), encoding="utf-8")
-    path = folder / "kb.sqlite"
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("KB_GENRE", "news")  # news items, as kb ingest reads them by default
-        assert ingest(Store(path), [items]).added == 4
-    return str(path)
+    return records_kb(tmp_path_factory.mktemp("time_queries"), RECORDS)
 
 
 def _cli(*args):
