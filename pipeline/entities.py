@@ -31,6 +31,7 @@ import csv
 import os
 import re
 import sys
+from bisect import bisect_right
 from collections.abc import Iterable
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -356,18 +357,24 @@ class Tok:
 def _region_matches(text: str) -> list[tuple[int, int, RegionEntry]]:
     """Leftmost-longest full-form matches of the region gazetteer."""
     lex = region_lexicon()
+    finals = _region_finals()
+    # A full name ends in one of a few dozen characters (省, 市, 区, 县, 镇, 乡, 村 ...): only
+    # substrings ending at one of those are looked up, longest first as before.
+    ends = [k + 1 for k, ch in enumerate(text) if ch in finals]
     out = []
     i, n = 0, len(text)
     while i < n:
         hit = None
-        for L in range(min(12, n - i), 1, -1):
-            e = lex.get(text[i : i + L])
+        first = bisect_right(ends, i + 1)  # names have two characters or more
+        last = bisect_right(ends, min(i + 12, n))
+        for end in reversed(ends[first:last]):
+            e = lex.get(text[i:end])
             if e is not None and e.level == "town" and _common_short(e.short):
                 e = None
-            if e is not None and not e.short and _glued_region(text, i, i + L):
+            if e is not None and not e.short and _glued_region(text, i, end):
                 e = None
             if e is not None:
-                hit = (i, i + L, e)
+                hit = (i, end, e)
                 break
         if hit:
             out.append(hit)
@@ -375,6 +382,12 @@ def _region_matches(text: str) -> list[tuple[int, int, RegionEntry]]:
         else:
             i += 1
     return out
+
+
+@lru_cache(maxsize=1)
+def _region_finals() -> frozenset[str]:
+    """The last characters of the gazetteer's full names."""
+    return frozenset(name[-1] for name in region_lexicon())
 
 
 def _glued_region(text: str, s: int, e: int) -> bool:

@@ -83,6 +83,7 @@ def features(
     known_tags = known.tags(text, own) if known is not None else None
     names = surnames()
     padded = "\x02\x02" + text + "\x03\x03"
+    clusters = _cluster_feature_rows(padded, word)
     out = []
     for i in range(n):
         c = text[i]
@@ -103,7 +104,7 @@ def features(
             f"segpos={seg[i]}{pos[i]}",
             f"gaz={gaz[i]}",
         ]
-        f += cluster_features(c, p1, n1, word[i])
+        f += clusters[i]
         if known_tags is not None:
             f.append(f"kn={known_tags[i]}")
         if use_base:
@@ -142,6 +143,11 @@ class KnownNames:
 
     def __init__(self, entries: dict[str, tuple[str, int]]):
         self.entries = entries
+        # first character -> the longest name starting with it: the lengths worth looking up
+        self._longest: dict[str, int] = {}
+        for form in entries:
+            if len(form) <= KNOWN_MAX_LEN:
+                self._longest[form[0]] = max(self._longest.get(form[0], 0), len(form))
 
     @classmethod
     def from_records(cls, records: dict[str, dict]) -> KnownNames:
@@ -171,8 +177,9 @@ class KnownNames:
     def tags(self, text: str, own: frozenset[str] = frozenset()) -> list[str]:
         """BIO tags of the known names in ``text``, longest match first, left to right."""
         spans, i, n = [], 0, len(text)
+        longest = self._longest
         while i < n:
-            for length in range(min(KNOWN_MAX_LEN, n - i), 1, -1):
+            for length in range(min(longest.get(text[i], 0), n - i), 1, -1):
                 entry = self.entries.get(text[i : i + length])
                 if entry and entry[1] - (text[i : i + length] in own) >= KNOWN_MIN_DOCS:
                     spans.append((i, i + length, entry[0]))
@@ -212,6 +219,34 @@ def cluster_features(c: str, before: str, after: str, word: str) -> list[str]:
         if ids is not None:
             out.append(f"{name}={ids[1] if fine else ids[0]}")
     return out
+
+
+def _cluster_feature_rows(padded: str, word: list[str]) -> list[list[str]]:
+    """:func:`cluster_features` of every character of a padded paragraph (two marks either side),
+    each character, bigram and word looked up once rather than once per feature that names it."""
+    table = shipped_clusters().table
+    chars = [table.get(("c", ch)) for ch in padded]
+    bigrams = [table.get(("b", padded[j : j + 2])) for j in range(len(padded) - 1)]
+    words: dict[str, tuple[str, str] | None] = {}
+    rows = []
+    for i, w in enumerate(word):
+        row = []
+        for name, ids, fine in (
+            ("cc", chars[i + 2], True),
+            ("cc-1", chars[i + 1], False),
+            ("cc+1", chars[i + 3], False),
+            ("bc-1", bigrams[i + 1], True),
+            ("bc+1", bigrams[i + 2], True),
+        ):
+            if ids is not None:
+                row.append(f"{name}={ids[1] if fine else ids[0]}")
+        if w not in words:
+            words[w] = table.get(("w", w))
+        ids = words[w]
+        if ids is not None:
+            row += [f"wc={ids[1]}", f"wcc={ids[0]}"]
+        rows.append(row)
+    return rows
 
 
 def labels(text: str, gold: list[tuple[int, int, str]]) -> list[str]:
