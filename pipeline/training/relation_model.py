@@ -248,7 +248,7 @@ Written by `python -m pipeline.training.relation_model train` (do not edit above
 - **What**: a multinomial logistic regression over ordered pairs of entity mentions of one sentence
   (classes: NONE and the predicates), applied in plain Python from `model.json`
   (`pipeline/relation_model.py`, trained by `pipeline/training/relation_model.py`); combined with
-  the rules per `combine.tsv` in `pipeline/extract.py`.
+  the rules per `combine.tsv` in `pipeline/extract/__init__.py`.
 - **Data**: the project's annotated CCTV items (`models/annotations/cctv`, split in `selection.tsv`):
   {trained["documents"]} train documents ({len(batches)} batch files,
   {batches[0]} to {batches[-1]}), {trained["pairs"]} candidate pairs;
