@@ -58,7 +58,7 @@ def entity_types() -> tuple[str, ...]:
 
 def predicates() -> tuple[str, ...]:
     """The ontology's predicates (an added relation's must be one)."""
-    from pipeline.relation_model import PREDICATES
+    from pipeline.extract.relations.model import PREDICATES
 
     return PREDICATES
 

@@ -21,10 +21,10 @@ from ..entity_crf import entity_crf_mode, learned_spans
 from ..genre import genre
 from ..mention_filter import drop_phrase_mentions
 from ..metrics import drop_heading_repeats, extract_metrics
-from ..prefix_regions import prefix_regions, shorten_prefixed_names
-from ..relation_model import combine, predict_relations
-from ..relations import extract_relations
 from ..resolve import resolve
+from .prefix_regions import prefix_regions, shorten_prefixed_names
+from .relations import extract_relations
+from .relations.model import combine, predict_relations
 
 ASIDES_WITH_NAMES = ("photo_credit", "credit", "sponsor")
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from pipeline.document import Span
-from pipeline.relations import admin_level, extract_relations
+from pipeline.extract.relations import admin_level, extract_relations
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -28,10 +28,10 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from . import relations as rules
-from .document import Relation, Span
-from .genre import genre
-from .resources import resource
+from ...document import Relation, Span
+from ...genre import genre
+from ...resources import resource
+from .. import relations as rules
 
 NONE = "NONE"
 #: Predicates whose subject and object may be swapped (kb.evaluate scores them that way too).

@@ -18,8 +18,8 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from .document import Relation, Span
-from .resources import resource, words
+from ...document import Relation, Span
+from ...resources import resource, words
 
 # ---------------------------------------------------------------------------------------------
 # Vocabulary (generic trigger words; nothing here names an entity)
