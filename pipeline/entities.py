@@ -1070,7 +1070,7 @@ class SuffixOrgRecognizer:
         return False
 
 
-# Titles next to a person's name; relations.py reads the same file for HOLDS_POSITION.
+# Titles next to a person's name; pipeline/extract/relations/vocabulary.py reads the same file for HOLDS_POSITION.
 TITLES = words("person_titles.txt", "ALL", "NAME")
 TITLE_RE = "|".join(sorted(TITLES, key=len, reverse=True))
 _POST_TITLES = tuple(t for t in TITLES if t not in ("委员", "代表", "党员", "村民", "居民", "领导", "志愿者"))

@@ -5,7 +5,7 @@
     two or more regions in front is named from the innermost one, ``prefix_regions``) →
     relations (per paragraph, with earlier mentions as context: the rules and the learned
     classifier, combined per predicate as ``models/relations/combine.tsv`` says) → metrics (per paragraph)
-    → prefix regions (the regions printed in front of a longer name, ``pipeline.prefix_regions``;
+    → prefix regions (the regions printed in front of a longer name, ``pipeline.extract.prefix_regions``;
     news genre only: the seed newsletters' gold keeps such names whole, README "Genres")
 
 Duplicate paragraphs are skipped: what they say is already counted where it was first printed.
