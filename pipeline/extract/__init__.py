@@ -20,8 +20,8 @@ from ..entities import KnownEntities, base_recognize_document, jieba_scope
 from ..entity_crf import entity_crf_mode, learned_spans
 from ..genre import genre
 from ..mention_filter import drop_phrase_mentions
-from ..metrics import drop_heading_repeats, extract_metrics
 from ..resolve import resolve
+from .metrics import drop_heading_repeats, extract_metrics
 from .prefix_regions import prefix_regions, shorten_prefixed_names
 from .relations import extract_relations
 from .relations.model import combine, predict_relations

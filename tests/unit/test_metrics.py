@@ -6,7 +6,7 @@ import pytest
 
 from kb.evaluate import evaluate, load_gold
 from pipeline.document import Document, Paragraph, Span
-from pipeline.metrics import extract_document_metrics, extract_metrics, normalize_number, parse_number
+from pipeline.extract.metrics import extract_document_metrics, extract_metrics, normalize_number, parse_number
 from pipeline.stages import prepare
 from tests.conftest import DATA, seed
 
