@@ -25,8 +25,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pipeline import entities
-from pipeline.entity_crf import recognize_document
+from pipeline.extract import entities
+from pipeline.extract.entities.crf import recognize_document
 from pipeline.ner_model import ModelRecognizer
 from pipeline.training.ner_data import (
     ANNOTATIONS,

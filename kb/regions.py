@@ -21,7 +21,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from functools import lru_cache
 
-from pipeline.entities import RegionEntry, region_lexicon
+from pipeline.extract.entities import RegionEntry, region_lexicon
 
 LOCATED_IN = "LOCATED_IN"
 # Levels from the top; a short form of a town is only read as that town where its parent is named.

@@ -16,15 +16,15 @@ Credit, photo-credit and sponsor lines set aside by the clean stage are searched
 from __future__ import annotations
 
 from ..document import Document, Paragraph, Span
-from ..entities import KnownEntities, base_recognize_document, jieba_scope
-from ..entity_crf import entity_crf_mode, learned_spans
 from ..genre import genre
 from ..mention_filter import drop_phrase_mentions
-from ..resolve import resolve
+from .entities import KnownEntities, base_recognize_document, jieba_scope
+from .entities.crf import entity_crf_mode, learned_spans
 from .metrics import drop_heading_repeats, extract_metrics
 from .prefix_regions import prefix_regions, shorten_prefixed_names
 from .relations import extract_relations
 from .relations.model import combine, predict_relations
+from .resolve import resolve
 
 ASIDES_WITH_NAMES = ("photo_credit", "credit", "sponsor")
 
@@ -111,7 +111,7 @@ def extract_metrics_only(doc: Document) -> Document:
     dictionary the recognizers load (the metric rules segment with it). For a fast metric score
     (``kb eval-annotated --only metrics``); subjects stay the sentence's opening phrase.
     """
-    from ..entities import jieba_posseg
+    from .entities import jieba_posseg
 
     jieba_posseg()
     doc.metrics = []

@@ -1,4 +1,4 @@
-"""Train the learned entity CRF (:mod:`pipeline.entity_crf`) on the annotated in-domain corpus.
+"""Train the learned entity CRF (:mod:`pipeline.extract.entities.crf`) on the annotated in-domain corpus.
 
     python -m pipeline.training.entity_crf train [--pool PATH] [--out models/entity_crf]   (make train)
     python -m pipeline.training.entity_crf curve                                            (make eval)
@@ -31,8 +31,8 @@ from .. import annotations as annotated  # not `annotations`: the __future__ imp
 from ..annotations import PoolMissing, entity_spans, split_records
 from ..dedup import local_dedup
 from ..document import Span
-from ..entities import base_recognize_document, model_spans_of
-from ..entity_crf import (
+from ..extract.entities import base_recognize_document, model_spans_of
+from ..extract.entities.crf import (
     KNOWN_FILE,
     LEARNED_ONLY_FILE,
     MODEL_FILE,

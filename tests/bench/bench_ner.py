@@ -49,8 +49,7 @@ def peak_rss_mb() -> float:
 def measure(kind: str, repeat: int) -> dict:
     import torch
 
-    from pipeline import entities
-    from pipeline.extract import extract
+    from pipeline.extract import entities, extract
     from pipeline.ner_model import ModelRecognizer
 
     docs = documents()

@@ -11,7 +11,8 @@ import pytest
 from click.testing import CliRunner
 
 from kb.cli import main
-from pipeline import entities, resources
+from pipeline import resources
+from pipeline.extract import entities
 from tests.conftest import ROOT
 
 SENTENCE = "今年以来，南通市推动海门经济技术开发区党工委联合成立党建联盟，覆盖企业达1200余家。"

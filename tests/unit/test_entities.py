@@ -3,7 +3,7 @@
 from pathlib import Path
 
 from pipeline.document import Span
-from pipeline.entities import (
+from pipeline.extract.entities import (
     RECOGNIZERS,
     IndustryRecognizer,
     KnownEntities,
@@ -16,7 +16,7 @@ from pipeline.entities import (
     recognize,
     short_form,
 )
-from pipeline.entity_crf import recognize_document
+from pipeline.extract.entities.crf import recognize_document
 
 DATA = Path(__file__).parents[1] / "data"
 
@@ -224,7 +224,7 @@ def test_the_memo_tokenizer_gives_jiebas_tokens_and_leaves_jieba_as_it_is():
     own tokenizer (twice, the second from memory), and jieba's tokenizers are not replaced."""
     import jieba.posseg
 
-    from pipeline.entities import jieba_posseg
+    from pipeline.extract.entities import jieba_posseg
 
     _, tagger = jieba_posseg()
     text = (

@@ -9,7 +9,8 @@ import sys
 
 import pytest
 
-from pipeline import entities, resources
+from pipeline import resources
+from pipeline.extract import entities
 from pipeline.extract.relations import vocabulary
 from pipeline.resources import ResourceMissing, word_groups, word_pairs, words
 from tests.conftest import ROOT

@@ -7,9 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from pipeline import entities, ner_labels
+from pipeline import ner_labels
 from pipeline.document import Span
-from pipeline.entity_crf import recognize_document
+from pipeline.extract import entities
+from pipeline.extract.entities.crf import recognize_document
 from pipeline.ner_model import MODEL_DIR, ModelRecognizer, fix_crf, load_model, map_label
 from pipeline.training import ner_data
 from tests.conftest import seed

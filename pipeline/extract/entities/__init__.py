@@ -38,9 +38,9 @@ from functools import cache, lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
-from . import ner_labels
-from .document import Span
-from .resources import ResourceMissing, models_dir, word_groups, words
+from ... import ner_labels
+from ...document import Span
+from ...resources import ResourceMissing, models_dir, word_groups, words
 
 if TYPE_CHECKING:
     from spacy.matcher import PhraseMatcher
@@ -1536,7 +1536,7 @@ def ends_in_own_head(text: str, span: Span) -> bool:
 
 
 def _model_layer() -> Recognizer:
-    from .ner_model import ModelRecognizer
+    from ...ner_model import ModelRecognizer
 
     return ModelLayer(ModelRecognizer())
 

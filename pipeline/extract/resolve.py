@@ -19,9 +19,9 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 
-from .document import Span
+from ..document import Span
+from ..resources import word_pairs
 from .entities import analyze, region_lexicon, region_shorts
-from .resources import word_pairs
 
 # Leading words of relative names and the anchor level they refer to.
 RELATIVE = [(word, level) for level, word in word_pairs("res_relative_prefixes.txt")]  # first match wins

@@ -23,11 +23,11 @@ from collections import Counter
 from functools import lru_cache
 from pathlib import Path
 
-from .clusters import shipped_clusters
-from .document import Span
-from .entities import KnownEntities, analyze, base_recognize_document, jieba_scope, model_spans_of, surnames
-from .genre import genre
-from .resources import resource
+from ...clusters import shipped_clusters
+from ...document import Span
+from ...genre import genre
+from ...resources import resource
+from . import KnownEntities, analyze, base_recognize_document, jieba_scope, model_spans_of, surnames
 
 MODEL_FILE = "model.crfsuite"
 # The same CRF without the base recognizers' tags as features: the "learned only" row of make eval.
