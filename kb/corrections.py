@@ -51,7 +51,7 @@ Facts = dict[str, list[list[Any]]]
 
 def entity_types() -> tuple[str, ...]:
     """The ontology's entity types (a retype's or an added relation's must be one)."""
-    from pipeline.extract.entities import TYPES  # imported when asked: the pipeline is heavy to load
+    from pipeline.extract.entities.lexicons import TYPES  # imported when asked: the pipeline is heavy to load
 
     return TYPES
 

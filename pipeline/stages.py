@@ -23,7 +23,7 @@ from .clean import clean
 from .dedup import local_dedup
 from .document import Document
 from .extract import extract
-from .extract.entities import analyze
+from .extract.entities.tokens import analyze
 from .normalize import normalize
 from .read import iter_paths, read, read_bytes
 

@@ -18,8 +18,10 @@ from __future__ import annotations
 from ..document import Document, Paragraph, Span
 from ..genre import genre
 from ..mention_filter import drop_phrase_mentions
-from .entities import KnownEntities, base_recognize_document, jieba_scope
+from .entities import base_recognize_document
 from .entities.crf import entity_crf_mode, learned_spans
+from .entities.known import KnownEntities
+from .entities.tokens import jieba_scope
 from .metrics import drop_heading_repeats, extract_metrics
 from .prefix_regions import prefix_regions, shorten_prefixed_names
 from .relations import extract_relations
@@ -111,7 +113,7 @@ def extract_metrics_only(doc: Document) -> Document:
     dictionary the recognizers load (the metric rules segment with it). For a fast metric score
     (``kb eval-annotated --only metrics``); subjects stay the sentence's opening phrase.
     """
-    from .entities import jieba_posseg
+    from .entities.tokens import jieba_posseg
 
     jieba_posseg()
     doc.metrics = []

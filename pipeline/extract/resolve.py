@@ -21,7 +21,8 @@ from dataclasses import dataclass, field
 
 from ..document import Span
 from ..resources import word_pairs
-from .entities import analyze, region_lexicon, region_shorts
+from .entities.lexicons import region_lexicon, region_shorts
+from .entities.tokens import analyze
 
 # Leading words of relative names and the anchor level they refer to.
 RELATIVE = [(word, level) for level, word in word_pairs("res_relative_prefixes.txt")]  # first match wins

@@ -123,8 +123,11 @@ def _base_cache():
     Lives in ``$XDG_CACHE_HOME/cluster-kb`` (default ``~/.cache``), never in the repository.
     """
     digest = hashlib.sha1()
-    sources = [PIPELINE_DIR / name for name in ("entities.py", "resolve.py", "ner_model.py")]
-    # only the word lists the base recognizers read (entities.py: ent_*.txt), not the metric or relation lists
+    entities_dir = PIPELINE_DIR / "extract" / "entities"
+    sources = [path for path in sorted(entities_dir.glob("*.py")) if path.name != "crf.py"]  # not the CRF itself
+    sources += [PIPELINE_DIR / "extract" / "resolve.py", PIPELINE_DIR / "ner_model.py"]
+    # only the word lists the base recognizers read (pipeline/extract/entities: ent_*.txt), not the metric or
+    # relation lists
     sources += sorted((models_dir() / "lexicons").glob("ent_*.txt")) + [models_dir() / "ner" / "model.pt"]
     for path in sources:
         digest.update(path.read_bytes())

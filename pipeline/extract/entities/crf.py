@@ -12,7 +12,7 @@ them, where their boundaries are wrong and what they miss.
 
 Inference: :class:`EntityCRF` tags a document's paragraphs; within a document every surface keeps
 one type (the most frequent), as an annotator writes each entity once. :func:`recognize_document`
-is the entity stage's answer: the base recognizers (:mod:`pipeline.entities`), then the CRF over
+is the entity stage's answer: the base recognizers (:mod:`pipeline.extract.entities`), then the CRF over
 their spans.
 """
 
@@ -27,7 +27,10 @@ from ...clusters import shipped_clusters
 from ...document import Span
 from ...genre import genre
 from ...resources import resource
-from . import KnownEntities, analyze, base_recognize_document, jieba_scope, model_spans_of, surnames
+from . import base_recognize_document, model_spans_of
+from .known import KnownEntities
+from .lexicons import surnames
+from .tokens import analyze, jieba_scope
 
 MODEL_FILE = "model.crfsuite"
 # The same CRF without the base recognizers' tags as features: the "learned only" row of make eval.

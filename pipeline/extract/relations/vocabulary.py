@@ -32,7 +32,7 @@ VISIT_VERBS = words("rel_triggers.txt", "VISIT")
 #: Movement verbs: X来/到/赴 PLACE (开展…).
 VISIT_MOVES = words("rel_triggers.txt", "MOVE")
 
-#: Titles for HOLDS_POSITION (entities.py reads the same file for titles next to a name); TITLE_RE
+#: Titles for HOLDS_POSITION (entities/persons.py reads the same file for titles next to a name); TITLE_RE
 #: tries them longest-first so that 副书记 wins over 书记.
 TITLE_CORE = words("person_titles.txt", "ALL", "POSITION")
 TITLE_PREFIX = r"(?:党委|党组|党工委|党总支|党支部|支部|总支|常务|执行|名誉|专职|兼职|第一)?副?"
