@@ -68,7 +68,7 @@ def features(
 
     ``base`` are the spans the rules and the model agreed on (the system without the CRF), ``model``
     the HanLP model's raw spans; both None for the learned-only model. Segmentation and gazetteer
-    matches come from ``entities.analyze`` (cached: the rules computed them already). ``known`` are
+    matches come from ``entities.tokens.analyze`` (cached: the rules computed them already). ``known`` are
     the names the training documents annotate (:class:`KnownNames`), matched as BIO tags; ``own`` the
     names of the document itself when it is one of those training documents (left out of its count).
     """
