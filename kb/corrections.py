@@ -51,14 +51,14 @@ Facts = dict[str, list[list[Any]]]
 
 def entity_types() -> tuple[str, ...]:
     """The ontology's entity types (a retype's or an added relation's must be one)."""
-    from pipeline.entities import TYPES  # imported when asked: the pipeline is heavy to load
+    from pipeline.extract.entities.lexicons import TYPES  # imported when asked: the pipeline is heavy to load
 
     return TYPES
 
 
 def predicates() -> tuple[str, ...]:
     """The ontology's predicates (an added relation's must be one)."""
-    from pipeline.relation_model import PREDICATES
+    from pipeline.extract.relations.model import PREDICATES
 
     return PREDICATES
 

@@ -9,8 +9,8 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.document import Document
-from pipeline.entities import prepare_recognizers
 from pipeline.extract import extraction_texts
+from pipeline.extract.entities import prepare_recognizers
 from pipeline.stages import STAGES, run_stages, stages_until
 
 from .evaluate import evaluate, format_report, load_gold
@@ -100,7 +100,7 @@ def evaluate_corpus(gold_path: str | Path, corpus: str | Path) -> tuple[dict[str
 
 def layer_contributions(gold_path: str | Path, corpus: str | Path) -> list[tuple[str, dict[str, float]]]:
     """Entity and relation micro scores with all recognizer layers, each layer alone, and each left out."""
-    from pipeline import entities
+    from pipeline.extract import entities
 
     gold = load_gold(str(gold_path))
     layers = list(entities.RECOGNIZERS)

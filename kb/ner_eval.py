@@ -1,6 +1,6 @@
 """Rules only, model only, merged: the entity systems side by side (``kb eval --compare``, ``make eval``).
 
-"merged" is the default extraction stage (rules, then model spans by ``entities.ModelLayer``);
+"merged" is the default extraction stage (rules, then model spans by ``model_layer.ModelLayer``);
 "merged @0.85" applies the in-domain confidence threshold to every document, to show what the
 domain-dependent threshold is worth outside the newsletters.
 
@@ -25,8 +25,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pipeline import entities
-from pipeline.entity_crf import recognize_document
+from pipeline.extract import entities
+from pipeline.extract.entities.crf import recognize_document
+from pipeline.extract.entities.model_layer import MODEL_MIN_CONFIDENCE, ModelLayer
 from pipeline.ner_model import ModelRecognizer
 from pipeline.training.ner_data import (
     ANNOTATIONS,
@@ -80,16 +81,13 @@ class LabelScores:
 
 def system_layers(model: ModelRecognizer) -> dict[str, list]:
     """The systems as layer lists: the rules; the model with every span it finds; the default merge
-    (``entities.ModelLayer``: thresholds by domain); and, for comparison, the merge with the
+    (``model_layer.ModelLayer``: thresholds by domain); and, for comparison, the merge with the
     in-domain threshold everywhere."""
     return {
         "rules only": list(entities.RULE_RECOGNIZERS),
         "model only": [model],
-        "merged": [*entities.RULE_RECOGNIZERS, entities.ModelLayer(model)],
-        "merged @0.85": [
-            *entities.RULE_RECOGNIZERS,
-            entities.ModelLayer(model, entities.MODEL_MIN_CONFIDENCE, entities.MODEL_MIN_CONFIDENCE),
-        ],
+        "merged": [*entities.RULE_RECOGNIZERS, ModelLayer(model)],
+        "merged @0.85": [*entities.RULE_RECOGNIZERS, ModelLayer(model, MODEL_MIN_CONFIDENCE, MODEL_MIN_CONFIDENCE)],
     }
 
 

@@ -1,6 +1,6 @@
 """Distributional clusters of characters, character bigrams and words, learned from unlabelled text.
 
-The entity CRF (``pipeline.entity_crf``) sees a character, its neighbours and jieba's word as
+The entity CRF (``pipeline.extract.entities.crf``) sees a character, its neighbours and jieba's word as
 strings: a name, a sector or a suffix it never met in the annotated documents is a feature it has
 no weight for. Clusters of vectors trained on the 12 million characters of the CCTV pool (issue 17:
 "character vectors pretrained on the pool") give such a string the weights of the strings that

@@ -22,8 +22,8 @@ from collections.abc import Callable, Iterable, Iterator
 from .clean import clean
 from .dedup import local_dedup
 from .document import Document
-from .entities import analyze
 from .extract import extract
+from .extract.entities.tokens import analyze
 from .normalize import normalize
 from .read import iter_paths, read, read_bytes
 

@@ -17,8 +17,8 @@ import sqlite_utils
 
 from pipeline.dedup import Node, assign, rank_key
 from pipeline.document import Document
-from pipeline.entities import KnownEntities
-from pipeline.resolve import is_relative_name
+from pipeline.extract.entities.known import KnownEntities
+from pipeline.extract.resolve import is_relative_name
 
 from .. import corrections as corrections_mod
 from .. import schema

@@ -1,4 +1,4 @@
-"""Train the learned entity CRF (:mod:`pipeline.entity_crf`) on the annotated in-domain corpus.
+"""Train the learned entity CRF (:mod:`pipeline.extract.entities.crf`) on the annotated in-domain corpus.
 
     python -m pipeline.training.entity_crf train [--pool PATH] [--out models/entity_crf]   (make train)
     python -m pipeline.training.entity_crf curve                                            (make eval)
@@ -31,8 +31,8 @@ from .. import annotations as annotated  # not `annotations`: the __future__ imp
 from ..annotations import PoolMissing, entity_spans, split_records
 from ..dedup import local_dedup
 from ..document import Span
-from ..entities import base_recognize_document, model_spans_of
-from ..entity_crf import (
+from ..extract.entities import base_recognize_document, model_spans_of
+from ..extract.entities.crf import (
     KNOWN_FILE,
     LEARNED_ONLY_FILE,
     MODEL_FILE,
@@ -123,8 +123,11 @@ def _base_cache():
     Lives in ``$XDG_CACHE_HOME/cluster-kb`` (default ``~/.cache``), never in the repository.
     """
     digest = hashlib.sha1()
-    sources = [PIPELINE_DIR / name for name in ("entities.py", "resolve.py", "ner_model.py")]
-    # only the word lists the base recognizers read (entities.py: ent_*.txt), not the metric or relation lists
+    entities_dir = PIPELINE_DIR / "extract" / "entities"
+    sources = [path for path in sorted(entities_dir.glob("*.py")) if path.name != "crf.py"]  # not the CRF itself
+    sources += [PIPELINE_DIR / "extract" / "resolve.py", PIPELINE_DIR / "ner_model.py"]
+    # only the word lists the base recognizers read (pipeline/extract/entities: ent_*.txt), not the metric or
+    # relation lists
     sources += sorted((models_dir() / "lexicons").glob("ent_*.txt")) + [models_dir() / "ner" / "model.pt"]
     for path in sources:
         digest.update(path.read_bytes())

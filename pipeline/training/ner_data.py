@@ -41,7 +41,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..entities import RULE_RECOGNIZERS, base_recognize_document, using_layers
+from ..extract.entities import RULE_RECOGNIZERS, base_recognize_document, using_layers
 from ..ner_labels import (
     ALLIANCE_END,
     MODEL_TYPES,

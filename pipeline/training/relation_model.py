@@ -1,4 +1,4 @@
-"""Train the relation classifier (:mod:`pipeline.relation_model`) on the annotated in-domain corpus.
+"""Train the relation classifier (:mod:`pipeline.extract.relations.model`) on the annotated in-domain corpus.
 
     python -m pipeline.training.relation_model train [--data ../shared/data] [--out models/relations]
 
@@ -20,7 +20,16 @@ from typing import Any
 
 from .. import annotations as annotated  # not `annotations`: the __future__ import's name
 from ..annotations import PoolMissing, entity_spans
-from ..relation_model import MAX_GAP, NONE, SYMMETRIC, MentionIndex, Model, candidates, mentions_of, pair_features
+from ..extract.relations.model import (
+    MAX_GAP,
+    NONE,
+    SYMMETRIC,
+    MentionIndex,
+    Model,
+    candidates,
+    mentions_of,
+    pair_features,
+)
 from ..resources import resource
 
 
@@ -247,8 +256,8 @@ Written by `python -m pipeline.training.relation_model train` (do not edit above
 
 - **What**: a multinomial logistic regression over ordered pairs of entity mentions of one sentence
   (classes: NONE and the predicates), applied in plain Python from `model.json`
-  (`pipeline/relation_model.py`, trained by `pipeline/training/relation_model.py`); combined with
-  the rules per `combine.tsv` in `pipeline/extract.py`.
+  (`pipeline/extract/relations/model.py`, trained by `pipeline/training/relation_model.py`); combined with
+  the rules per `combine.tsv` in `pipeline/extract/__init__.py`.
 - **Data**: the project's annotated CCTV items (`models/annotations/cctv`, split in `selection.tsv`):
   {trained["documents"]} train documents ({len(batches)} batch files,
   {batches[0]} to {batches[-1]}), {trained["pairs"]} candidate pairs;
@@ -259,7 +268,7 @@ Written by `python -m pipeline.training.relation_model train` (do not edit above
 - **Features** ({info["features"]} kept): types and order of the pair, distance and mentions between (bucketed),
   character bigrams between (other mentions masked to their type), two characters either side, the
   gap itself when short, clause breaks between, trigger words between/before/after (the rules'
-  vocabularies in `pipeline/relations.py` and `models/lexicons/rel_cues.txt`: negation, 陪同 roles,
+  vocabularies in `pipeline/extract/relations/vocabulary.py` and `models/lexicons/rel_cues.txt`: negation, 陪同 roles,
   membership, subordination, location), a title between or after, list gaps (、和及), adjacency,
   administrative levels of two regions, the subject opening the sentence.
 - **Hyperparameters**: C={hp["C"]}, class_weight={hp["class_weight"]}, lbfgs,

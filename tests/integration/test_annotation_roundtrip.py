@@ -15,7 +15,7 @@ from click.testing import CliRunner
 
 from kb.cli import main as kb_cli
 from pipeline.annotations import load_records
-from pipeline.relation_model import NONE
+from pipeline.extract.relations.model import NONE
 from pipeline.training.relation_model import labelled_pairs
 from tests.conftest import DATA, seed
 

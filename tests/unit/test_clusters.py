@@ -4,7 +4,7 @@ training, the file, the features."""
 from __future__ import annotations
 
 from pipeline.clusters import Clusters, shipped_clusters
-from pipeline.entity_crf import cluster_features
+from pipeline.extract.entities.crf import cluster_features
 from pipeline.training.clusters import train
 
 # A tiny corpus in which 钢铁/化工/纺织 and 公司/集团 fill the same slots.

@@ -3,20 +3,16 @@
 from pathlib import Path
 
 from pipeline.document import Span
-from pipeline.entities import (
-    RECOGNIZERS,
-    IndustryRecognizer,
-    KnownEntities,
-    PersonRecognizer,
-    RegionGazetteer,
-    SettlementRecognizer,
-    SuffixOrgRecognizer,
-    build_region_lexicon,
-    merge_spans,
-    recognize,
-    short_form,
-)
-from pipeline.entity_crf import recognize_document
+from pipeline.extract.entities import RECOGNIZERS, recognize
+from pipeline.extract.entities.crf import recognize_document
+from pipeline.extract.entities.gazetteer import RegionGazetteer
+from pipeline.extract.entities.industries import IndustryRecognizer
+from pipeline.extract.entities.known import KnownEntities
+from pipeline.extract.entities.lexicons import build_region_lexicon, short_form
+from pipeline.extract.entities.merge import merge_spans
+from pipeline.extract.entities.organizations import SuffixOrgRecognizer
+from pipeline.extract.entities.persons import PersonRecognizer
+from pipeline.extract.entities.settlements import SettlementRecognizer
 
 DATA = Path(__file__).parents[1] / "data"
 
@@ -224,7 +220,7 @@ def test_the_memo_tokenizer_gives_jiebas_tokens_and_leaves_jieba_as_it_is():
     own tokenizer (twice, the second from memory), and jieba's tokenizers are not replaced."""
     import jieba.posseg
 
-    from pipeline.entities import jieba_posseg
+    from pipeline.extract.entities.tokens import jieba_posseg
 
     _, tagger = jieba_posseg()
     text = (

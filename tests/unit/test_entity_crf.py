@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from pipeline import entity_crf
 from pipeline.document import Span
-from pipeline.entity_crf import EntityCRF, features, labels, one_type_per_surface, spans_from_tags
+from pipeline.extract.entities import crf as entity_crf
+from pipeline.extract.entities.crf import EntityCRF, features, labels, one_type_per_surface, spans_from_tags
 from pipeline.training import entity_crf as crf_training
 from pipeline.training.entity_crf import train
 
@@ -69,7 +69,7 @@ def test_the_shipped_model_finds_organisations_persons_and_places(monkeypatch):
         crf = entity_crf.shipped_model()
     except FileNotFoundError:
         pytest.fail("the shipped CRF (models/entity_crf/model.crfsuite) is missing")
-    from pipeline.entity_crf import recognize_document
+    from pipeline.extract.entities.crf import recognize_document
 
     monkeypatch.setenv("KB_GENRE", "news")  # the genre the CRF runs in
     texts = ["青禾市委书记林晓东到青禾经济技术开发区调研，察看绿川新材料有限公司生产线。"]
@@ -83,7 +83,7 @@ def test_the_shipped_model_finds_organisations_persons_and_places(monkeypatch):
 
 
 def test_the_genre_decides_whether_the_crf_runs(monkeypatch):
-    from pipeline.entity_crf import entity_crf_mode
+    from pipeline.extract.entities.crf import entity_crf_mode
 
     monkeypatch.delenv("KB_ENTITY_CRF", raising=False)
     monkeypatch.setenv("KB_GENRE", "news")
@@ -115,7 +115,7 @@ def test_the_learning_curve_trains_one_model_per_share(tmp_path):
 
 
 def test_known_names_come_from_the_records_and_a_training_document_does_not_count_itself():
-    from pipeline.entity_crf import KNOWN_MIN_DOCS, KnownNames
+    from pipeline.extract.entities.crf import KNOWN_MIN_DOCS, KnownNames
 
     records = {
         f"d{i}": {"entities": [{"name": "青禾新材料集团", "type": "ENTERPRISE", "aliases": ["青禾集团"]}]}
@@ -132,7 +132,7 @@ def test_known_names_come_from_the_records_and_a_training_document_does_not_coun
 
 
 def test_known_names_round_trip_through_their_file_and_become_features(tmp_path):
-    from pipeline.entity_crf import KNOWN_FILE, KnownNames
+    from pipeline.extract.entities.crf import KNOWN_FILE, KnownNames
 
     known = KnownNames({"青禾集团": ("ENTERPRISE", 3), "绿川": ("REGION", 1)})
     known.save(tmp_path / KNOWN_FILE)

@@ -9,7 +9,9 @@ import sys
 
 import pytest
 
-from pipeline import entities, relations, resources
+from pipeline import resources
+from pipeline.extract.entities import lexicons, persons
+from pipeline.extract.relations import vocabulary
 from pipeline.resources import ResourceMissing, word_groups, word_pairs, words
 from tests.conftest import ROOT
 
@@ -70,9 +72,9 @@ def test_first_match_lists_put_longer_entries_first(name, group, matches):
 
 
 def test_words_keep_the_file_order_and_groups_select_lines():
-    assert relations.VISIT_MOVES == words("rel_triggers.txt", "MOVE")
-    assert relations.VISIT_MOVES[:2] == ("来到", "走进")
-    assert entities.REGION_SUFFIXES[0] == "特别行政区" and entities.short_form("广西壮族自治区") == "广西"
+    assert vocabulary.VISIT_MOVES == words("rel_triggers.txt", "MOVE")
+    assert vocabulary.VISIT_MOVES[:2] == ("来到", "走进")
+    assert lexicons.REGION_SUFFIXES[0] == "特别行政区" and lexicons.short_form("广西壮族自治区") == "广西"
     assert list(word_groups("ent_org_heads.txt")) == [
         "PARTY_ORG",
         "GOV_ORG",
@@ -84,7 +86,7 @@ def test_words_keep_the_file_order_and_groups_select_lines():
 
 
 def test_person_titles_are_one_list_that_both_rules_read():
-    titles, positions = set(entities.TITLES), set(relations.TITLE_CORE)
+    titles, positions = set(persons.TITLES), set(vocabulary.TITLE_CORE)
     assert titles & positions == set(words("person_titles.txt", "ALL"))
     assert titles - positions == set(words("person_titles.txt", "NAME"))  # 党员, 副主任: by a name only
     assert positions - titles == set(words("person_titles.txt", "POSITION"))  # 总裁, 省长: positions only

@@ -1,4 +1,4 @@
-"""pipeline.metrics: number normalization, what is and is not a metric, and real seed sentences."""
+"""pipeline.extract.metrics: number normalization, what is and is not a metric, and real seed sentences."""
 
 from __future__ import annotations
 
@@ -6,7 +6,8 @@ import pytest
 
 from kb.evaluate import evaluate, load_gold
 from pipeline.document import Document, Paragraph, Span
-from pipeline.metrics import extract_document_metrics, extract_metrics, normalize_number, parse_number
+from pipeline.extract.metrics import extract_document_metrics, extract_metrics
+from pipeline.extract.metrics.numbers import normalize_number, parse_number
 from pipeline.stages import prepare
 from tests.conftest import DATA, seed
 

@@ -7,9 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from pipeline import entities, ner_labels
+from pipeline import ner_labels
 from pipeline.document import Span
-from pipeline.entity_crf import recognize_document
+from pipeline.extract import entities
+from pipeline.extract.entities import merge, model_layer
+from pipeline.extract.entities.crf import recognize_document
 from pipeline.ner_model import MODEL_DIR, ModelRecognizer, fix_crf, load_model, map_label
 from pipeline.training import ner_data
 from tests.conftest import seed
@@ -270,11 +272,11 @@ def test_model_layer_filters_by_type_confidence_and_domain(tiny_model):
         return {(s.text, s.type) for s in spans}
 
     # Above every confidence only a name ending in its own head (有限公司) is left.
-    strict = entities.ModelLayer(model, in_domain=1.01, elsewhere=1.01)(text)
+    strict = model_layer.ModelLayer(model, in_domain=1.01, elsewhere=1.01)(text)
     assert names(strict) == {("上海侨好食品有限公司", "ENTERPRISE")}
-    kept = entities.ModelLayer(model, in_domain=1.01, elsewhere=0.0)(text)  # no party-building words here
-    assert ("张伟", "PERSON") in names(kept) and {s.type for s in kept} <= set(entities.MODEL_TYPES)
-    layer = entities.ModelLayer(model, in_domain=1.01, elsewhere=0.0)
+    kept = model_layer.ModelLayer(model, in_domain=1.01, elsewhere=0.0)(text)  # no party-building words here
+    assert ("张伟", "PERSON") in names(kept) and {s.type for s in kept} <= set(model_layer.MODEL_TYPES)
+    layer = model_layer.ModelLayer(model, in_domain=1.01, elsewhere=0.0)
     layer.prepare([text, "他是党员。"])  # a document with the domain's vocabulary: the strict threshold
     assert names(layer(text)) == names(strict)
 
@@ -311,18 +313,18 @@ class _FixedModel:
 )
 def test_model_spans_ending_in_their_own_head_are_kept_at_any_confidence(name, kind, kept):
     text = f"党员代表来到{name}参观。"  # party-building words: the strict in-domain threshold applies
-    layer = entities.ModelLayer(_FixedModel([(name, kind, 0.2)]))
+    layer = model_layer.ModelLayer(_FixedModel([(name, kind, 0.2)]))
     layer.prepare([text])
     assert [(s.text, s.type) for s in layer(text)] == ([(name, kind)] if kept else [])
-    assert entities.ends_in_own_head(text, Span(6, 6 + len(name), name, kind)) is kept
+    assert model_layer.ends_in_own_head(text, Span(6, 6 + len(name), name, kind)) is kept
 
 
 def test_a_description_ending_in_a_head_is_not_kept_at_low_confidence():
     text = "党员们走进这家锂电池公司参观。"
-    layer = entities.ModelLayer(_FixedModel([("锂电池公司", "ENTERPRISE", 0.2)]))
+    layer = model_layer.ModelLayer(_FixedModel([("锂电池公司", "ENTERPRISE", 0.2)]))
     layer.prepare([text])
     assert layer(text) == []
-    assert entities.ModelLayer(_FixedModel([("锂电池公司", "ENTERPRISE", 0.9)]))(text)  # the threshold's call
+    assert model_layer.ModelLayer(_FixedModel([("锂电池公司", "ENTERPRISE", 0.9)]))(text)  # the threshold's call
 
 
 def test_kb_ner_model_off_means_rules_only(monkeypatch):
@@ -397,7 +399,7 @@ def test_fill_gaps_keeps_rules_and_adds_only_non_overlapping_model_spans():
         _span(text, 5, 8, "REGION", "model", 0.5),
         _span(text, 0, 2, "REGION", "model", 0.5),
     ]
-    merged = entities.fill_gaps(rules, model)
+    merged = merge.fill_gaps(rules, model)
     assert [(s.text, s.type, s.source) for s in merged] == [
         ("绿庭国际", "ENTERPRISE", "model"),
         ("金山区亭林镇党委", "PARTY_ORG", "suffix"),

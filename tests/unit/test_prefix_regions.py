@@ -1,9 +1,9 @@
-"""Regions printed in front of a longer name become REGION mentions of their own (pipeline.prefix_regions)."""
+"""Regions printed in front of a longer name become REGION mentions of their own (pipeline.extract.prefix_regions)."""
 
 from __future__ import annotations
 
 from pipeline.document import Span
-from pipeline.prefix_regions import prefix_chain, prefix_regions
+from pipeline.extract.prefix_regions import prefix_chain, prefix_regions
 
 
 def _span(text: str, name: str, type_: str) -> Span:
@@ -95,7 +95,7 @@ def test_a_single_region_in_front_of_a_body_counts_only_when_the_document_names_
 
 
 def test_a_name_with_two_regions_in_front_is_named_from_the_innermost_one():
-    from pipeline.prefix_regions import shorten_prefixed_names
+    from pipeline.extract.prefix_regions import shorten_prefixed_names
 
     first = [Span(0, 7, "吉林省辽源市委", "GOV_ORG"), Span(8, 12, "辽源市委", "GOV_ORG")]
     second = [Span(0, 7, "吉林省辽源市委", "GOV_ORG"), Span(8, 13, "南昌高新区", "ZONE")]

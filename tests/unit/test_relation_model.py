@@ -1,4 +1,4 @@
-"""The learned relation classifier (pipeline/relation_model.py) on invented sentences.
+"""The learned relation classifier (pipeline/extract/relations/model.py) on invented sentences.
 
 Names are invented; no text of the annotated pool is copied here. Tests that need the pool
 (``../shared/data/cctv_pool``) skip without it.
@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import pytest
 
-from pipeline import relation_model as rm
 from pipeline.annotations import DEFAULT_POOL
 from pipeline.document import Relation
+from pipeline.extract.relations import model as rm
 from pipeline.training import relation_model as rm_training
 
 
@@ -211,7 +211,7 @@ def test_annotated_documents_give_positive_pairs():
 
 def test_the_mention_index_finds_what_a_scan_of_every_mention_finds():
     """The lookups that keep a long list of names linear (MentionIndex) agree with a plain scan."""
-    from pipeline.relation_model import Mention, MentionIndex, accompany_roles, sentences
+    from pipeline.extract.relations.model import Mention, MentionIndex, accompany_roles, sentences
 
     text = (
         "在区委书记王明强陪同下，市委副书记李华来到上海华鑫电气有限公司、上海远航物流有限公司和青松镇党委调研。"

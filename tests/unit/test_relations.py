@@ -13,7 +13,8 @@ from pathlib import Path
 import pytest
 
 from pipeline.document import Span
-from pipeline.relations import admin_level, extract_relations
+from pipeline.extract.relations import extract_relations
+from pipeline.extract.relations.sentences import admin_level
 
 ROOT = Path(__file__).resolve().parents[2]
 

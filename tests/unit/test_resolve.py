@@ -1,7 +1,7 @@
 """Resolution of relative names and short forms within one document."""
 
-from pipeline.entity_crf import recognize_document
-from pipeline.resolve import Resolution, resolve
+from pipeline.extract.entities.crf import recognize_document
+from pipeline.extract.resolve import Resolution, resolve
 
 
 def run(texts, title=""):

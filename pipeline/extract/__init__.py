@@ -5,7 +5,7 @@
     two or more regions in front is named from the innermost one, ``prefix_regions``) →
     relations (per paragraph, with earlier mentions as context: the rules and the learned
     classifier, combined per predicate as ``models/relations/combine.tsv`` says) → metrics (per paragraph)
-    → prefix regions (the regions printed in front of a longer name, ``pipeline.prefix_regions``;
+    → prefix regions (the regions printed in front of a longer name, ``pipeline.extract.prefix_regions``;
     news genre only: the seed newsletters' gold keeps such names whole, README "Genres")
 
 Duplicate paragraphs are skipped: what they say is already counted where it was first printed.
@@ -15,15 +15,17 @@ Credit, photo-credit and sponsor lines set aside by the clean stage are searched
 
 from __future__ import annotations
 
-from .document import Document, Paragraph, Span
-from .entities import KnownEntities, base_recognize_document, jieba_scope
-from .entity_crf import entity_crf_mode, learned_spans
-from .genre import genre
-from .mention_filter import drop_phrase_mentions
+from ..document import Document, Paragraph, Span
+from ..genre import genre
+from ..mention_filter import drop_phrase_mentions
+from .entities import base_recognize_document
+from .entities.crf import entity_crf_mode, learned_spans
+from .entities.known import KnownEntities
+from .entities.tokens import jieba_scope
 from .metrics import drop_heading_repeats, extract_metrics
 from .prefix_regions import prefix_regions, shorten_prefixed_names
-from .relation_model import combine, predict_relations
 from .relations import extract_relations
+from .relations.model import combine, predict_relations
 from .resolve import resolve
 
 ASIDES_WITH_NAMES = ("photo_credit", "credit", "sponsor")
@@ -111,7 +113,7 @@ def extract_metrics_only(doc: Document) -> Document:
     dictionary the recognizers load (the metric rules segment with it). For a fast metric score
     (``kb eval-annotated --only metrics``); subjects stay the sentence's opening phrase.
     """
-    from .entities import jieba_posseg
+    from .entities.tokens import jieba_posseg
 
     jieba_posseg()
     doc.metrics = []

@@ -37,9 +37,9 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from .document import Relation, Span
-from .entities import RegionEntry, region_lexicon, region_shorts
-from .relations import _sentence_of
+from ..document import Relation, Span
+from .entities.lexicons import RegionEntry, region_lexicon, region_shorts
+from .relations.sentences import _sentence_of
 
 #: Entity types whose prefix is read, with the shortest rest of the name after the prefix (市委: 1).
 PREFIXED_TYPES = {"ZONE": 2, "ENTERPRISE": 2, "INSTITUTION": 2, "GOV_ORG": 1, "PARTY_ORG": 1}

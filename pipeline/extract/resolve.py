@@ -19,9 +19,10 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 
-from .document import Span
-from .entities import analyze, region_lexicon, region_shorts
-from .resources import word_pairs
+from ..document import Span
+from ..resources import word_pairs
+from .entities.lexicons import region_lexicon, region_shorts
+from .entities.tokens import analyze
 
 # Leading words of relative names and the anchor level they refer to.
 RELATIVE = [(word, level) for level, word in word_pairs("res_relative_prefixes.txt")]  # first match wins

@@ -12,7 +12,7 @@ them, where their boundaries are wrong and what they miss.
 
 Inference: :class:`EntityCRF` tags a document's paragraphs; within a document every surface keeps
 one type (the most frequent), as an annotator writes each entity once. :func:`recognize_document`
-is the entity stage's answer: the base recognizers (:mod:`pipeline.entities`), then the CRF over
+is the entity stage's answer: the base recognizers (:mod:`pipeline.extract.entities`), then the CRF over
 their spans.
 """
 
@@ -23,11 +23,14 @@ from collections import Counter
 from functools import lru_cache
 from pathlib import Path
 
-from .clusters import shipped_clusters
-from .document import Span
-from .entities import KnownEntities, analyze, base_recognize_document, jieba_scope, model_spans_of, surnames
-from .genre import genre
-from .resources import resource
+from ...clusters import shipped_clusters
+from ...document import Span
+from ...genre import genre
+from ...resources import resource
+from . import base_recognize_document, model_spans_of
+from .known import KnownEntities
+from .lexicons import surnames
+from .tokens import analyze, jieba_scope
 
 MODEL_FILE = "model.crfsuite"
 # The same CRF without the base recognizers' tags as features: the "learned only" row of make eval.
@@ -65,7 +68,7 @@ def features(
 
     ``base`` are the spans the rules and the model agreed on (the system without the CRF), ``model``
     the HanLP model's raw spans; both None for the learned-only model. Segmentation and gazetteer
-    matches come from ``entities.analyze`` (cached: the rules computed them already). ``known`` are
+    matches come from ``entities.tokens.analyze`` (cached: the rules computed them already). ``known`` are
     the names the training documents annotate (:class:`KnownNames`), matched as BIO tags; ``own`` the
     names of the document itself when it is one of those training documents (left out of its count).
     """

@@ -3,9 +3,10 @@
 Every ordered pair of entity mentions in one sentence (split at 。！？ and line ends, as the
 annotations' evidence is) is a candidate. A pair is described by sparse, readable features: the two
 types and their order, the distance, the characters between (bigrams, with other mentions replaced
-by their type), trigger words of each predicate (the rules' vocabularies in :mod:`pipeline.relations`,
-plus the cue lists in ``models/lexicons/rel_cues.txt``), a 陪同 role around the subject, negation,
-list structure (A、B和C), a title between a person and an organisation, administrative levels.
+by their type), trigger words of each predicate (the rules' vocabularies in
+:mod:`pipeline.extract.relations.vocabulary`, plus the cue lists in ``models/lexicons/rel_cues.txt``), a
+陪同 role around the subject, negation, list structure (A、B和C), a title between a person and an
+organisation, administrative levels.
 A multinomial logistic regression (scikit-learn, at training time only) gives a probability for
 ``NONE`` and for each predicate; a pair becomes a relation when a predicate's probability passes
 that predicate's threshold, chosen on the dev split. The probability is the relation's confidence.
@@ -28,10 +29,11 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from . import relations as rules
-from .document import Relation, Span
-from .genre import genre
-from .resources import resource
+from ...document import Relation, Span
+from ...genre import genre
+from ...resources import resource
+from . import vocabulary
+from .sentences import _date_attr, admin_level
 
 NONE = "NONE"
 #: Predicates whose subject and object may be swapped (kb.evaluate scores them that way too).
@@ -54,17 +56,17 @@ CLOSING = '”"’）)」』'
 MAX_GAP = 150
 #: Trigger vocabularies by feature name: the rules' lists (reused, not copied).
 RULE_TRIGGERS = {
-    "COOP": rules.COOPERATION_TRIGGERS,
-    "BUY": rules.SUPPLY_BUY,
-    "SELL": rules.SUPPLY_SELL,
-    "GOODS": rules.GOODS,
-    "SUPPORT": rules.SUPPORT_TRIGGERS + rules.SUPPORT_NOUNS,
-    "ESTABLISH": rules.ESTABLISH_TRIGGERS,
-    "LEAD": rules.LEAD_ROLES,
-    "VISIT": rules.VISIT_VERBS,
-    "MOVE": rules.VISIT_MOVES,
+    "COOP": vocabulary.COOPERATION_TRIGGERS,
+    "BUY": vocabulary.SUPPLY_BUY,
+    "SELL": vocabulary.SUPPLY_SELL,
+    "GOODS": vocabulary.GOODS,
+    "SUPPORT": vocabulary.SUPPORT_TRIGGERS + vocabulary.SUPPORT_NOUNS,
+    "ESTABLISH": vocabulary.ESTABLISH_TRIGGERS,
+    "LEAD": vocabulary.LEAD_ROLES,
+    "VISIT": vocabulary.VISIT_VERBS,
+    "MOVE": vocabulary.VISIT_MOVES,
 }
-TITLE_SEARCH = re.compile(rules.TITLE_RE)
+TITLE_SEARCH = re.compile(vocabulary.TITLE_RE)
 LIST_GAP = re.compile(r"^(?:、|和|及|以及|与|同|或|，|,)$")
 #: The pair are members of one list (A、B和C): only separators and other mentions between.
 IN_LIST = re.compile(r"(?:、|和|及|以及|与|同|或|等|\[[A-Z]\])+")
@@ -342,7 +344,7 @@ def pair_features(
         for cue in _cues(frag):
             f.append(f"cue:{zone}:{cue}")
             f.append(f"cue|{types}:{zone}:{cue}")
-    tm = rules.TITLE_GAP.match(between)
+    tm = vocabulary.TITLE_GAP.match(between)
     if tm:
         f.append(f"titlegap|{tpo}")
     elif TITLE_SEARCH.search(between):
@@ -365,7 +367,7 @@ def pair_features(
     if any({"zai", "after"} & set(index.roles(sent, k)) for k in range(*index.span(first.end, second.start))):
         f.append(f"companion_between|{tpo}")  # 甲在乙陪同下来到丙: the pair skips over the one who accompanies
     if a.type == "REGION" and b.type == "REGION":
-        la, lb = rules.admin_level(a.name), rules.admin_level(b.name)
+        la, lb = admin_level(a.name), admin_level(b.name)
         f.append("lvl:" + ("?" if la is None or lb is None else "<" if la < lb else ">" if la > lb else "="))
     if i == index.first_in(sent):
         f.append(f"sfirst|{a.type}")
@@ -402,8 +404,8 @@ def _title(text: str, sent: tuple[int, int], person: Mention, org: Mention) -> s
 
 
 def _date(text: str, sent: tuple[int, int], doc_date: str | None) -> str:
-    dm = rules.DATE_RE.search(text, sent[0], sent[1])
-    return rules._date_attr(dm, doc_date) if dm else ""
+    dm = vocabulary.DATE_RE.search(text, sent[0], sent[1])
+    return _date_attr(dm, doc_date) if dm else ""
 
 
 def predict_relations(
