@@ -1,4 +1,7 @@
-"""The ``kb`` command line. Each command mirrors a function of :mod:`kb.store` or :mod:`kb.ingest`."""
+"""The ``kb`` command line: the group, and the commands that build, read and score the knowledge base
+(ingest, stats, search, show, failures, extract, eval, eval-annotated). Each command mirrors a function of
+:mod:`kb.store` or :mod:`kb.ingest`; exploring, exporting and serving are in explore.py, corrections in
+corrections.py, the doccano / Label Studio import in annotations.py."""
 
 from __future__ import annotations
 
@@ -11,10 +14,10 @@ import click
 
 from pipeline.resources import ResourceMissing
 
-from .connection import KnowledgeBaseMissing, db_option, describe_sqlite_error
+from ..connection import KnowledgeBaseMissing, db_option, describe_sqlite_error
 
 try:
-    from .store import Store, StoreError
+    from ..store import Store, StoreError
 except ResourceMissing as exc:  # the rules load their word lists at import: a broken install stops here
     raise SystemExit(f"Error: {exc}") from None
 
@@ -143,8 +146,8 @@ def ingest(
     from pipeline import resources
     from pipeline.read import iter_paths
 
-    from .engines import EngineMissing
-    from .ingest import ingest as run_ingest
+    from ..engines import EngineMissing
+    from ..ingest import ingest as run_ingest
 
     resources.check()  # a broken install stops here, before any document is recorded as failed
     store = open_store(db_path, write=True)
@@ -218,7 +221,7 @@ def stats(db_path: str, as_json: bool) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print JSON lines.")
 def search(query: str, db_path: str, limit: int, since: str | None, until: str | None, as_json: bool) -> None:
     """Paragraphs that contain QUERY (any length: 党委 works), the same search as the web page's."""
-    from .cli_explore import _check_dates
+    from .explore import _check_dates
 
     _check_dates(since, until)
     try:
@@ -252,7 +255,7 @@ def show(document: str, db_path: str, as_json: bool, as_html: bool) -> None:
     if doc is None:
         raise click.ClickException(f"no document matches {document!r}")
     if as_html:
-        from .display import render_document
+        from ..query.display import render_document
 
         click.echo(render_document(store, doc["id"]))
         return
@@ -310,7 +313,7 @@ def extract(source: str, lines: bool) -> None:
     the input cannot be read; with --lines a refused line is only its own record's "error" (the
     run goes on, exit status 0, a count on standard error), so a script tells the two apart.
     """
-    from .extraction import extract_text
+    from ..extraction import extract_text
 
     try:
         handle = sys.stdin.buffer if source == "-" else open(source, "rb")
@@ -342,7 +345,7 @@ def _extract_lines(handle, source: str) -> None:
     """Stream ``kb extract --lines``: lines read as they come, extracted a batch at a time, printed at once."""
     from pipeline.read import iter_lines
 
-    from .extraction import extract_texts
+    from ..extraction import extract_texts
 
     failed = total = 0
     batch: list[tuple[int, str]] = []
@@ -399,15 +402,15 @@ def evaluate(gold: str, corpus: str, as_json: bool, layers: bool, compare_data: 
     Matching: entities on name-or-alias and type; relations on subject, predicate and object by
     name-or-alias (COOPERATES_WITH either way round); metrics on value and unit. See kb/evaluate.py.
     """
-    from .evaluate import GoldFileError
-    from .extraction import evaluate_corpus, layer_contributions
+    from ..evaluate import GoldFileError
+    from ..extraction import evaluate_corpus, layer_contributions
 
     try:
         report, table = evaluate_corpus(gold, corpus)
     except GoldFileError as exc:
         raise click.ClickException(str(exc)) from exc
     if compare_data is not None:
-        from .ner_eval import compare_on_corpora, compare_on_gold, format_comparison
+        from ..ner_eval import compare_on_corpora, compare_on_gold, format_comparison
 
         gold_rows = compare_on_gold(gold, corpus)
         corpora = compare_on_corpora(Path(compare_data), limit=limit)
@@ -454,10 +457,10 @@ def evaluate_annotated_command(split: str, systems: str, limit: int, only: str |
     """
     from pipeline.annotations import PoolMissing
 
-    from .extraction import SYSTEMS, evaluate_systems, format_systems
+    from ..extraction import SYSTEMS, evaluate_systems, format_systems
 
     if only == "metrics":
-        from .extraction import evaluate_annotated_metrics, format_metric_errors
+        from ..extraction import evaluate_annotated_metrics, format_metric_errors
 
         try:
             score, errors = evaluate_annotated_metrics(split, limit=limit)
@@ -484,17 +487,17 @@ def evaluate_annotated_command(split: str, systems: str, limit: int, only: str |
         click.echo(format_systems(reports))
 
 
-# Exploration, export and serving commands live in their own module (kb/cli_explore.py).
-from .cli_explore import register as _register_explore  # noqa: E402
+# Exploration, export and serving commands live in their own module (kb/cli/explore.py).
+from .explore import register as _register_explore  # noqa: E402
 
 _register_explore(main)
-# Correction commands (kb entity rename..., kb relation, kb corrections) in kb/cli_corrections.py.
-from .cli_corrections import import_file as _import_corrections  # noqa: E402
-from .cli_corrections import register as _register_corrections  # noqa: E402
+# Correction commands (kb entity rename..., kb relation, kb corrections) in kb/cli/corrections.py.
+from .corrections import import_file as _import_corrections  # noqa: E402
+from .corrections import register as _register_corrections  # noqa: E402
 
 _register_corrections(main)
-# The doccano / Label Studio round trip (kb import-annotations) in kb/cli_annotations.py.
-from .cli_annotations import register as _register_annotations  # noqa: E402
+# The doccano / Label Studio round trip (kb import-annotations) in kb/cli/annotations.py.
+from .annotations import register as _register_annotations  # noqa: E402
 
 _register_annotations(main)
 

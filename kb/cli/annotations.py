@@ -8,10 +8,10 @@ import json
 
 import click
 
-from .annotation_io import FORMATS, AnnotationError, import_annotations
-from .cli_corrections import open_for_corrections
-from .connection import db_option
-from .corrections import Correction, CorrectionError
+from ..annotation_io import FORMATS, AnnotationError, import_annotations
+from ..connection import db_option
+from ..corrections import Correction, CorrectionError
+from .corrections import open_for_corrections
 
 
 def register(main: click.Group) -> None:

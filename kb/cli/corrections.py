@@ -15,8 +15,8 @@ from pathlib import Path
 
 import click
 
-from .connection import db_option, describe_sqlite_error
-from .corrections import (
+from ..connection import db_option, describe_sqlite_error
+from ..corrections import (
     Correction,
     CorrectionError,
     entity_types,
@@ -26,7 +26,7 @@ from .corrections import (
     stamped,
     stored_entity,
 )
-from .store import Store, StoreError
+from ..store import Store, StoreError
 
 
 def _who_why(func):
@@ -91,9 +91,9 @@ def _named(spec: str) -> tuple[str, str | None]:
 
 
 def register(main: click.Group) -> None:
-    """Add the correction commands to the ``kb`` group (``kb entity`` is made by kb/cli_explore.py)."""
+    """Add the correction commands to the ``kb`` group (``kb entity`` is made by kb/cli/explore.py)."""
     entity = main.commands["entity"]
-    assert isinstance(entity, click.Group)  # a group of subcommands: kb/cli_explore.py registers it first
+    assert isinstance(entity, click.Group)  # a group of subcommands: kb/cli/explore.py registers it first
     type_option = click.option("--type", "type_", default=None, help="The entity's type, when the name is several.")
 
     @entity.command()

@@ -18,10 +18,10 @@ from typing import Any
 
 import click
 
-from . import queries
-from .connection import db_option
-from .dates import RANGE_BOUND
-from .graph import DatabaseMissing
+from ..connection import db_option
+from ..dates import RANGE_BOUND
+from ..query import queries
+from ..query.graph import DatabaseMissing
 
 EVIDENCE_WIDTH = 60  # characters of an evidence sentence shown in a table; --json has them whole
 
@@ -146,7 +146,7 @@ def _evidence_lines(evidence: list[dict], limit: int = 3) -> list[str]:
 
 class EntityGroup(click.Group):
     """``kb entity NAME`` shows an entity (the ``show`` subcommand); ``kb entity rename|retype|merge|
-    split|reject`` correct one (kb/cli_corrections.py)."""
+    split|reject`` correct one (kb/cli/corrections.py)."""
 
     def resolve_command(self, ctx: click.Context, args: list[str]):
         if args and args[0] not in self.commands:
@@ -399,12 +399,12 @@ def register(main: click.Group) -> None:
         """Metrics (of ENTITY, by name, alias or subject text) as a table, sorted by date.
 
         A figure's date is its period when that names a year (2021年), else its document's date.
-        With --plot, each subject's indicator in one unit is a line over time (kb/plot.py).
+        With --plot, each subject's indicator in one unit is a line over time (kb/query/plot.py).
         """
         _check_dates(since, until)
         data = _run(queries.metrics, db_path, entity, indicator, sort, desc, since, until, region=region)
         if plot_path:
-            from .plot import plot_series
+            from ..query.plot import plot_series
 
             try:
                 drawn = plot_series(data, plot_path, title=" · ".join(x for x in (entity, indicator) if x) or "metrics")
@@ -507,7 +507,7 @@ def register(main: click.Group) -> None:
         keeps the figures dated in range too.
         """
         if fmt in ("doccano", "label-studio"):
-            from .annotation_io import export_annotations
+            from ..annotation_io import export_annotations
 
             if since or until:
                 raise click.UsageError("--since / --until do not apply to doccano and label-studio (use --docs)")
@@ -515,7 +515,7 @@ def register(main: click.Group) -> None:
             for written in _run(export_annotations, db_path, fmt, out, refs):
                 click.echo(str(written))
             return
-        from .export import export
+        from ..query.export import export
 
         _check_dates(since, until)
         for written in _run(export, db_path, fmt, out, graph, since, until):
@@ -527,7 +527,7 @@ def register(main: click.Group) -> None:
     @db_option
     def serve(host: str, port: int, db_path: str) -> None:
         """Serve the knowledge base read-only with Datasette, and the map at /map/map.html."""
-        from .serve import serve as run_serve
+        from ..web.serve import serve as run_serve
 
         try:
             sys.exit(run_serve(db_path, host, port))

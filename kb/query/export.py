@@ -1,7 +1,7 @@
 """Exports of the knowledge base: GraphML and GEXF (Gephi, Cytoscape), JSON, flat CSV tables, and
 the self-contained HTML collaboration map.
 
-* graph formats carry the relation graph (:func:`kb.graph.relation_graph`): node ``name``/``label``,
+* graph formats carry the relation graph (:func:`kb.query.graph.relation_graph`): node ``name``/``label``,
   ``type``, ``aliases`` (joined with ``|``), ``documents``, ``mentions``, ``province`` and ``city``
   (of a region, or of the region an entity is LOCATED_IN: :func:`kb.regions.places`); edge ``predicate``,
   ``weight`` (documents), ``evidence_count`` (relation rows), ``documents`` and ``evidence`` (the
@@ -14,10 +14,10 @@ the self-contained HTML collaboration map.
   ``start`` / ``end`` span its dated edges; undated nodes and edges have none (always shown).
 * ``json`` holds both graphs with lists kept as lists.
 * ``csv`` writes a folder of UTF-8 tables: entities, relations, collaborations, memberships, metrics.
-* ``html`` writes the map: kb/static/map.html with vis-network and the data inlined.
+* ``html`` writes the map: kb/web/static/map.html with vis-network and the data inlined.
 
 Every export takes ``since`` / ``until`` (``YYYY[-MM[-DD]]``, ends included): then only relations
-dated in range (:func:`kb.graph.relation_rows`) are exported, undated ones left out, and graph
+dated in range (:func:`kb.query.graph.relation_rows`) are exported, undated ones left out, and graph
 formats keep only the entities that have an edge.
 """
 
@@ -33,12 +33,12 @@ from typing import Any
 
 import networkx as nx
 
+from ..dates import bounds
+from ..regions import places
 from . import queries
-from .dates import bounds
 from .graph import SHARED, collaboration_graph, connect, entity_table, memberships, relation_graph, relation_rows
-from .regions import places
 
-STATIC = Path(__file__).resolve().parent / "static"
+STATIC = Path(__file__).resolve().parents[1] / "web" / "static"
 FORMATS = ("graphml", "gexf", "json", "csv", "html")
 GRAPHS = ("relations", "collaboration")
 

@@ -28,8 +28,8 @@ from typing import Any
 
 import networkx as nx
 
-from .connection import KnowledgeBaseMissing, connect_readonly
-from .dates import bounds, in_range, relation_date
+from ..connection import KnowledgeBaseMissing, connect_readonly
+from ..dates import bounds, in_range, relation_date
 
 COOPERATES = "COOPERATES_WITH"
 MEMBERSHIP = ("MEMBER_OF", "LEADS")

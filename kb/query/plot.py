@@ -2,7 +2,7 @@
 
 A series is one subject's indicator in one unit (华鑫电气 · 党员 · 名); its points are the dated
 metrics, at the metric's period when it names a year or a date, else at its document's date
-(``kb.queries.metrics`` puts that in ``when``). Undated metrics cannot be placed and are counted
+(``kb.query.queries.metrics`` puts that in ``when``). Undated metrics cannot be placed and are counted
 in the title instead. At most ``MAX_SERIES`` series are drawn, those with the most points.
 """
 
@@ -41,7 +41,7 @@ def when_to_date(when: str | None) -> date | None:
 
 
 def series(rows: list[dict]) -> tuple[dict[tuple[str, str, str], list[tuple[date, float, dict]]], int]:
-    """Rows of ``kb.queries.metrics`` grouped into series {(subject, indicator, unit): [(date, value, row)]},
+    """Rows of ``kb.query.queries.metrics`` grouped into series {(subject, indicator, unit): [(date, value, row)]},
     points in date order, and the number of rows without a date."""
     out: dict[tuple[str, str, str], list[tuple[date, float, dict]]] = defaultdict(list)
     undated = 0

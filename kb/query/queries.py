@@ -1,7 +1,7 @@
 """Questions researchers ask of the knowledge base, as plain functions returning plain data.
 
 Each function takes ``db`` (a path, a Store, a sqlite_utils.Database or a sqlite3.Connection; see
-:func:`kb.graph.connect`) and returns dicts and lists that ``json.dumps`` accepts. Names are looked up
+:func:`kb.query.graph.connect`) and returns dicts and lists that ``json.dumps`` accepts. Names are looked up
 by canonical name or any alias (:func:`find_entity`); an unknown name raises :class:`EntityNotFound`.
 """
 
@@ -14,9 +14,9 @@ from typing import Any
 
 import networkx as nx
 
-from .dates import in_range
+from ..dates import in_range
+from ..regions import under_or_all
 from .graph import MEMBERSHIP, collaboration_graph, connect, entity_table, relation_graph, relation_rows, rows
-from .regions import under_or_all
 
 ROLES = {"LEADS": "leads", "MEMBER_OF": "member"}
 TOP_BY = ("degree", "betweenness", "documents")

@@ -4,7 +4,7 @@ Datasette (pinned 0.65.5) serves the database read-only (SQLite ``mode=ro``: it 
 never writes, and SQL that writes fails) on 127.0.0.1 by default, with metadata (titles,
 descriptions, column documentation), facets, the ``search`` query (the same SQL as ``kb search``)
 and canned queries for the common questions. Every POST, PUT or DELETE is answered 405 by the
-plugin in ``kb/web_plugins``. The map page (:func:`kb.export.to_html`) is written into a
+plugin in ``kb/web/plugins``. The map page (:func:`kb.query.export.to_html`) is written into a
 temporary folder and mounted at ``/map/map.html``.
 
 Serving never writes to the database: the dashboard views are created by ``kb ingest``; a
@@ -22,12 +22,12 @@ from typing import Any
 
 import click
 
-from . import DEFAULT_DB
-from .connection import KnowledgeBaseMissing, connect_readonly, db_option
-from .schema import SEARCH_SQL
-from .views import views_outdated
+from .. import DEFAULT_DB
+from ..connection import KnowledgeBaseMissing, connect_readonly, db_option
+from ..schema import SEARCH_SQL
+from ..views import views_outdated
 
-PLUGINS = Path(__file__).parent / "web_plugins"
+PLUGINS = Path(__file__).parent / "plugins"
 MAP_MOUNT = "map"
 
 
@@ -282,7 +282,7 @@ def datasette_args(db_path: str | Path, folder: Path, host: str, port: int) -> l
 
 def serve(db_path: str | Path = DEFAULT_DB, host: str = "127.0.0.1", port: int = 8001) -> int:
     """Prepare the database, write metadata and the map, run Datasette until it stops."""
-    from .export import to_html
+    from ..query.export import to_html
 
     path = Path(db_path)
     check(path)
@@ -312,7 +312,7 @@ def serve(db_path: str | Path = DEFAULT_DB, host: str = "127.0.0.1", port: int =
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=8001, show_default=True, type=int)
 def main(db_path: str, host: str, port: int) -> None:
-    """Serve the knowledge base read-only with Datasette (python -m kb.serve)."""
+    """Serve the knowledge base read-only with Datasette (python -m kb.web.serve)."""
     try:
         sys.exit(serve(db_path, host, port))
     except (ServeError, KnowledgeBaseMissing) as exc:

@@ -1,4 +1,4 @@
-"""Corrections (kb/corrections.py, kb/cli_corrections.py): made on the seed newsletters, they stay in
+"""Corrections (kb/corrections.py, kb/cli/corrections.py): made on the seed newsletters, they stay in
 force through new documents, changed documents and a rebuild from the exported corrections."""
 
 from __future__ import annotations

@@ -12,9 +12,9 @@ import networkx as nx
 import pytest
 from click.testing import CliRunner
 
-from kb import export
-from kb.cli_explore import register
-from kb.display import render_document
+from kb.cli.explore import register
+from kb.query import export
+from kb.query.display import render_document
 from tests.conftest import seeds_kb
 
 HOSTILE = "<script>alert(1)</script>"

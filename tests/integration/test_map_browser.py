@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from kb.export import to_html
+from kb.query.export import to_html
 from tests.conftest import seeds_kb
 
 CHROMIUM = shutil.which("chromium") or ("/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None)

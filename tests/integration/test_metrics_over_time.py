@@ -9,7 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 from kb.cli import main
-from kb.plot import when_to_date
+from kb.query.plot import when_to_date
 from tests.conftest import records_kb
 
 RECORDS = [

@@ -11,9 +11,9 @@ import click
 import pytest
 from click.testing import CliRunner
 
-from kb import queries
-from kb.cli_explore import register
-from kb.graph import collaboration_graph, relation_graph
+from kb.cli.explore import register
+from kb.query import queries
+from kb.query.graph import collaboration_graph, relation_graph
 from kb.views import create_views
 from tests.conftest import seeds_kb
 

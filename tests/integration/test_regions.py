@@ -12,9 +12,9 @@ import networkx as nx
 import pytest
 from click.testing import CliRunner
 
-from kb import export, queries
-from kb.cli_explore import register
+from kb.cli.explore import register
 from kb.ingest import ingest
+from kb.query import export, queries
 from kb.regions import RegionNotFound, canonical_region, entities_under, province_city
 from kb.store import Store
 from tests.conftest import seeds_kb

@@ -17,8 +17,8 @@ import urllib.request
 
 import pytest
 
-from kb import serve
 from kb.store import Store
+from kb.web import serve
 from tests.conftest import ROOT, seeds_kb
 
 
@@ -37,13 +37,13 @@ def get(base: str, path: str, **params):
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory):
-    """``python -m kb.serve`` on a free loopback port over a copy of the seeds database."""
+    """``python -m kb.web.serve`` on a free loopback port over a copy of the seeds database."""
     db = tmp_path_factory.mktemp("serve") / "cluster.sqlite"
     shutil.copy(seeds_kb(tmp_path_factory), db)
     port = free_port()
     log = (db.parent / "serve.log").open("w")
     process = subprocess.Popen(
-        [sys.executable, "-m", "kb.serve", "--db", str(db), "--port", str(port)],
+        [sys.executable, "-m", "kb.web.serve", "--db", str(db), "--port", str(port)],
         cwd=ROOT,
         stdout=log,
         stderr=subprocess.STDOUT,

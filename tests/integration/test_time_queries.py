@@ -10,10 +10,10 @@ import networkx as nx
 import pytest
 from click.testing import CliRunner
 
-from kb import queries
 from kb.cli import main
 from kb.dates import bounds, relation_date
-from kb.export import export
+from kb.query import queries
+from kb.query.export import export
 from kb.store import Store
 from tests.conftest import records_kb
 

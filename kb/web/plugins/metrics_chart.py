@@ -1,8 +1,8 @@
 """Datasette plugin loaded by ``kb serve``: ``/-/metrics-chart`` draws figures over time, the chart
-``kb metrics ... --plot`` writes (kb/plot.py), for an entity, an indicator and a date range given in
+``kb metrics ... --plot`` writes (kb/query/plot.py), for an entity, an indicator and a date range given in
 the page's form (the same arguments as the command: ``entity``, ``indicator``, ``since``, ``until``).
 
-The database is read through :func:`kb.queries.metrics`, which opens it read-only.
+The database is read through :func:`kb.query.queries.metrics`, which opens it read-only.
 """
 
 from __future__ import annotations
@@ -28,8 +28,8 @@ def chart_svg(
     db_path: str, entity: str | None, indicator: str | None, since: str | None, until: str | None
 ) -> tuple[str, str]:
     """The SVG chart (empty when there is nothing to draw) and a line saying what it shows."""
-    from kb import queries
-    from kb.plot import plot_series
+    from kb.query import queries
+    from kb.query.plot import plot_series
 
     rows = queries.metrics(db_path, entity, indicator, since=since, until=until)
     if not rows:

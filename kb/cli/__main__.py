@@ -1,0 +1,5 @@
+"""``python -m kb.cli``: the ``kb`` command, as the console script runs it."""
+
+from kb.cli import main
+
+main()
