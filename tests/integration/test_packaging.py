@@ -66,6 +66,18 @@ def test_the_installed_wheel_finds_its_lexicons_and_model(tmp_path):
     found = {(e["text"], e["type"]) for e in result["entities"]}
     assert ("南通市", "REGION") in found  # from the admin-divisions gazetteer
     assert {(m["value"], m["unit"]) for m in result["metrics"]} == {(1200, "家")}  # the units list
+    # The console script finds the command in kb/cli/, and the site's files ship in kb/web/ (issue #20).
+    script = subprocess.run(
+        [sys.executable, str(target / "bin" / "kb"), "serve", "--help"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env=env,
+        timeout=600,
+    )
+    assert script.returncode == 0 and "Usage: kb serve" in script.stdout, script.stderr
+    assert (target / "kb" / "web" / "static" / "map.html").is_file()
+    assert (target / "kb" / "web" / "plugins" / "readonly.py").is_file()
 
 
 def test_a_missing_data_file_is_an_error_not_an_empty_list(tmp_path, monkeypatch):
