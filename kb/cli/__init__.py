@@ -500,6 +500,3 @@ _register_corrections(main)
 from .annotations import register as _register_annotations  # noqa: E402
 
 _register_annotations(main)
-
-if __name__ == "__main__":
-    main()
