@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from .corrections import Correction, entity_types, predicates
+from .schema import document_text
 
 FORMATS = ("doccano", "label-studio")
 SENTENCE_END = "。！？!?"
@@ -73,10 +74,11 @@ class DocumentView:
 
 def document_view(conn: Any, document_id: int) -> DocumentView:
     """What the knowledge base holds for one document, placed in its text."""
-    row = conn.execute("select source, date, text, status from documents where id = ?", [document_id]).fetchone()
+    row = conn.execute("select source, date, status from documents where id = ?", [document_id]).fetchone()
     if row is None:
         raise AnnotationError(f"no document has id {document_id}")
-    source, date, text, status = row
+    source, date, status = row
+    text = document_text(conn, document_id)
     if status != "ok" or text is None:
         raise AnnotationError(f"document {document_id} ({source}) failed at ingest: nothing to review")
     paragraphs = conn.execute(
@@ -535,9 +537,7 @@ def _find_view(conn: Any, item: Reviewed) -> DocumentView | None:
             "select id from documents where source = ? and status = 'ok' order by id desc", [item.source]
         ).fetchone()
     if row is None:
-        row = conn.execute(
-            "select id from documents where text = ? and status = 'ok' order by id desc", [item.text]
-        ).fetchone()
+        row = conn.execute("select id from document_texts where text = ? order by id desc", [item.text]).fetchone()
     return document_view(conn, row[0]) if row else None
 
 
