@@ -1,7 +1,7 @@
 """The annotation round trip: documents out to doccano or Label Studio with what the pipeline found,
 the reviewed file back in as corrections and as training records.
 
-Export: one item per document, its text the document's cleaned text as stored (``documents.text``:
+Export: one item per document, its text the document's cleaned text (``kb.schema.document_text``:
 the paragraphs joined by ``\\n``), each stored mention a span (a mention's offsets index its
 paragraph, so a span starts at the paragraph's position in the text plus the mention's start), each
 stored relation an arrow between a span of its subject and a span of its object (those in its
@@ -30,7 +30,6 @@ from pathlib import Path
 from typing import Any
 
 from .corrections import Correction, entity_types, predicates
-from .schema import document_text
 
 FORMATS = ("doccano", "label-studio")
 SENTENCE_END = "。！？!?"
@@ -78,18 +77,16 @@ def document_view(conn: Any, document_id: int) -> DocumentView:
     if row is None:
         raise AnnotationError(f"no document has id {document_id}")
     source, date, status = row
-    text = document_text(conn, document_id)
-    if status != "ok" or text is None:
+    if status != "ok":
         raise AnnotationError(f"document {document_id} ({source}) failed at ingest: nothing to review")
     paragraphs = conn.execute(
         "select id, idx, text from paragraphs where document_id = ? order by idx", [document_id]
     ).fetchall()
+    text = "\n".join(p[2] for p in paragraphs)  # the document's text (kb.schema.document_text)
     starts, at = {}, 0
     for pid, idx, para_text in paragraphs:
         starts[pid] = (idx, at)
         at += len(para_text) + 1
-    if "\n".join(p[2] for p in paragraphs) != text:
-        raise AnnotationError(f"document {document_id}: its text is not its paragraphs joined (re-ingest it)")
     spans, seen = [], set()
     for pid, start, end, entity_id, name, type_ in conn.execute(
         "select m.paragraph_id, m.start, m.end, e.id, e.name, e.type from mentions m "
