@@ -1,7 +1,7 @@
 """The annotation round trip: documents out to doccano or Label Studio with what the pipeline found,
 the reviewed file back in as corrections and as training records.
 
-Export: one item per document, its text the document's cleaned text as stored (``documents.text``:
+Export: one item per document, its text the document's cleaned text (``kb.schema.document_text``:
 the paragraphs joined by ``\\n``), each stored mention a span (a mention's offsets index its
 paragraph, so a span starts at the paragraph's position in the text plus the mention's start), each
 stored relation an arrow between a span of its subject and a span of its object (those in its
@@ -73,21 +73,20 @@ class DocumentView:
 
 def document_view(conn: Any, document_id: int) -> DocumentView:
     """What the knowledge base holds for one document, placed in its text."""
-    row = conn.execute("select source, date, text, status from documents where id = ?", [document_id]).fetchone()
+    row = conn.execute("select source, date, status from documents where id = ?", [document_id]).fetchone()
     if row is None:
         raise AnnotationError(f"no document has id {document_id}")
-    source, date, text, status = row
-    if status != "ok" or text is None:
+    source, date, status = row
+    if status != "ok":
         raise AnnotationError(f"document {document_id} ({source}) failed at ingest: nothing to review")
     paragraphs = conn.execute(
         "select id, idx, text from paragraphs where document_id = ? order by idx", [document_id]
     ).fetchall()
+    text = "\n".join(p[2] for p in paragraphs)  # the document's text (kb.schema.document_text)
     starts, at = {}, 0
     for pid, idx, para_text in paragraphs:
         starts[pid] = (idx, at)
         at += len(para_text) + 1
-    if "\n".join(p[2] for p in paragraphs) != text:
-        raise AnnotationError(f"document {document_id}: its text is not its paragraphs joined (re-ingest it)")
     spans, seen = [], set()
     for pid, start, end, entity_id, name, type_ in conn.execute(
         "select m.paragraph_id, m.start, m.end, e.id, e.name, e.type from mentions m "
@@ -535,9 +534,7 @@ def _find_view(conn: Any, item: Reviewed) -> DocumentView | None:
             "select id from documents where source = ? and status = 'ok' order by id desc", [item.source]
         ).fetchone()
     if row is None:
-        row = conn.execute(
-            "select id from documents where text = ? and status = 'ok' order by id desc", [item.text]
-        ).fetchone()
+        row = conn.execute("select id from document_texts where text = ? order by id desc", [item.text]).fetchone()
     return document_view(conn, row[0]) if row else None
 
 

@@ -30,6 +30,8 @@ from pipeline.dedup import (
     similarity,
 )
 
+from .schema import document_text
+
 THRESHOLD = {"p": PARAGRAPH_THRESHOLD, "d": DOCUMENT_THRESHOLD}
 KIND = {"p": "paragraph", "d": "document"}
 
@@ -99,8 +101,9 @@ class CorpusIndex:
                 ).fetchone()
                 node = make_node(key, rank_key(row[2], row[3], row[1]), row[0]) if row else None
             else:
-                row = self.db.execute("select text, date, sha256 from documents where id = ?", [row_id]).fetchone()
-                node = make_node(key, rank_key(row[1], row[2]), row[0] or "") if row else None
+                row = self.db.execute("select date, sha256 from documents where id = ?", [row_id]).fetchone()
+                text = document_text(self.db.conn, row_id) if row else None
+                node = make_node(key, rank_key(row[0], row[1]), text or "") if row else None
             self._nodes[key] = node
         return self._nodes[key]
 
@@ -185,9 +188,9 @@ class CorpusIndex:
             if comparable(text):
                 self.add(make_node(node_key("p", row_id), "", text))
                 count += 1
-        for row_id, text in self.db.execute(
-            "select id, text from documents where duplicate_of is null and status = 'ok'"
+        for (row_id,) in self.db.execute(
+            "select id from documents where duplicate_of is null and status = 'ok'"
         ).fetchall():
-            self.add(make_node(node_key("d", row_id), "", text or ""))
+            self.add(make_node(node_key("d", row_id), "", document_text(self.db.conn, row_id) or ""))
             count += 1
         return count

@@ -2,7 +2,8 @@
 
 All tables are created here, in one place, with sqlite-utils. Offsets: ``paragraphs.start/end``
 and ``mentions.orig_start/orig_end`` index ``documents.original``; ``mentions.start/end`` index
-``paragraphs.text``.
+``paragraphs.text``. A document's cleaned text is not stored: it is its paragraphs joined
+(:func:`document_text`; the view ``document_texts`` in SQL).
 """
 
 from __future__ import annotations
@@ -11,7 +12,8 @@ from collections.abc import Iterator
 
 import sqlite_utils
 
-SCHEMA_VERSION = 3  # 3: compact dedup index and held facts (kb.corpus_index); 2: trigram full-text index
+SCHEMA_VERSION = 4  # 4: documents.text not stored (the view document_texts), a smaller search index;
+# 3: compact dedup index and held facts (kb.corpus_index); 2: trigram full-text index
 
 TABLES: dict[str, dict] = {
     "documents": dict(
@@ -27,7 +29,6 @@ TABLES: dict[str, dict] = {
             "error": str,
             "warnings": str,
             "original": str,
-            "text": str,
             "duplicate_of": int,
             "n_paragraphs": int,
             "ingested_at": str,
@@ -140,7 +141,6 @@ INDEXES = [
     ("documents", ["sha256"], True),
     ("documents", ["source"], False),
     ("paragraphs", ["document_id", "idx"], True),
-    ("entities", ["name", "type"], False),
     ("aliases", ["alias"], False),
     ("mentions", ["entity_id"], False),
     ("mentions", ["document_id"], False),
@@ -156,9 +156,15 @@ INDEXES = [
 # paragraph contains this string" (any length): the trigram index finds candidates for strings of
 # three or more characters, and ``instr`` settles every match, so a two-character word such as 党委
 # is found too. Contentless, so Datasette does not attach a MATCH search box of its own that would
-# answer differently: the CLI and the web page both run SEARCH_SQL.
+# answer differently: the CLI and the web page both run SEARCH_SQL. detail=none keeps no positions
+# (a third of the index): the candidates are the paragraphs holding every trigram of the query,
+# not in order, and instr decides as before; columnsize=0 keeps no lengths (nothing ranks).
+FTS_CREATE = (
+    "create virtual table if not exists paragraphs_fts using fts5(text, content='', tokenize='trigram', "
+    "detail=none, columnsize=0)"
+)
 FTS_STATEMENTS = [
-    "create virtual table if not exists paragraphs_fts using fts5(text, content='', tokenize='trigram')",
+    FTS_CREATE,
     "create trigger if not exists paragraphs_fts_insert after insert on paragraphs begin "
     "insert into paragraphs_fts (rowid, text) values (new.id, new.text); end",
     "create trigger if not exists paragraphs_fts_delete after delete on paragraphs begin "
@@ -174,13 +180,22 @@ _OLD_FTS = [
     "drop trigger if exists paragraphs_au",
     "drop table if exists paragraphs_fts",
 ]
+# Written by schema versions 2 and 3: the trigram index with positions and lengths (detail=full).
+_FULL_FTS = [
+    "drop trigger if exists paragraphs_fts_insert",
+    "drop trigger if exists paragraphs_fts_delete",
+    "drop trigger if exists paragraphs_fts_update",
+    "drop table if exists paragraphs_fts",
+]
 
 MAX_QUERY_CHARS = 200
-SEARCH_SQL = f"""select p.id as paragraph_id, p.document_id, d.title, d.source, p.idx, p.text, p.duplicate_of
+# The full-text query is every trigram of :q, each quoted ("ab""c" for ab"c), ANDed: '"产业集" "业集群"'.
+SEARCH_SQL = f"""with recursive grams(i) as (select 1 union all select i + 1 from grams where i + 3 <= length(:q))
+select p.id as paragraph_id, p.document_id, d.title, d.source, p.idx, p.text, p.duplicate_of
 from paragraphs p join documents d on d.id = p.document_id
 where :q <> '' and length(:q) <= {MAX_QUERY_CHARS}
-  and (length(:q) < 3 or p.id in (select rowid from paragraphs_fts
-                                   where paragraphs_fts match '"' || replace(:q, '"', '""') || '"'))
+  and (length(:q) < 3 or p.id in (select rowid from paragraphs_fts where paragraphs_fts match
+         (select group_concat('"' || replace(substr(:q, i, 3), '"', '""') || '"', ' ') from grams)))
   and instr(p.text, :q) > 0
 order by p.document_id, p.idx"""
 
@@ -220,6 +235,25 @@ def _use_wal(conn, seconds: float = 30.0) -> None:
             time.sleep(0.05)
 
 
+def _drop_schema_3_copies(conn) -> None:
+    """What a database of schema 3 or older kept twice: ``documents.text`` (its paragraphs joined,
+    now the view ``document_texts``) and an index on entities(name, type) (the identity index
+    answers those lookups)."""
+    if "text" in {row[1] for row in conn.execute("pragma table_info(documents)")}:
+        conn.execute("alter table documents drop column text")
+    conn.execute("drop index if exists idx_entities_name_type")
+
+
+def document_text(conn, document_id: int) -> str | None:
+    """A document's cleaned text, what extraction offsets index: its paragraphs joined by newlines
+    (None for a failed document). Not stored: the view ``document_texts`` gives the same in SQL."""
+    row = conn.execute("select status from documents where id = ?", [document_id]).fetchone()
+    if row is None or row[0] != "ok":
+        return None
+    paragraphs = conn.execute("select text from paragraphs where document_id = ? order by idx", [document_id])
+    return "\n".join(text for (text,) in paragraphs)
+
+
 def create(db: sqlite_utils.Database, extra: list[str] | tuple[str, ...] = ()) -> bool:
     """Create every table, index, the full-text index and the views if missing; migrate an older
     database. Returns True when the database was new.
@@ -246,13 +280,17 @@ def create(db: sqlite_utils.Database, extra: list[str] | tuple[str, ...] = ()) -
         if old_fts and "trigram" not in old_fts[0]:
             for sql in _OLD_FTS:
                 conn.execute(sql)
+        elif old_fts and "detail=none" not in old_fts[0]:
+            for sql in _FULL_FTS:
+                conn.execute(sql)
         for sql in statements(db):
             conn.execute(sql)
         if "metadata" not in {row[1] for row in conn.execute("pragma table_info(documents)")}:
             conn.execute("alter table documents add column metadata text")  # a schema-2 database
+        _drop_schema_3_copies(conn)
         for sql in FTS_STATEMENTS:
             conn.execute(sql)
-        if old_fts and "trigram" not in old_fts[0]:
+        if old_fts and "detail=none" not in old_fts[0]:
             conn.execute("insert into paragraphs_fts (rowid, text) select id, text from paragraphs")
         for sql in extra:
             conn.execute(sql)

@@ -11,6 +11,8 @@
   relations out and in, collaborators, first and last document date.
 * ``metrics_with_dates`` — metrics with the entity's name and type, the document's source and
   date, and ``date``: the stated period when it is a year, else the document date.
+* ``document_texts`` — ``id``, ``text``: a document's cleaned text, its paragraphs joined by
+  newlines (null for a failed document), what ``documents.text`` held before schema version 4.
 
 :func:`create_views` is idempotent and only rewrites a view whose definition changed.
 """
@@ -87,10 +89,16 @@ select m.id, m.subject_id, e.name as entity, e.type as entity_type, m.subject_te
 from metrics m
 left join entities e on e.id = m.subject_id
 left join documents d on d.id = m.document_id""",
+    # A document's cleaned text is not stored twice: it is its paragraphs joined (kb.schema.document_text).
+    "document_texts": """
+select d.id, case when d.status = 'ok' then ifnull(
+         (select group_concat(p.text, char(10)) from (
+            select text from paragraphs where document_id = d.id order by idx) p), '') end as text
+from documents d""",
 }
 
 # entity_summary reads collaborations, so it comes after it.
-ORDER = ["memberships", "collaborations", "entity_summary", "metrics_with_dates"]
+ORDER = ["memberships", "collaborations", "entity_summary", "metrics_with_dates", "document_texts"]
 
 
 def _connection(db: Any) -> sqlite3.Connection:

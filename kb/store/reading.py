@@ -64,7 +64,8 @@ class Reading:
         return list(islice((row for row in found if in_range(row["date"], since, until)), limit))
 
     def find_document(self, ref: str) -> dict[str, Any] | None:
-        """A document by id, sha256 (or a prefix of it), source path or file name."""
+        """A document by id, sha256 (or a prefix of it), source path or file name; with its ``text``
+        (:func:`kb.schema.document_text`)."""
         queries = [
             ("select * from documents where id = ?", ref if ref.isdigit() else None),
             ("select * from documents where source = ? order by id desc", ref),
@@ -76,7 +77,7 @@ class Reading:
                 continue
             rows = list(self.db.query(sql, [arg]))
             if rows:
-                return rows[0]
+                return {**rows[0], "text": schema.document_text(self.db.conn, rows[0]["id"])}
         return None
 
     def paragraphs(self, document_id: int) -> list[dict[str, Any]]:

@@ -113,7 +113,7 @@ TABLES = {
     "documents": (
         "Documents",
         "One row per ingested file (or record of a file of records): status, date, script, "
-        "the decoded original and the cleaned text.",
+        "the decoded original (the cleaned text: the view document_texts).",
         ["status", "script"],
         {
             "source": "path of the file as ingested, or FILE#ID for a record",
@@ -123,7 +123,6 @@ TABLES = {
             "status": "ok or failed",
             "duplicate_of": "documents.id of a near-identical document",
             "original": "decoded text, untouched",
-            "text": "cleaned paragraphs joined by newlines",
         },
     ),
     "paragraphs": (
@@ -207,6 +206,12 @@ TABLES = {
         "Per entity: aliases, documents, mentions, relations, collaborations, first and last date.",
         ["type"],
         {"aliases": "joined with |"},
+    ),
+    "document_texts": (
+        "Document texts (view)",
+        "Each document's cleaned text: its paragraphs joined by newlines (null for a failed document).",
+        [],
+        {"id": "documents.id", "text": "cleaned paragraphs joined by newlines"},
     ),
     "metrics_with_dates": (
         "Metrics with dates (view)",

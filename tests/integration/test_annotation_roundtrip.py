@@ -130,7 +130,7 @@ def check_training(db, training, tmp_path):
     texts = tmp_path / "texts"
     texts.mkdir(exist_ok=True)
     conn = sqlite3.connect(db)
-    for source, text in conn.execute("select source, text from documents"):
+    for source, text in conn.execute("select d.source, t.text from documents d join document_texts t on t.id = d.id"):
         (texts / Path(source).name).write_text(text, encoding="utf-8")
     checked = subprocess.run(
         [sys.executable, str(DATA / "validate_annotations.py"), str(training), str(texts)],
@@ -155,7 +155,7 @@ def test_an_unchanged_review_gives_no_correction_and_valid_training_records(db, 
     out = tmp_path / ("items.jsonl" if fmt == "doccano" else "tasks.json")
     item = exported(db, fmt, out)
     text, spans, arrows = spans_and_arrows(fmt, item)
-    stored_text = sqlite3.connect(db).execute("select text from documents").fetchone()[0]
+    stored_text = sqlite3.connect(db).execute("select text from document_texts").fetchone()[0]
     assert text == stored_text and len(spans) > 50 and len(arrows) > 10
     # every span is the text of a stored mention
     mentions = {

@@ -23,7 +23,12 @@ def snapshot(store: Store) -> dict:
     q = lambda sql: store.db.execute(sql).fetchall()  # noqa: E731
     sha = "(select sha256 from documents where id = {})"
     return {
-        "documents": sorted(q("select sha256, source, status, error, title, date, text from documents")),
+        "documents": sorted(
+            q(
+                "select d.sha256, d.source, d.status, d.error, d.title, d.date, t.text "
+                "from documents d join document_texts t on t.id = d.id"
+            )
+        ),
         "entities": sorted(q(f"select e.name, e.type, {sha.format('e.local_to')} from entities e")),
         "aliases": sorted(q("select e.name, e.type, a.alias from aliases a join entities e on e.id = a.entity_id")),
         "mentions": Counter(

@@ -168,6 +168,7 @@ def test_hot_queries_are_answered_by_an_index(store):
             [1],
         ),
         ("select idx, id from paragraphs where document_id = ?", [1]),
+        ("select text from paragraphs where document_id = ? order by idx", [1]),  # a document's text
         ("select facts from held_facts where paragraph_id = ?", [1]),
         ("select entity_id from mentions where paragraph_id = ?", [1]),
         ("select subject_id from relations where document_id = ?", [1]),
