@@ -14,6 +14,8 @@ id and a document minus its id.
 
 from __future__ import annotations
 
+from typing import Any
+
 import sqlite_utils
 
 from pipeline.dedup import (
@@ -25,6 +27,7 @@ from pipeline.dedup import (
     exact_bucket,
     exact_key,
     fingerprint_text,
+    known_minhash,
     minhash,
     rank_key,
     similarity,
@@ -67,9 +70,12 @@ def comparable(text: str) -> bool:
     return len(fingerprint_text(text)) >= MIN_NEAR_CHARS
 
 
-def make_node(key: str, rank: str, text: str) -> Node:
-    """A node for ``text``; a paragraph carries its text for the facts check (``dedup.similarity``)."""
-    return Node(key, rank, exact_key(text), minhash(text), text if key[0] == "p" else None)
+def make_node(key: str, rank: str, text: str, signatures: dict[str, Any] | None = None) -> Node:
+    """A node for ``text``; a paragraph carries its text for the facts check (``dedup.similarity``).
+    ``signatures`` are the ones the worker made (``Document.signatures``), used when they hold it."""
+    exact = exact_key(text)
+    signature = known_minhash(text, exact, signatures) if signatures else minhash(text)
+    return Node(key, rank, exact, signature, text if key[0] == "p" else None)
 
 
 class CorpusIndex:

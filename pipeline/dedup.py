@@ -19,6 +19,7 @@ import heapq
 import re
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
+from typing import Any
 
 import numpy as np
 from datasketch import MinHash, MinHashLSH
@@ -63,6 +64,15 @@ def minhash(text: str) -> MinHash:
     signature = MinHash(num_perm=NUM_PERM, scheme=SCHEME, permutations=_permutations())
     signature.update_batch([shingle.encode("utf-8") for shingle in shingles(text)])
     return signature
+
+
+def known_minhash(text: str, exact: str, signatures: dict[str, Any]) -> MinHash:
+    """:func:`minhash` of ``text``, taken from ``signatures`` (exact key -> hash values, see
+    ``Document.signatures``) when there: texts with one exact key have the same shingles."""
+    values = signatures.get(exact)
+    if values is None:
+        return minhash(text)
+    return MinHash(num_perm=NUM_PERM, scheme=SCHEME, hashvalues=values, permutations=_permutations())
 
 
 def exact_key(text: str) -> str:
@@ -327,6 +337,7 @@ def dedup(doc: Document, paragraphs: DedupIndex, documents: DedupIndex | None = 
                 local_exact[exact] = para.idx
             continue
         signature = minhash(para.text)
+        doc.signatures[exact] = signature.hashvalues
         match = paragraphs.find(signature, exact, para.text)
         if match:
             para.duplicate_of, para.similarity = match
@@ -479,8 +490,12 @@ def assign(seeds: list[Node], neighbours, is_original, decided=None) -> dict[str
 
 
 def local_dedup(doc: Document) -> Document:
-    """Repeats inside one document: a later copy points at the first (``sha256:idx``)."""
-    return dedup(doc, DedupIndex())
+    """Repeats inside one document: a later copy points at the first (``sha256:idx``). The
+    signatures of its paragraphs and of its whole text are kept on the document for the store."""
+    dedup(doc, DedupIndex())
+    body = doc.body_text
+    doc.signatures[exact_key(body)] = minhash(body).hashvalues
+    return doc
 
 
 def global_candidates(doc: Document) -> list[tuple[int, str, MinHash]]:

@@ -137,6 +137,9 @@ class Document:
     entities: list[Span] = field(default_factory=list)
     relations: list[Relation] = field(default_factory=list)
     metrics: list[Metric] = field(default_factory=list)
+    # MinHash values of its paragraphs and whole text by exact key (pipeline.dedup), made where the
+    # document is processed so that the single writer does not hash the same text again.
+    signatures: dict[str, Any] = field(default_factory=dict, repr=False)
 
     def fail(self, reason: str) -> Document:
         """Mark the document failed with a human-readable reason and return it."""

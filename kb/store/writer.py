@@ -230,11 +230,13 @@ class Store(Reading, Correcting):
     def _new_nodes(self, doc: Document, doc_id: int, paragraph_ids: dict[int, int]) -> list[Node]:
         """The document and its comparable paragraphs (not repeats inside it) as nodes."""
         nodes = [
-            make_node(node_key("p", paragraph_ids[p.idx]), rank_key(doc.date, doc.sha256, p.idx), p.text)
+            make_node(
+                node_key("p", paragraph_ids[p.idx]), rank_key(doc.date, doc.sha256, p.idx), p.text, doc.signatures
+            )
             for p in doc.paragraphs
             if not p.duplicate_of and comparable(p.text)
         ]
-        nodes.append(make_node(node_key("d", doc_id), rank_key(doc.date, doc.sha256), doc.body_text))
+        nodes.append(make_node(node_key("d", doc_id), rank_key(doc.date, doc.sha256), doc.body_text, doc.signatures))
         for node in nodes:
             self.index.remember(node)
         return nodes

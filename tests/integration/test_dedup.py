@@ -194,3 +194,30 @@ def test_calibrate_pool_says_when_the_pool_is_missing(tmp_path, capsys):
 
     assert _main(["calibrate-pool", str(tmp_path / "none.jsonl.gz"), "--sample", str(tmp_path / "out.jsonl")]) == 1
     assert "no CCTV pool at" in capsys.readouterr().err
+
+
+def test_the_store_uses_the_signatures_made_where_the_document_was_processed(store, tmp_path, monkeypatch):
+    """The single writer does not hash a processed document's text again (``Document.signatures``),
+    and the duplicate decision is the one a fresh hash gives: an OCR-damaged repeat still points home."""
+    from kb import corpus_index
+    from kb.ingest import process_path
+    from pipeline.dedup import exact_key, known_minhash, minhash
+
+    (tmp_path / "haimen.txt").write_text(HAIMEN + "\n", encoding="utf-8")
+    (tmp_path / "scan.txt").write_text(HAIMEN_OCR + "\n", encoding="utf-8")
+    docs = [process_path(tmp_path / "haimen.txt"), process_path(tmp_path / "scan.txt")]
+    for doc in docs:
+        assert exact_key(doc.body_text) in doc.signatures
+        for p in doc.paragraphs:
+            kept = known_minhash(p.text, exact_key(p.text), doc.signatures)
+            assert list(kept.hashvalues) == list(minhash(p.text).hashvalues)
+
+    hashed: list[str] = []
+    monkeypatch.setattr(corpus_index, "minhash", lambda text: hashed.append(text) or minhash(text))
+    store.save(docs[0])
+    assert hashed == []  # the new document's nodes came from its signatures...
+    store.save(docs[1])
+    own_texts = {p.text for p in docs[1].paragraphs} | {docs[1].body_text}
+    assert hashed and not own_texts & set(hashed)  # only the stored candidate is read and hashed
+    rows = store.db.execute("select duplicate_of from paragraphs order by id").fetchall()
+    assert sorted(target is not None for (target,) in rows) == [False, True]  # ...and one is the repeat
