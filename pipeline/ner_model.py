@@ -267,7 +267,7 @@ class ModelRecognizer:
     ``prepare(texts)`` predicts many paragraphs in one batched call; ``__call__(text)`` returns the
     spans of one paragraph (from the cache when prepared). Offsets index into ``text``. A span's
     ``confidence`` is the lowest CRF marginal probability of its tags (``crf_predict``); which
-    spans to merge with the rules is ``entities.ModelLayer``'s decision.
+    spans to merge with the rules is ``extract.entities.model_layer.ModelLayer``'s decision.
     """
 
     name = "model"
