@@ -36,6 +36,8 @@ from dataclasses import asdict, dataclass, fields, replace
 from datetime import UTC, datetime
 from typing import Any
 
+from pipeline.ontology import PREDICATES, TYPES
+
 ACTIONS = ("rename", "retype", "merge", "split", "reject-entity", "reject-relation", "add-relation")
 
 TABLE_SQL = """create table if not exists corrections (
@@ -51,15 +53,11 @@ Facts = dict[str, list[list[Any]]]
 
 def entity_types() -> tuple[str, ...]:
     """The ontology's entity types (a retype's or an added relation's must be one)."""
-    from pipeline.extract.entities.lexicons import TYPES  # imported when asked: the pipeline is heavy to load
-
     return TYPES
 
 
 def predicates() -> tuple[str, ...]:
     """The ontology's predicates (an added relation's must be one)."""
-    from pipeline.extract.relations.model import PREDICATES
-
     return PREDICATES
 
 

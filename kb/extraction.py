@@ -11,6 +11,8 @@ from typing import Any
 from pipeline.document import Document
 from pipeline.extract import extraction_texts
 from pipeline.extract.entities import prepare_recognizers
+from pipeline.extract.entities.known import KnownEntities
+from pipeline.relative_names import is_relative_name
 from pipeline.stages import STAGES, run_stages, stages_until
 
 from .evaluate import evaluate, format_report, load_gold
@@ -302,3 +304,22 @@ def format_systems(reports: dict[str, dict[str, Any]]) -> str:
         gold = (get(first) or {}).get("gold", 0)
         lines.append(f"{label:<28}{gold:>6}" + "".join(cells))
     return "\n".join(lines)
+
+
+def known_entities(store: Store) -> KnownEntities:
+    """Every stored name and alias as :class:`KnownEntities` (for tools; ingest does not feed them to
+    extraction).
+
+    Ingest extracts each document on its own so that the knowledge base does not depend on
+    the order documents arrive in (see kb/ingest.py). Relative names (区委组织部, 工业区) are
+    left out as aliases: they mean a different body in an article about another district.
+    """
+    known = KnownEntities()
+    for name, type_ in store.db.execute("select name, type from entities where local_to is null"):
+        known.add(name, type_)
+    for alias, name, type_ in store.db.execute(
+        "select a.alias, e.name, e.type from aliases a join entities e on e.id = a.entity_id where e.local_to is null"
+    ):
+        if not is_relative_name(alias):
+            known.add(name, type_, [alias])
+    return known

@@ -1,7 +1,7 @@
 """Places: the admin-division hierarchy of the bundled REGION gazetteer, and what lies under a region.
 
 The gazetteer (``models/lexicons/ent_regions.txt``, loaded once by
-:func:`pipeline.extract.entities.lexicons.region_lexicon` through the resource loader) gives each division its
+:func:`pipeline.gazetteer.region_lexicon` through the resource loader) gives each division its
 level (province, city, county, town), its short form and its parent(s). A name several divisions
 share (朝阳区 in 北京市 and in 长春市) has several parents; such a name is placed only where all of
 its readings agree, or where the knowledge base's own LOCATED_IN says so.
@@ -21,7 +21,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from functools import lru_cache
 
-from pipeline.extract.entities.lexicons import RegionEntry, region_lexicon
+from pipeline.gazetteer import RegionEntry, region_lexicon
 
 LOCATED_IN = "LOCATED_IN"
 # Levels from the top; a short form of a town is only read as that town where its parent is named.

@@ -133,7 +133,7 @@ def _place_names() -> tuple[dict[str, str], dict[str, tuple[int, ...]]]:
     cities: county and town short forms are too often ordinary words (合作, 资源, 上党课).
     Countries (dedup_countries.txt) come along: CCTV's templated reports differ by country.
     """
-    from .extract.entities.lexicons import region_lexicon
+    from .gazetteer import region_lexicon
 
     names: dict[str, str] = {}
     for entry in region_lexicon().values():

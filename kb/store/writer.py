@@ -17,8 +17,7 @@ import sqlite_utils
 
 from pipeline.dedup import Node, assign, rank_key
 from pipeline.document import Document
-from pipeline.extract.entities.known import KnownEntities
-from pipeline.extract.resolve import is_relative_name
+from pipeline.relative_names import is_relative_name
 
 from .. import corrections as corrections_mod
 from .. import schema
@@ -538,21 +537,3 @@ class Store(Reading, Correcting):
             [name, name],
         ).fetchone()
         return row[0] if row else None
-
-    def known_entities(self) -> KnownEntities:
-        """Every stored name and alias (for tools; ingest does not feed them to extraction).
-
-        Ingest extracts each document on its own so that the knowledge base does not depend on
-        the order documents arrive in (see kb/ingest.py). Relative names (区委组织部, 工业区) are
-        left out as aliases: they mean a different body in an article about another district.
-        """
-        known = KnownEntities()
-        for name, type_ in self.db.execute("select name, type from entities where local_to is null"):
-            known.add(name, type_)
-        for alias, name, type_ in self.db.execute(
-            "select a.alias, e.name, e.type from aliases a join entities e on e.id = a.entity_id "
-            "where e.local_to is null"
-        ):
-            if not is_relative_name(alias):
-                known.add(name, type_, [alias])
-        return known

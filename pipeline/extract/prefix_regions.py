@@ -38,7 +38,7 @@ from __future__ import annotations
 from functools import lru_cache
 
 from ..document import Relation, Span
-from .entities.lexicons import RegionEntry, region_lexicon, region_shorts
+from ..gazetteer import RegionEntry, region_lexicon, region_shorts
 from .relations.sentences import _sentence_of
 
 #: Entity types whose prefix is read, with the shortest rest of the name after the prefix (市委: 1).

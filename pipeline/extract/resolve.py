@@ -20,16 +20,10 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from ..document import Span
-from ..resources import word_pairs
-from .entities.lexicons import region_lexicon, region_shorts
+from ..gazetteer import region_lexicon, region_shorts
+from ..relative_names import relative_level
 from .entities.tokens import analyze
 
-# Leading words of relative names and the anchor level they refer to.
-RELATIVE = [(word, level) for level, word in word_pairs("res_relative_prefixes.txt")]  # first match wins
-# Bare bodies of a district that carry no 区 of their own: 政协 -> 江宁区政协.
-DISTRICT_BODIES = {"政协", "人武部", "文明办", "人大", "区委"}
-# Bare bodies of a community: 居委会 -> 河湾居民区居委会.
-COMMUNITY_BODIES = {"居委会", "居民委员会"}
 COMPANY_SUFFIX = re.compile(r"^(?:股份有限公司|有限责任公司|集团有限公司|有限公司|集团|公司)$")
 ZONE_HEADS = ("工业区", "开发区", "园区", "工业园区", "经济园区")
 
@@ -97,9 +91,9 @@ def _anchors(texts: list[str], spans: list[list[Span]], title: str) -> list[_Anc
                         out.append(_Anchor(pi, sp.start, sp.name, "community"))
                     elif sp.name.endswith("村") and not sp.name.startswith("村"):
                         out.append(_Anchor(pi, sp.start, sp.name, "village"))
-                if sp.type == "ZONE" and sp.name.endswith(ZONE_HEADS) and not _relative_level(sp.name):
+                if sp.type == "ZONE" and sp.name.endswith(ZONE_HEADS) and not relative_level(sp.name):
                     out.append(_Anchor(pi, sp.start, sp.name, "zone"))
-                elif sp.type in ("PARTY_ORG", "GOV_ORG", "REGION") and not _relative_level(sp.name):
+                elif sp.type in ("PARTY_ORG", "GOV_ORG", "REGION") and not relative_level(sp.name):
                     # A zone named inside a longer name: 江宁工业区社区党工委 -> 江宁工业区.
                     zone = re.match(r"^(.{2,12}?(?:工业区|开发区|经济园区))", sp.name)
                     if zone and zone.group(1) not in ZONE_HEADS:
@@ -125,24 +119,6 @@ def _districts_of_zones(anchors: list[_Anchor]) -> list[_Anchor]:
     return found
 
 
-def _relative_level(name: str) -> tuple[str, str] | None:
-    """(prefix, level) when ``name`` is relative to the article's own unit (区委组织部 -> ('区', 'district'))."""
-    if name in DISTRICT_BODIES and name != "区委":
-        return ("", "district")
-    if name in COMMUNITY_BODIES:
-        return ("", "community")
-    for prefix, level in RELATIVE:
-        if name.startswith(prefix) and len(name) >= len(prefix):
-            # 区 must be the relative 区, not the start of a name like 区块链.
-            return (prefix, level)
-    return None
-
-
-def is_relative_name(name: str) -> bool:
-    """True for a name relative to the article's own unit (区委组织部, 工业区, 区政协): no fixed referent."""
-    return _relative_level(name) is not None
-
-
 def _main_anchor(anchors: list[_Anchor], level: str) -> str | None:
     cands = [a for a in anchors if a.level == level]
     if not cands:
@@ -166,7 +142,7 @@ def _anchor_for(anchors: list[_Anchor], level: str, par: int, pos: int) -> str |
 
 def expand_relative(name: str, anchors: list[_Anchor], par: int, pos: int) -> str:
     """江宁区 + 委组织部: the full name of a relative body, or ``name`` unchanged."""
-    rel = _relative_level(name)
+    rel = relative_level(name)
     if not rel:
         return name
     prefix, level = rel

@@ -11,8 +11,7 @@ import pytest
 from click.testing import CliRunner
 
 from kb.cli import main
-from pipeline import resources
-from pipeline.extract.entities import lexicons
+from pipeline import gazetteer, resources
 from tests.conftest import ROOT
 
 SENTENCE = "今年以来，南通市推动海门经济技术开发区党工委联合成立党建联盟，覆盖企业达1200余家。"
@@ -87,7 +86,7 @@ def test_a_missing_data_file_is_an_error_not_an_empty_list(tmp_path, monkeypatch
     with pytest.raises(resources.ResourceMissing, match="ent_regions.txt"):
         resources.check()
     with pytest.raises(resources.ResourceMissing, match="word list missing"):
-        lexicons._lex_lines(empty / "lexicons" / "ent_regions.txt")
+        gazetteer._lex_lines(empty / "lexicons" / "ent_regions.txt")
     result = CliRunner().invoke(main, ["ingest", str(ROOT / "corpus"), "--db", str(tmp_path / "kb.sqlite"), "-q"])
     assert result.exit_code == 1 and "data file missing" in result.output
     assert not (tmp_path / "kb.sqlite").exists()

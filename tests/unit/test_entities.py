@@ -8,11 +8,11 @@ from pipeline.extract.entities.crf import recognize_document
 from pipeline.extract.entities.gazetteer import RegionGazetteer
 from pipeline.extract.entities.industries import IndustryRecognizer
 from pipeline.extract.entities.known import KnownEntities
-from pipeline.extract.entities.lexicons import build_region_lexicon, short_form
 from pipeline.extract.entities.merge import merge_spans
 from pipeline.extract.entities.organizations import SuffixOrgRecognizer
 from pipeline.extract.entities.persons import PersonRecognizer
 from pipeline.extract.entities.settlements import SettlementRecognizer
+from pipeline.gazetteer import build_region_lexicon, short_form
 
 DATA = Path(__file__).parents[1] / "data"
 

@@ -37,10 +37,10 @@ import re
 from contextlib import contextmanager
 
 from ...document import Span
+from ...gazetteer import region_lexicon, region_shorts
 from .gazetteer import RegionGazetteer
 from .industries import IndustryRecognizer
 from .known import KnownEntities, KnownRecognizer, Recognizer
-from .lexicons import region_lexicon, region_shorts
 from .lists import ListRecognizer
 from .merge import fill_gaps, merge_spans
 from .model_layer import _model_layer

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import sys
 
+from ...gazetteer import REGION_LEXICON, build_region_lexicon
 from . import recognize
-from .lexicons import REGION_LEXICON, build_region_lexicon
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -6,8 +6,9 @@ import re
 from collections.abc import Iterable
 from functools import cache
 
+from ...gazetteer import region_lexicon, region_shorts
 from ...resources import words
-from .lexicons import CN_NUM, PUNCT, region_lexicon, region_shorts
+from .lexicons import CN_NUM, PUNCT
 from .persons import _POST_TITLES
 from .tokens import Tok, _known_words, _split_at, analyze, jieba_posseg
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 
 from ...document import Span
+from ...gazetteer import region_shorts
 from .known import _span
-from .lexicons import region_shorts
 from .tokens import analyze, token_boundaries
 
 

@@ -5,10 +5,11 @@ from __future__ import annotations
 import re
 
 from ...document import Span
+from ...gazetteer import region_lexicon, region_shorts
 from ...resources import words
 from .boundary import ACTION_WORDS, _prefix_tokens, all_generic, left_boundary
 from .known import _span
-from .lexicons import CN_NUM, region_lexicon, region_shorts
+from .lexicons import CN_NUM
 from .tokens import token_boundaries
 
 INDUSTRY_HEAD = re.compile(r"产业集群|产业链|产业|行业")

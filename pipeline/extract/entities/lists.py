@@ -5,9 +5,10 @@ from __future__ import annotations
 import re
 
 from ...document import Span
+from ...gazetteer import region_lexicon, region_shorts
 from .boundary import _prefix_tokens, all_generic, has_proper, left_boundary
 from .known import _span
-from .lexicons import CN_NUM, HAN, region_lexicon, region_shorts
+from .lexicons import CN_NUM, HAN
 from .tokens import _known_words
 
 

@@ -6,11 +6,12 @@ import re
 from functools import lru_cache
 
 from ...document import Span
+from ...gazetteer import region_lexicon, region_shorts
 from ...resources import word_groups, words
 from .boundary import ACTION_WORDS, MAX_PREFIX, _prefix_tokens, all_generic, has_proper, left_boundary
 from .industries import _in_field_list
 from .known import _span
-from .lexicons import CN_NUM, region_lexicon, region_shorts
+from .lexicons import CN_NUM
 from .tokens import _region_matches, analyze, token_boundaries
 
 # Bodies relative to the article's own district/town: 区委组织部, 镇党委, 工业区党群办.

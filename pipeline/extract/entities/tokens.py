@@ -7,7 +7,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cache, lru_cache
 
-from .lexicons import JIEBA_USER_DICT, RegionEntry, _lex_lines, region_lexicon, region_shorts
+from ...gazetteer import RegionEntry, _lex_lines, region_lexicon, region_shorts
+from .lexicons import JIEBA_USER_DICT
 
 _JIEBA = None
 #: Runs of characters the dictionary does not know whose part-of-speech HMM answer is remembered.

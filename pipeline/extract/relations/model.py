@@ -31,6 +31,7 @@ from pathlib import Path
 
 from ...document import Relation, Span
 from ...genre import genre
+from ...ontology import PREDICATES
 from ...resources import resource
 from . import vocabulary
 from .sentences import _date_attr, admin_level
@@ -38,18 +39,6 @@ from .sentences import _date_attr, admin_level
 NONE = "NONE"
 #: Predicates whose subject and object may be swapped (kb.evaluate scores them that way too).
 SYMMETRIC = frozenset({"COOPERATES_WITH"})
-PREDICATES = (
-    "COOPERATES_WITH",
-    "SUPPLIES",
-    "MEMBER_OF",
-    "LEADS",
-    "ESTABLISHED",
-    "SUBORDINATE_TO",
-    "LOCATED_IN",
-    "HOLDS_POSITION",
-    "VISITED",
-    "SUPPORTS",
-)
 SENTENCE_END = "。！？!?"
 CLOSING = '”"’）)」』'
 #: Candidate pairs farther apart than this (characters between) are not considered.
