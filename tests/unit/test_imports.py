@@ -128,6 +128,14 @@ def test_the_schema_knows_nothing_of_the_pipeline_and_the_store_nothing_of_train
         assert not bad, f"{module} reaches training or evaluation modules: {bad}"
 
 
+def test_every_module_says_what_it_is_for():
+    """A module docstring on every module of the packages (issue #20): a newcomer reads one line."""
+    missing = sorted(
+        name for name, path in project_modules().items() if not ast.get_docstring(ast.parse(path.read_text()))
+    )
+    assert not missing, f"modules without a docstring: {missing}"
+
+
 # --- the architecture diagram in README.md ("Architecture"), made from this import graph -----------
 
 #: Modules grouped by what they are for (first match wins; a prefix covers its submodules).
