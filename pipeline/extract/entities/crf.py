@@ -206,27 +206,14 @@ def record_forms(record: dict) -> dict[str, str]:
 def cluster_features(c: str, before: str, after: str, word: str) -> list[str]:
     """Cluster ids (``pipeline.clusters``, learned on the unlabelled pool) of the character, its
     neighbours, the bigrams either side and jieba's word: what a string the annotations never
-    showed has in common with the ones they did."""
-    clusters = shipped_clusters()
-    out = []
-    for name, kind, token, fine in (
-        ("cc", "c", c, True),
-        ("cc-1", "c", before, False),
-        ("cc+1", "c", after, False),
-        ("bc-1", "b", before + c, True),
-        ("bc+1", "b", c + after, True),
-        ("wc", "w", word, True),
-        ("wcc", "w", word, False),
-    ):
-        ids = clusters.of(kind, token)
-        if ids is not None:
-            out.append(f"{name}={ids[1] if fine else ids[0]}")
-    return out
+    showed has in common with the ones they did. One character's row of :func:`_cluster_feature_rows`."""
+    return _cluster_feature_rows(f"\x02{before}{c}{after}\x03", [word])[0]
 
 
 def _cluster_feature_rows(padded: str, word: list[str]) -> list[list[str]]:
-    """:func:`cluster_features` of every character of a padded paragraph (two marks either side),
-    each character, bigram and word looked up once rather than once per feature that names it."""
+    """:func:`cluster_features` of every character of a padded paragraph (two marks either side; ``word``
+    jieba's word at each character), each character, bigram and word looked up once rather than
+    once per feature that names it."""
     table = shipped_clusters().table
     chars = [table.get(("c", ch)) for ch in padded]
     bigrams = [table.get(("b", padded[j : j + 2])) for j in range(len(padded) - 1)]
