@@ -28,7 +28,6 @@ from pipeline.dedup import (
     exact_key,
     fingerprint_text,
     known_minhash,
-    minhash,
     rank_key,
     similarity,
 )
@@ -74,8 +73,7 @@ def make_node(key: str, rank: str, text: str, signatures: dict[str, Any] | None 
     """A node for ``text``; a paragraph carries its text for the facts check (``dedup.similarity``).
     ``signatures`` are the ones the worker made (``Document.signatures``), used when they hold it."""
     exact = exact_key(text)
-    signature = known_minhash(text, exact, signatures) if signatures else minhash(text)
-    return Node(key, rank, exact, signature, text if key[0] == "p" else None)
+    return Node(key, rank, exact, known_minhash(text, exact, signatures or {}), text if key[0] == "p" else None)
 
 
 class CorpusIndex:

@@ -199,8 +199,8 @@ def test_calibrate_pool_says_when_the_pool_is_missing(tmp_path, capsys):
 def test_the_store_uses_the_signatures_made_where_the_document_was_processed(store, tmp_path, monkeypatch):
     """The single writer does not hash a processed document's text again (``Document.signatures``),
     and the duplicate decision is the one a fresh hash gives: an OCR-damaged repeat still points home."""
-    from kb import corpus_index
     from kb.ingest import process_path
+    from pipeline import dedup as dedup_module
     from pipeline.dedup import exact_key, known_minhash, minhash
 
     (tmp_path / "haimen.txt").write_text(HAIMEN + "\n", encoding="utf-8")
@@ -213,7 +213,7 @@ def test_the_store_uses_the_signatures_made_where_the_document_was_processed(sto
             assert list(kept.hashvalues) == list(minhash(p.text).hashvalues)
 
     hashed: list[str] = []
-    monkeypatch.setattr(corpus_index, "minhash", lambda text: hashed.append(text) or minhash(text))
+    monkeypatch.setattr(dedup_module, "minhash", lambda text: hashed.append(text) or minhash(text))
     store.save(docs[0])
     assert hashed == []  # the new document's nodes came from its signatures...
     store.save(docs[1])
