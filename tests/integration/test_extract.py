@@ -9,6 +9,7 @@ from click.testing import CliRunner
 from kb.cli import main
 from kb.extraction import evaluate_corpus, extract_text, known_entities
 from kb.ingest import ingest
+from pipeline.ontology import TYPES
 from tests.conftest import CORPUS, DATA
 
 
@@ -55,17 +56,7 @@ def test_ingest_fills_entities_mentions_relations_metrics(store):
     stats = store.stats()
     assert stats["entities"] > 100 and stats["relations"] > 30 and stats["metrics"] > 100
     types = {t for (t,) in store.db.execute("select distinct type from entities")}
-    assert types == {
-        "REGION",
-        "ZONE",
-        "ENTERPRISE",
-        "PARTY_ORG",
-        "GOV_ORG",
-        "ALLIANCE",
-        "INSTITUTION",
-        "PERSON",
-        "INDUSTRY",
-    }
+    assert types == set(TYPES)  # all nine of the ontology's types
     # Mentions trace back to the original text (seed 000 is Simplified already).
     rows = store.db.execute(
         "select m.surface, d.original, m.orig_start, m.orig_end "

@@ -63,17 +63,16 @@ def _nodes(items: list[tuple[list[str], str | None]]) -> list[Node]:
 
 # Short texts over a few syllables, so that near-duplicates (and chains of them) are common.
 PIECES = st.sampled_from(["党建引领", "产业集群", "企业党委", "联合党支部", "覆盖率", "工作", "发展"])
+# Two to seven texts, each with no date or one of two.
+DATED_TEXTS = st.lists(
+    st.tuples(st.lists(PIECES, min_size=3, max_size=6), st.sampled_from([None, "2020-01-01", "2021-05-05"])),
+    min_size=2,
+    max_size=7,
+)
 
 
 @settings(max_examples=60, deadline=None)
-@given(
-    st.lists(
-        st.tuples(st.lists(PIECES, min_size=3, max_size=6), st.sampled_from([None, "2020-01-01", "2021-05-05"])),
-        min_size=2,
-        max_size=7,
-    ),
-    st.randoms(use_true_random=False),
-)
+@given(DATED_TEXTS, st.randoms(use_true_random=False))
 def test_dedup_decisions_do_not_depend_on_arrival_order(items, rng):
     nodes = _nodes(items)
     expected = _reference(nodes)
@@ -106,14 +105,7 @@ def test_dedup_decisions_do_not_depend_on_arrival_order(items, rng):
 
 
 @settings(max_examples=60, deadline=None)
-@given(
-    st.lists(
-        st.tuples(st.lists(PIECES, min_size=3, max_size=6), st.sampled_from([None, "2020-01-01", "2021-05-05"])),
-        min_size=2,
-        max_size=7,
-    ),
-    st.randoms(use_true_random=False),
-)
+@given(DATED_TEXTS, st.randoms(use_true_random=False))
 def test_an_index_of_originals_only_gives_the_same_duplicates(items, rng):
     """As the store does it (kb.corpus_index): only originals are indexed, and a node's neighbours
     are the indexed originals it matches plus the nodes pointing at it. Whether a text is a
