@@ -109,13 +109,10 @@ def extract_metrics_only(doc: Document) -> Document:
     """Fill ``doc.metrics`` alone, on the pieces :func:`extract` uses, without the recognizers.
 
     Entity spans only choose a metric's subject, never whether a quantity is one or its value and
-    unit, so the (value, unit) pairs are those of a full extraction. jieba gets the domain user
-    dictionary the recognizers load (the metric rules segment with it). For a fast metric score
+    unit, so the (value, unit) pairs are those of a full extraction (the metric rules segment with
+    the recognizers' dictionary, ``pipeline.extract.segmenter``). For a fast metric score
     (``kb eval-annotated --only metrics``); subjects stay the sentence's opening phrase.
     """
-    from .entities.tokens import jieba_posseg
-
-    jieba_posseg()
     doc.metrics = []
     for para in doc.paragraphs:
         if para.duplicate_of:

@@ -215,20 +215,44 @@ def test_unknown_name_cut_into_single_characters_is_a_name():
     assert not any(s.text in ("本公司", "该公司") for s in spans)
 
 
-def test_the_memo_tokenizer_gives_jiebas_tokens_and_leaves_jieba_as_it_is():
+LINK_SENTENCE = (
+    "溧阳市埭头镇党委书记汤建兵带领锂电池产业链党建联盟走访江苏蜂巢能源科技有限公司，"
+    "与赣锋锂业、卓宇电子等企业负责人座谈，推动“链上党建”提质增效。"
+)
+
+
+def test_the_memo_tagger_gives_jiebas_tokens():
     """The HMM answers remembered for unknown runs change nothing: same tokens as jieba.posseg's
-    own tokenizer (twice, the second from memory), and jieba's tokenizers are not replaced."""
+    own tokenizer over the same dictionary (twice, the second from memory)."""
     import jieba.posseg
 
-    from pipeline.extract.entities.tokens import jieba_posseg
+    from pipeline.extract.segmenter import segmenter
 
-    _, tagger = jieba_posseg()
-    text = (
-        "溧阳市埭头镇党委书记汤建兵带领锂电池产业链党建联盟走访江苏蜂巢能源科技有限公司，"
-        "与赣锋锂业、卓宇电子等企业负责人座谈，推动“链上党建”提质增效。"
-    )
-    expected = [(w.word, w.flag) for w in jieba.posseg.dt.cut(text)]
-    assert [(w.word, w.flag) for w in tagger.cut(text)] == expected
-    assert tagger.memo  # unknown runs were met and remembered
-    assert [(w.word, w.flag) for w in tagger.cut(text)] == expected
-    assert type(jieba.posseg.dt) is jieba.posseg.POSTokenizer
+    seg = segmenter()
+    seg.tagger.makesure_userdict_loaded()
+    plain = jieba.posseg.POSTokenizer(seg.tokenizer)
+    plain.word_tag_tab = seg.tags  # the domain words' tags went into the segmenter's table
+    expected = [(w.word, w.flag) for w in plain.cut(LINK_SENTENCE)]
+    assert [(w.word, w.flag) for w in seg.posseg(LINK_SENTENCE)] == expected
+    assert seg.tagger.memo  # unknown runs were met and remembered
+    assert [(w.word, w.flag) for w in seg.posseg(LINK_SENTENCE)] == expected
+
+
+def test_extraction_leaves_jiebas_own_dictionary_alone_and_its_own_as_it_found_it():
+    """The domain words and a document's forced-in names go into the segmenter's dictionary, never
+    into jieba's module-level one; the names are gone again once the document is done."""
+    import jieba
+    import jieba.posseg
+
+    from pipeline.extract.segmenter import segmenter
+
+    jieba.dt.check_initialized()
+    before = (jieba.dt.total, len(jieba.dt.FREQ), len(jieba.posseg.dt.word_tag_tab))
+    seg = segmenter()
+    seg.tagger.makesure_userdict_loaded()  # the domain words' tags join the table on first use, for good
+    own_before = (seg.tokenizer.total, dict(seg.freq), dict(seg.tags))
+    spans = recognize_document([LINK_SENTENCE, "埭头镇是溧阳的一个镇。"])
+    assert any(s.text == "埭头镇" for para in spans for s in para)
+    assert (jieba.dt.total, len(jieba.dt.FREQ), len(jieba.posseg.dt.word_tag_tab)) == before
+    assert "联合党支部" in seg.freq and "联合党支部" not in jieba.dt.FREQ  # the domain user dictionary
+    assert (seg.tokenizer.total, seg.freq, seg.tags) == own_before

@@ -47,7 +47,7 @@ from .model_layer import _model_layer
 from .organizations import SuffixOrgRecognizer
 from .persons import PersonRecognizer
 from .settlements import SettlementRecognizer
-from .tokens import _ADDED_WORDS, _add_jieba_word, analyze, jieba_scope
+from .tokens import _add_jieba_word, analyze, jieba_scope
 
 RULE_RECOGNIZERS: list[Recognizer] = [
     RegionGazetteer(),
@@ -215,8 +215,7 @@ def add_words(known: KnownEntities) -> None:
     """Make confirmed names single jieba words (青溪 in 青溪郊野公园), then forget cached tokens."""
     added = False
     for form in [*known.types, *known.aliases]:
-        if 2 <= len(form) <= 12 and form not in _ADDED_WORDS:
-            _add_jieba_word(form, _TYPE_TAG.get(known.type_of(form) or "", "nt"))
+        if 2 <= len(form) <= 12 and _add_jieba_word(form, _TYPE_TAG.get(known.type_of(form) or "", "nt")):
             added = True
     if added:
         analyze.cache_clear()

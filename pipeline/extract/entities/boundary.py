@@ -8,9 +8,10 @@ from functools import cache
 
 from ...gazetteer import region_lexicon, region_shorts
 from ...resources import words
+from ..segmenter import segmenter
 from .lexicons import CN_NUM, PUNCT
 from .persons import _POST_TITLES
-from .tokens import Tok, _known_words, _split_at, analyze, jieba_posseg
+from .tokens import Tok, _known_words, _split_at, analyze
 
 # --------------------------------------------------------------------------- left boundary
 
@@ -217,10 +218,10 @@ def _common_proper(w: str, pos: str) -> bool:
     if pos == "nz":
         return f > 0
     if pos == "nt" and len(w) >= 4:
-        _, pseg = jieba_posseg()
+        tags = segmenter().tags
         for i in range(2, len(w) - 1):
             a, b = w[:i], w[i:]
-            ta, tb = pseg.dt.word_tag_tab.get(a, ""), pseg.dt.word_tag_tab.get(b, "")
+            ta, tb = tags.get(a, ""), tags.get(b, "")
             if (
                 freq.get(a, 0) >= 100
                 and freq.get(b, 0) >= 100

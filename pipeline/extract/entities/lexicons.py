@@ -8,7 +8,6 @@ from ...gazetteer import _lex_lines
 from ...resources import models_dir
 
 LEXICON_DIR = models_dir() / "lexicons"
-JIEBA_USER_DICT = LEXICON_DIR / "ent_jieba_user.txt"
 SURNAMES = LEXICON_DIR / "ent_surnames.txt"
 
 # Used only to break ties between spans of equal length and confidence: the more specific

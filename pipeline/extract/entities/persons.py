@@ -6,9 +6,10 @@ import re
 
 from ...document import Span
 from ...resources import words
+from ..segmenter import segmenter
 from .known import _span
 from .lexicons import HAN, surnames
-from .tokens import _known_words, analyze, jieba_posseg
+from .tokens import _known_words, analyze
 
 # Titles next to a person's name; relations/vocabulary.py reads the same file for HOLDS_POSITION.
 TITLES = words("person_titles.txt", "ALL", "NAME")
@@ -21,11 +22,11 @@ NAME_END = re.compile(r"(?:[，。、；：！？,;:!?）)\s]|" + _NAME_END_WORD
 
 def _common_word(w: str) -> bool:
     """A word jieba knows with a tag other than a person name (班子, 单位, 沙龙)."""
-    _, pseg = jieba_posseg()
-    tag = pseg.dt.word_tag_tab.get(w)
+    seg = segmenter()
+    tag = seg.tags.get(w)
     if tag is None:
         return False
-    return not tag.startswith("nr") or pseg.dt.FREQ.get(w, 0) >= 100
+    return not tag.startswith("nr") or seg.freq.get(w, 0) >= 100
 
 
 class PersonRecognizer:

@@ -6,10 +6,11 @@ import re
 
 from ...document import Span
 from ...resources import words
+from ..segmenter import segmenter
 from .boundary import GENERIC_PREFIX_WORDS, _prefix_tokens, all_generic, left_boundary
 from .known import _span
 from .lexicons import CN_NUM
-from .tokens import _known_words, analyze, jieba_posseg, token_boundaries
+from .tokens import _known_words, analyze, token_boundaries
 
 SETTLEMENT_SUFFIX = re.compile(r"(?:居民区|居委会(?=)|小区|社区|街道|村|镇|乡)")
 GENERIC_SETTLEMENTS = set(words("ent_settlement_words.txt", "GENERIC"))
@@ -49,7 +50,7 @@ class SettlementRecognizer:
                     _known_words().get(t.word, 0) > 500
                     or t.word in GENERIC_SETTLEMENTS
                     or t.pos.startswith("v")
-                    or (t.end - t.start == 2 and jieba_posseg()[1].dt.word_tag_tab.get(t.word[0], "").startswith("v"))
+                    or (t.end - t.start == 2 and segmenter().tags.get(t.word[0], "").startswith("v"))
                 )
                 for t in analyze(text)[0]
             ):

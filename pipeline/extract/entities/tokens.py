@@ -1,4 +1,6 @@
-"""jieba for the recognizers: its part-of-speech tokenizer, words forced in for one document (jieba_scope), analyze."""
+"""Tokens for the recognizers: jieba's words of a paragraph with region names forced in (``analyze``),
+and the scope in which a document's names are forced in (``jieba_scope``); the dictionary is
+:mod:`pipeline.extract.segmenter`'s."""
 
 from __future__ import annotations
 
@@ -7,58 +9,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cache, lru_cache
 
-from ...gazetteer import RegionEntry, _lex_lines, region_lexicon, region_shorts
-from .lexicons import JIEBA_USER_DICT
-
-_JIEBA = None
-#: Runs of characters the dictionary does not know whose part-of-speech HMM answer is remembered.
-HMM_MEMO_SIZE = 100_000
-
-
-def jieba_posseg():
-    """(jieba, the part-of-speech tokenizer): jieba loaded once, with the domain user dictionary.
-
-    The tokenizer is jieba.posseg's, with one difference: the HMM that cuts and tags a run of
-    characters the dictionary does not know (a pure-Python Viterbi, a third of recognition's time)
-    answers a run it has met before from memory. A paragraph is segmented by both recognition
-    passes and the CRF's features, whose unknown runs are mostly the same, so the tokens are
-    identical and computed once. It shares jieba's dictionary and tag table (words added to jieba
-    reach it), and it is this module's object: jieba's own tokenizers are left as they are.
-    """
-    global _JIEBA
-    if _JIEBA is None:
-        import jieba
-        import jieba.posseg as pseg
-
-        jieba.setLogLevel(60)
-        # Parsed here (not jieba.load_userdict) so that the file may carry # comment lines.
-        for line in _lex_lines(JIEBA_USER_DICT):
-            parts = line.split()
-            jieba.add_word(parts[0], int(parts[1]) if len(parts) > 1 else None, parts[2] if len(parts) > 2 else None)
-        _JIEBA = (jieba, _memo_tokenizer(pseg))
-    return _JIEBA
-
-
-def _memo_tokenizer(pseg):
-    class MemoPOSTokenizer(pseg.POSTokenizer):
-        def __init__(self, base) -> None:  # shares the default tokenizer's dictionary and tag table
-            self.tokenizer, self.word_tag_tab = base.tokenizer, base.word_tag_tab
-            self.memo: dict[str, tuple] = {}
-
-        @property
-        def dt(self):  # callers written for the jieba.posseg module read .dt
-            return self
-
-        def _POSTokenizer__cut(self, sentence):  # the HMM over one unknown run (name-mangled in jieba)
-            pairs = self.memo.get(sentence)
-            if pairs is None:
-                if len(self.memo) >= HMM_MEMO_SIZE:
-                    self.memo.clear()
-                pairs = self.memo[sentence] = tuple(pseg.POSTokenizer._POSTokenizer__cut(self, sentence))
-            return iter(pairs)
-
-    return MemoPOSTokenizer(pseg.dt)
-
+from ...gazetteer import RegionEntry, region_lexicon, region_shorts
+from ..segmenter import segmenter
 
 # --------------------------------------------------------------------------- tokens
 
@@ -117,53 +69,25 @@ def _glued_region(text: str, s: int, e: int) -> bool:
     return any(before[k:] in region_shorts() or before[k:] in region_lexicon() for k in range(len(before) - 1))
 
 
-# Words added to jieba while recognizing one document, with what they replaced (see jieba_scope).
-_ADDED_WORDS: dict[str, tuple[dict[str, int | None], str | None]] = {}
-_SCOPE_DEPTH = 0
-
-
-def _add_jieba_word(word: str, tag: str) -> None:
-    """Make ``word`` one jieba token for the current scope, remembering what to restore."""
-    if word in _ADDED_WORDS:
-        return
-    jieba, pseg = jieba_posseg()
-    pseg.dt.makesure_userdict_loaded()
-    freqs = {word[: i + 1]: jieba.dt.FREQ.get(word[: i + 1]) for i in range(len(word))}
-    _ADDED_WORDS[word] = (freqs, pseg.dt.word_tag_tab.get(word))
-    jieba.add_word(word, tag=tag)
+def _add_jieba_word(word: str, tag: str) -> bool:
+    """Make ``word`` one jieba token until the document's scope ends; False if it was added already."""
+    return segmenter().add_word(word, tag)
 
 
 @contextmanager
 def jieba_scope():
-    """Words added to jieba inside the block are taken out again on leaving it.
+    """Words forced into the dictionary inside the block are taken out again on leaving it.
 
-    Recognition forces the names it confirms into jieba's (global) dictionary so that segmentation
-    sees them whole; scoping it keeps one document from changing how the next one is cut, so the
-    result does not depend on the order documents arrive in.
+    Recognition forces the names it confirms into the dictionary so that segmentation sees them
+    whole; scoping it keeps one document from changing how the next one is cut, so the result
+    does not depend on the order documents arrive in.
     """
-    global _SCOPE_DEPTH
-    jieba, pseg = jieba_posseg()
-    total = jieba.dt.total
-    _SCOPE_DEPTH += 1
+    seg = segmenter()
     try:
-        yield
+        with seg.scope():
+            yield
     finally:
-        _SCOPE_DEPTH -= 1
-        if _SCOPE_DEPTH == 0 and _ADDED_WORDS:
-            pseg.dt.makesure_userdict_loaded()
-            for word, (freqs, tag) in reversed(list(_ADDED_WORDS.items())):
-                for fragment, freq in freqs.items():
-                    if freq is None:
-                        jieba.dt.FREQ.pop(fragment, None)
-                    else:
-                        jieba.dt.FREQ[fragment] = freq
-                if tag is None:
-                    pseg.dt.word_tag_tab.pop(word, None)
-                else:
-                    pseg.dt.word_tag_tab[word] = tag
-            jieba.dt.total = total
-            _ADDED_WORDS.clear()
-        if _SCOPE_DEPTH == 0:
+        if not seg.in_scope:
             analyze.cache_clear()  # segmentations made with this scope's words must not outlive it
 
 
@@ -171,23 +95,23 @@ def jieba_scope():
 def _common_short(short: str) -> bool:
     """True for a town whose bare name is a common verb or adverb (联合镇, 团结乡): in running
     text 联合镇商会 is 联合 + 镇商会 far more often than a town's name."""
-    _, pseg = jieba_posseg()
-    tag = pseg.dt.word_tag_tab.get(short, "")
-    return tag[:1] in ("v", "d", "a", "c", "p") and tag != "vn" or tag in ("vn",) and pseg.dt.FREQ.get(short, 0) > 2000
+    seg = segmenter()
+    tag = seg.tags.get(short, "")
+    return tag[:1] in ("v", "d", "a", "c", "p") and tag != "vn" or tag in ("vn",) and seg.freq.get(short, 0) > 2000
 
 
 @lru_cache(maxsize=4096)
 def analyze(text: str) -> tuple[tuple[Tok, ...], tuple[tuple[int, int, RegionEntry], ...]]:
     """jieba posseg tokens of ``text`` (region names forced in as words) and the region matches."""
-    jieba, pseg = jieba_posseg()
+    seg = segmenter()
     regions = _region_matches(text)
     for _s, _e, r in regions:
         # Force gazetteer names to be single tokens so that left-boundary walks see them whole
         # (jieba alone cuts 湖塘镇 as 亭/林镇 and 横林镇迎凤 as 柘林/镇迎/龙).
-        _add_jieba_word(r.name, "ns")
+        seg.add_word(r.name, "ns")
     toks = []
     pos = 0
-    for w, f in pseg.cut(text):
+    for w, f in seg.posseg(text):
         toks.append(Tok(pos, pos + len(w), w, f))
         pos += len(w)
     # jieba may still glue a region name to its neighbour: split tokens at region boundaries.
@@ -227,6 +151,6 @@ def token_boundaries(text: str) -> set[int]:
     return b
 
 
-def _known_words() -> dict:
-    jieba, _ = jieba_posseg()
-    return jieba.dt.FREQ if jieba.dt.initialized else {}
+def _known_words() -> dict[str, int]:
+    """The dictionary: word -> frequency (the words of the current scope included)."""
+    return segmenter().freq

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import re
 
-import jieba
-
 from pipeline.resources import words
 
+from ..segmenter import segmenter
 from .numbers import Quantity, load_units, normalize_number
 from .quantities import _in_short_quote
 from .vocabulary import (
@@ -61,7 +60,7 @@ def _jieba_aligned(text: str, q: Quantity) -> bool:
     s0, s1 = _sentence_bounds(text, q.start)
     starts = {q.start, q.start + len(q.pre)}
     pos = s0
-    for word in jieba.cut(text[s0:s1]):
+    for word in segmenter().cut(text[s0:s1]):
         w0, w1 = pos, pos + len(word)
         pos = w1
         if w0 in starts and w1 <= q.end:

@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import re
 
-import jieba
-import jieba.posseg
-
 from pipeline.document import Span
 
+from ..segmenter import segmenter
 from .exclusions import _clause_before, _sentence_bounds
 from .numbers import Quantity
 from .vocabulary import (
@@ -66,7 +64,7 @@ def _indicator_after(text: str, q: Quantity) -> str:
         stop += 1
     words: list[tuple[str, str]] = []
     length, have_noun = 0, False
-    for w in jieba.posseg.cut(text[pos:stop]):
+    for w in segmenter().posseg(text[pos:stop]):
         if w.word in _QUOTE_MARKS:
             words.append((w.word, "quote"))
             continue
@@ -85,7 +83,7 @@ def _indicator_after(text: str, q: Quantity) -> str:
     while words and not (_nounish(words[-1][1]) or words[-1][0] in "”」"):
         words.pop()  # end on a noun (or a closing quote)
     phrase = _balance_quotes("".join(word for word, _ in words).strip('“”"「」'))
-    if len(phrase) == 1 and not jieba.posseg.lcut(phrase)[0].flag.startswith("n"):
+    if len(phrase) == 1 and not next(segmenter().posseg(phrase)).flag.startswith("n"):
         return ""  # one character is a noun (镇, 村) or nothing
     return phrase
 
@@ -118,7 +116,7 @@ def _sentence_subject(sentence: str) -> str:
     """The noun phrase a sentence opens with (its subject), after time words; '' when none."""
     s = _strip_phrase(re.split(r"[，,：:]", sentence, maxsplit=1)[0]) if sentence else ""
     words: list[str] = []
-    for w in jieba.posseg.cut(s):
+    for w in segmenter().posseg(s):
         if w.flag.startswith(("n", "j")) or w.flag in ("vn", "an", "l") and words:
             words.append(w.word)
         elif w.flag in ("ns", "nt", "nz", "nr"):

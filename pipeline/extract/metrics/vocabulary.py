@@ -4,12 +4,7 @@ from __future__ import annotations
 
 import re
 
-import jieba
-
 from pipeline.resources import words
-
-jieba.setLogLevel(60)
-
 
 _FULLWIDTH = str.maketrans("０１２３４５６７８９．，％", "0123456789.,%")
 _CN_NUM_CHARS = "零〇一二两三四五六七八九十百千万亿"

@@ -1,0 +1,141 @@
+"""jieba as extraction uses it: a tokenizer of this process's own, and the words one document forces in.
+
+The recognizers cut a paragraph with names they have confirmed forced in as single words (湖塘镇,
+禾丰食品), and the metric rules cut clauses with the same dictionary. Those words belong to one
+document: :meth:`Segmenter.scope` takes them out again when the document is done, so no result
+depends on what was processed before it. The dictionary is a ``jieba.Tokenizer`` made here (the
+default dictionary and ``models/lexicons/ent_jieba_user.txt``), not ``jieba.dt``: jieba's own
+module-level tokenizers are never changed, whoever else uses them in the process.
+
+:func:`segmenter` gives the process's one Segmenter (built on first use, about a second).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from ..gazetteer import _lex_lines
+from ..resources import models_dir
+
+JIEBA_USER_DICT = models_dir() / "lexicons" / "ent_jieba_user.txt"
+#: Runs of characters the dictionary does not know whose part-of-speech HMM answer is remembered.
+HMM_MEMO_SIZE = 100_000
+
+
+class Segmenter:
+    """A jieba tokenizer and its part-of-speech tagger, with the words forced in for one document.
+
+    ``freq`` is the dictionary (word -> frequency, 0 for a prefix that is no word), ``tags`` the
+    part-of-speech table; both include the words added in the current scope.
+    """
+
+    def __init__(self) -> None:
+        import jieba
+        import jieba.posseg as pseg
+
+        jieba.setLogLevel(60)
+        self.tokenizer = jieba.Tokenizer()
+        # Parsed here (not load_userdict) so that the file may carry # comment lines.
+        for line in _lex_lines(JIEBA_USER_DICT):
+            parts = line.split()
+            self.tokenizer.add_word(
+                parts[0], int(parts[1]) if len(parts) > 1 else None, parts[2] if len(parts) > 2 else None
+            )
+        self.tagger = _memo_tagger(pseg, self.tokenizer)
+        #: Words added in the current scope, with the dictionary entries and tag they replaced.
+        self.added: dict[str, tuple[dict[str, int | None], str | None]] = {}
+        self._depth = 0
+
+    @property
+    def freq(self) -> dict[str, int]:
+        return self.tokenizer.FREQ
+
+    @property
+    def tags(self) -> dict[str, str]:
+        return self.tagger.word_tag_tab
+
+    @property
+    def in_scope(self) -> bool:
+        """True inside a :meth:`scope` block."""
+        return self._depth > 0
+
+    def cut(self, text: str) -> Iterator[str]:
+        """jieba's words of ``text`` (with its HMM for unknown runs, as ``jieba.cut``)."""
+        return self.tokenizer.cut(text)
+
+    def posseg(self, text: str) -> Iterator[Any]:
+        """jieba's (word, flag) pairs of ``text``, as ``jieba.posseg.cut``."""
+        return self.tagger.cut(text)
+
+    def add_word(self, word: str, tag: str) -> bool:
+        """Make ``word`` one token until the current scope ends; False if it was added already."""
+        if word in self.added:
+            return False
+        self.tagger.makesure_userdict_loaded()
+        freqs = {word[: i + 1]: self.tokenizer.FREQ.get(word[: i + 1]) for i in range(len(word))}
+        self.added[word] = (freqs, self.tagger.word_tag_tab.get(word))
+        self.tokenizer.add_word(word, tag=tag)
+        return True
+
+    @contextmanager
+    def scope(self) -> Iterator[None]:
+        """Words added inside the block (nested blocks included) are taken out on leaving the outermost."""
+        total = self.tokenizer.total
+        self._depth += 1
+        try:
+            yield
+        finally:
+            self._depth -= 1
+            if self._depth == 0 and self.added:
+                self._restore(total)
+
+    def _restore(self, total: int) -> None:
+        self.tagger.makesure_userdict_loaded()
+        for word, (freqs, tag) in reversed(list(self.added.items())):
+            for fragment, freq in freqs.items():
+                if freq is None:
+                    self.tokenizer.FREQ.pop(fragment, None)
+                else:
+                    self.tokenizer.FREQ[fragment] = freq
+            if tag is None:
+                self.tagger.word_tag_tab.pop(word, None)
+            else:
+                self.tagger.word_tag_tab[word] = tag
+        self.tokenizer.total = total
+        self.added.clear()
+
+
+def _memo_tagger(pseg, tokenizer):
+    """jieba.posseg's tokenizer over ``tokenizer``, with one difference: the HMM that cuts and tags a
+    run of characters the dictionary does not know (a pure-Python Viterbi, a third of recognition's
+    time) answers a run it has met before from memory. A paragraph is segmented by both recognition
+    passes and the CRF's features, whose unknown runs are mostly the same, so the tokens are
+    identical and computed once."""
+
+    class MemoPOSTokenizer(pseg.POSTokenizer):
+        def __init__(self, base) -> None:
+            super().__init__(base)
+            self.memo: dict[str, tuple] = {}
+
+        def _POSTokenizer__cut(self, sentence):  # the HMM over one unknown run (name-mangled in jieba)
+            pairs = self.memo.get(sentence)
+            if pairs is None:
+                if len(self.memo) >= HMM_MEMO_SIZE:
+                    self.memo.clear()
+                pairs = self.memo[sentence] = tuple(pseg.POSTokenizer._POSTokenizer__cut(self, sentence))
+            return iter(pairs)
+
+    return MemoPOSTokenizer(tokenizer)
+
+
+_SEGMENTER: Segmenter | None = None
+
+
+def segmenter() -> Segmenter:
+    """The process's Segmenter (built on first use)."""
+    global _SEGMENTER
+    if _SEGMENTER is None:
+        _SEGMENTER = Segmenter()
+    return _SEGMENTER
