@@ -46,6 +46,9 @@ class Segmenter:
         self.tagger = _memo_tagger(pseg, self.tokenizer)
         #: Words added in the current scope, with the dictionary entries and tag they replaced.
         self.added: dict[str, tuple[dict[str, int | None], str | None]] = {}
+        # What the scope's words replaced, entry by entry (the first value seen: the base dictionary's).
+        self._base_freq: dict[str, int | None] = {}
+        self._base_tag: dict[str, str | None] = {}
         self._depth = 0
 
     @property
@@ -60,6 +63,19 @@ class Segmenter:
     def in_scope(self) -> bool:
         """True inside a :meth:`scope` block."""
         return self._depth > 0
+
+    def base_freq(self, word: str) -> int:
+        """``word``'s frequency in the dictionary without the current scope's words (0 if none): for a
+        judgement remembered across documents, which must not depend on which one came first."""
+        if word in self._base_freq:
+            return self._base_freq[word] or 0
+        return self.tokenizer.FREQ.get(word, 0)
+
+    def base_tag(self, word: str) -> str:
+        """``word``'s part-of-speech tag without the current scope's words ("" if none)."""
+        if word in self._base_tag:
+            return self._base_tag[word] or ""
+        return self.tagger.word_tag_tab.get(word, "")
 
     def cut(self, text: str) -> Iterator[str]:
         """jieba's words of ``text`` (with its HMM for unknown runs, as ``jieba.cut``)."""
@@ -76,6 +92,9 @@ class Segmenter:
         self.tagger.makesure_userdict_loaded()
         freqs = {word[: i + 1]: self.tokenizer.FREQ.get(word[: i + 1]) for i in range(len(word))}
         self.added[word] = (freqs, self.tagger.word_tag_tab.get(word))
+        for fragment, freq in freqs.items():
+            self._base_freq.setdefault(fragment, freq)
+        self._base_tag.setdefault(word, self.added[word][1])
         self.tokenizer.add_word(word, tag=tag)
         return True
 
@@ -105,6 +124,8 @@ class Segmenter:
                 self.tagger.word_tag_tab[word] = tag
         self.tokenizer.total = total
         self.added.clear()
+        self._base_freq.clear()
+        self._base_tag.clear()
 
 
 def _memo_tagger(pseg, tokenizer):

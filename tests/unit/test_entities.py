@@ -256,3 +256,23 @@ def test_extraction_leaves_jiebas_own_dictionary_alone_and_its_own_as_it_found_i
     assert (jieba.dt.total, len(jieba.dt.FREQ), len(jieba.posseg.dt.word_tag_tab)) == before
     assert "联合党支部" in seg.freq and "联合党支部" not in jieba.dt.FREQ  # the domain user dictionary
     assert (seg.tokenizer.total, seg.freq, seg.tags) == own_before
+
+
+def test_judgements_remembered_for_the_run_ignore_a_documents_forced_in_words():
+    """``_common_short`` and ``_common_proper`` are cached for the whole run, so they read the base
+    dictionary: a document that forced 联合 in as a place name, or a new name in as a word, must not
+    decide them for every document after it (the result would depend on the order)."""
+    from pipeline.extract.entities.boundary import _common_proper
+    from pipeline.extract.entities.tokens import _common_short, jieba_scope
+    from pipeline.extract.segmenter import segmenter
+
+    seg = segmenter()
+    _common_short.cache_clear()
+    _common_proper.cache_clear()
+    with jieba_scope():
+        seg.add_word("联合", "ns")  # 联合镇 confirmed in one document: its short form forced in
+        seg.add_word("蜂巢能源", "nt")
+        inside = (_common_short("联合"), _common_proper("蜂巢能源", "nz"))
+    _common_short.cache_clear()
+    _common_proper.cache_clear()
+    assert inside == (_common_short("联合"), _common_proper("蜂巢能源", "nz")) == (True, False)

@@ -212,19 +212,18 @@ def has_proper(text: str, start: int, end: int) -> bool:
 def _common_proper(w: str, pos: str) -> bool:
     """True for a word jieba tags as a name that is really a term: a known nz word (锂电池,
     爱国主义; a brand jieba does not know has no frequency), or an nt entry that is only two
-    ordinary words glued together (新兴产业 = 新兴 + 产业, 国际航运 = 国际 + 航运)."""
-    freq = _known_words()
-    f = freq.get(w, 0)
+    ordinary words glued together (新兴产业 = 新兴 + 产业, 国际航运 = 国际 + 航运). Remembered for
+    the run, so it reads the base dictionary, not the words a document forced in."""
+    seg = segmenter()
     if pos == "nz":
-        return f > 0
+        return seg.base_freq(w) > 0
     if pos == "nt" and len(w) >= 4:
-        tags = segmenter().tags
         for i in range(2, len(w) - 1):
             a, b = w[:i], w[i:]
-            ta, tb = tags.get(a, ""), tags.get(b, "")
+            ta, tb = seg.base_tag(a), seg.base_tag(b)
             if (
-                freq.get(a, 0) >= 100
-                and freq.get(b, 0) >= 100
+                seg.base_freq(a) >= 100
+                and seg.base_freq(b) >= 100
                 and not ta.startswith(("ns", "nr"))
                 and not tb.startswith(("ns", "nr"))
             ):

@@ -95,9 +95,9 @@ def jieba_scope():
 def _common_short(short: str) -> bool:
     """True for a town whose bare name is a common verb or adverb (联合镇, 团结乡): in running
     text 联合镇商会 is 联合 + 镇商会 far more often than a town's name."""
-    seg = segmenter()
-    tag = seg.tags.get(short, "")
-    return tag[:1] in ("v", "d", "a", "c", "p") and tag != "vn" or tag in ("vn",) and seg.freq.get(short, 0) > 2000
+    seg = segmenter()  # remembered for the run: the base dictionary, not a document's forced-in words
+    tag = seg.base_tag(short)
+    return tag[:1] in ("v", "d", "a", "c", "p") and tag != "vn" or tag in ("vn",) and seg.base_freq(short) > 2000
 
 
 @lru_cache(maxsize=4096)
