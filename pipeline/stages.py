@@ -23,28 +23,17 @@ from .clean import clean
 from .dedup import local_dedup
 from .document import Document
 from .extract import extract
-from .extract.entities.tokens import analyze
 from .normalize import normalize
 from .read import iter_paths, read, read_bytes
 
 Stage = Callable[[Document], Document]
 
 
-def extract_stage(doc: Document) -> Document:
-    """Stage 5, extract (:func:`pipeline.extract.extract`), leaving no segmentation behind: the token
-    cache may hold segmentations made while this document's names were forced into jieba, and the
-    next document must not see them (its result would depend on the order)."""
-    try:
-        return extract(doc)
-    finally:
-        analyze.cache_clear()
-
-
 #: Normalize and clean: what a text needs before anything reads it (training, calibration).
 TEXT_STAGES: list[tuple[str, Stage]] = [("normalize", normalize), ("clean", clean)]
 #: Every per-document stage, in order (stage 4 here is dedup inside the document: a paragraph printed
 #: twice points at its first copy; corpus-wide dedup happens in the store).
-STAGES: list[tuple[str, Stage]] = [*TEXT_STAGES, ("dedup", local_dedup), ("extract", extract_stage)]
+STAGES: list[tuple[str, Stage]] = [*TEXT_STAGES, ("dedup", local_dedup), ("extract", extract)]
 
 
 def stages_until(name: str) -> list[tuple[str, Stage]]:

@@ -44,10 +44,12 @@ CLAUSE_ENDS = "，、：,:"
 def extract(doc: Document, known: KnownEntities | None = None) -> Document:
     """Fill ``doc.entities``, ``doc.relations`` and ``doc.metrics``; ``known`` are names already stored.
 
-    The base recognizers force names into jieba's dictionary in a scope of their own; the learned
-    CRF, resolution, relations and metrics then run in one more scope (region names forced in), in
-    which a paragraph is segmented once for all of them: nothing a document adds to jieba outlives
-    it, and no document's result depends on what ran before it.
+    The base recognizers force names into the dictionary (``pipeline.extract.segmenter``) in a scope
+    of their own; the learned CRF, resolution, relations and metrics then run in one more scope
+    (region names forced in). A paragraph is cut again only where the words forced in since change
+    how it is cut (``entities.tokens.analyze``): the CRF reads the first pass's cut, the second pass
+    re-cuts only the paragraphs holding a name the first confirmed. Nothing a document adds to the
+    dictionary outlives it, and no document's result depends on what ran before it.
     """
     pieces = [
         (para, at, piece) for para in doc.paragraphs if not para.duplicate_of for at, piece in split_long(para.text)

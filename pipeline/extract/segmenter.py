@@ -77,6 +77,17 @@ class Segmenter:
             return self._base_tag[word] or ""
         return self.tagger.word_tag_tab.get(word, "")
 
+    def state_for(self, text: str) -> tuple[int, frozenset[tuple[str, int | None, str | None]]]:
+        """All of the dictionary's present state that can change how ``text`` is cut: the total
+        frequency, and the scope's words that occur in ``text`` with their frequency and tag (every
+        other entry a cut of ``text`` reads is the base dictionary's). Equal states, equal cuts."""
+        pending = self.tokenizer.user_word_tag_tab  # tags jieba merges into the table at its next cut
+        return self.tokenizer.total, frozenset(
+            (w, self.tokenizer.FREQ.get(w), pending.get(w) or self.tagger.word_tag_tab.get(w))
+            for w in self.added
+            if w in text
+        )
+
     def cut(self, text: str) -> Iterator[str]:
         """jieba's words of ``text`` (with its HMM for unknown runs, as ``jieba.cut``)."""
         return self.tokenizer.cut(text)
@@ -95,7 +106,11 @@ class Segmenter:
         for fragment, freq in freqs.items():
             self._base_freq.setdefault(fragment, freq)
         self._base_tag.setdefault(word, self.added[word][1])
+        total = self.tokenizer.total
         self.tokenizer.add_word(word, tag=tag)
+        # The total stays the base dictionary's: a word forced in makes no other word rarer, and a
+        # paragraph none of the forced-in words occur in is cut as before (``state_for``).
+        self.tokenizer.total = total
         return True
 
     @contextmanager

@@ -276,3 +276,31 @@ def test_judgements_remembered_for_the_run_ignore_a_documents_forced_in_words():
     _common_short.cache_clear()
     _common_proper.cache_clear()
     assert inside == (_common_short("联合"), _common_proper("蜂巢能源", "nz")) == (True, False)
+
+
+def test_a_paragraph_is_cut_again_only_when_the_dictionary_changed_for_it():
+    """``analyze`` remembers a cut by the paragraph and the dictionary's state for it: asked again
+    in the same state (a later pass, another scope, names forced in that it does not hold) it answers
+    from memory, and forces in the same region names cutting would have; a name forced in that occurs
+    in the paragraph makes a new cut, the one a fresh cut gives."""
+    from pipeline.extract.entities.tokens import analyze, forget_analyses, jieba_scope
+    from pipeline.extract.segmenter import segmenter
+
+    seg = segmenter()
+    text = "埭头镇党委书记带领蜂巢能源的党员走访卓宇电子。"
+    forget_analyses()
+    with jieba_scope():
+        first = analyze(text)
+        assert analyze(text) is first
+        assert "埭头镇" in seg.added  # the region name was forced in
+    with jieba_scope():  # a new document: the same state for this paragraph
+        assert analyze(text) is first
+        assert "埭头镇" in seg.added  # forced in again, as cutting it would have
+        seg.add_word("青溪郊野公园", "nt")  # a name of another paragraph: this one is cut as before
+        assert analyze(text) is first
+        seg.add_word("蜂巢能源", "nt")
+        changed = analyze(text)
+        assert changed is not first and any(t.word == "蜂巢能源" for t in changed[0])
+        forget_analyses()
+        assert analyze(text) == changed
+    assert not seg.added

@@ -212,10 +212,7 @@ _TYPE_TAG = {"REGION": "ns", "PERSON": "nr", "INDUSTRY": "n"}
 
 
 def add_words(known: KnownEntities) -> None:
-    """Make confirmed names single jieba words (青溪 in 青溪郊野公园), then forget cached tokens."""
-    added = False
+    """Make confirmed names single jieba words (青溪 in 青溪郊野公园) until the document is done."""
     for form in [*known.types, *known.aliases]:
-        if 2 <= len(form) <= 12 and _add_jieba_word(form, _TYPE_TAG.get(known.type_of(form) or "", "nt")):
-            added = True
-    if added:
-        analyze.cache_clear()
+        if 2 <= len(form) <= 12:
+            _add_jieba_word(form, _TYPE_TAG.get(known.type_of(form) or "", "nt"))

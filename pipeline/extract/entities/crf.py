@@ -68,7 +68,7 @@ def features(
 
     ``base`` are the spans the rules and the model agreed on (the system without the CRF), ``model``
     the HanLP model's raw spans; both None for the learned-only model. Segmentation and gazetteer
-    matches come from ``entities.tokens.analyze`` (cached: the rules computed them already). ``known`` are
+    matches come from ``entities.tokens.analyze`` (remembered: the rules cut the paragraph already). ``known`` are
     the names the training documents annotate (:class:`KnownNames`), matched as BIO tags; ``own`` the
     names of the document itself when it is one of those training documents (left out of its count).
     """
@@ -322,7 +322,7 @@ def learned_spans(texts: list[str], base: list[list[Span]] | None) -> list[list[
     """The second half of :func:`recognize_document`: the CRF over the base recognizers' spans
     (``base``; None in ``learned-only`` mode), or ``base`` itself when the CRF is off. Call it inside
     a ``jieba_scope`` opened after the base recognizers' (``pipeline.extract`` keeps that scope open
-    for resolution, which then finds the CRF's segmentations cached)."""
+    for resolution, relations and metrics, which cut with the same words forced in)."""
     mode = entity_crf_mode()
     if mode == "learned-only":  # the CRF alone, on characters, segmentation and the gazetteer
         learned = [shipped_model(learned_only=True).tag(text, [], []) for text in texts]

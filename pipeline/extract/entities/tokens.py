@@ -5,6 +5,7 @@ and the scope in which a document's names are forced in (``jieba_scope``); the d
 from __future__ import annotations
 
 from bisect import bisect_right
+from collections import OrderedDict
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cache, lru_cache
@@ -24,7 +25,8 @@ class Tok:
 
 
 def _region_matches(text: str) -> list[tuple[int, int, RegionEntry]]:
-    """Leftmost-longest full-form matches of the region gazetteer."""
+    """Leftmost-longest full-form matches of the region gazetteer (they depend on ``text`` alone, not
+    on the words a document forced in)."""
     lex = region_lexicon()
     finals = _region_finals()
     # A full name ends in one of a few dozen characters (省, 市, 区, 县, 镇, 乡, 村 ...): only
@@ -63,8 +65,8 @@ def _glued_region(text: str, s: int, e: int) -> bool:
     """True for a one-character-core county name (城区, 东区, 郊区) that is really an everyday word
     or the tail of a place name before it (广东区域 is 广东 + 区域, not 广 + 东区)."""
     name = text[s:e]
-    if _known_words().get(name, 0) >= 500:
-        return True  # 城区, 郊区, 矿区 are words first
+    if segmenter().base_freq(name) >= 500:
+        return True  # 城区, 郊区, 矿区 are words first (in jieba's dictionary, not as names forced in)
     before = text[max(0, s - 3) : s + 1]
     return any(before[k:] in region_shorts() or before[k:] in region_lexicon() for k in range(len(before) - 1))
 
@@ -82,13 +84,8 @@ def jieba_scope():
     whole; scoping it keeps one document from changing how the next one is cut, so the result
     does not depend on the order documents arrive in.
     """
-    seg = segmenter()
-    try:
-        with seg.scope():
-            yield
-    finally:
-        if not seg.in_scope:
-            analyze.cache_clear()  # segmentations made with this scope's words must not outlive it
+    with segmenter().scope():
+        yield
 
 
 @cache
@@ -100,10 +97,44 @@ def _common_short(short: str) -> bool:
     return tag[:1] in ("v", "d", "a", "c", "p") and tag != "vn" or tag in ("vn",) and seg.base_freq(short) > 2000
 
 
-@lru_cache(maxsize=4096)
-def analyze(text: str) -> tuple[tuple[Tok, ...], tuple[tuple[int, int, RegionEntry], ...]]:
+Analysis = tuple[tuple[Tok, ...], tuple[tuple[int, int, RegionEntry], ...]]
+#: Analyses by (text, the dictionary's state for it): the two recognition passes and the CRF, resolution
+#: and relations after them ask for the same paragraph; a paragraph is cut again only when the words
+#: forced in since change how it is cut.
+_ANALYSES: OrderedDict[tuple, Analysis] = OrderedDict()
+ANALYSES_KEPT = 4096
+
+
+def analyze(text: str) -> Analysis:
     """jieba posseg tokens of ``text`` (region names forced in as words) and the region matches."""
     seg = segmenter()
+    key = (text, seg.state_for(text))
+    found = _ANALYSES.get(key)
+    if found is None:
+        found = _analyze(seg, text)
+        _remember(key, found)
+        # It was cut with its own region names forced in: asked again in that state, the same cut.
+        _remember((text, seg.state_for(text)), found)
+    else:
+        _ANALYSES.move_to_end(key)
+        for _s, _e, r in found[1]:
+            seg.add_word(r.name, "ns")  # what cutting it would have forced in
+    return found
+
+
+def _remember(key: tuple, analysis: Analysis) -> None:
+    _ANALYSES[key] = analysis
+    _ANALYSES.move_to_end(key)
+    if len(_ANALYSES) > ANALYSES_KEPT:
+        _ANALYSES.popitem(last=False)
+
+
+def forget_analyses() -> None:
+    """Drop the remembered analyses (to time the work itself)."""
+    _ANALYSES.clear()
+
+
+def _analyze(seg, text: str) -> Analysis:
     regions = _region_matches(text)
     for _s, _e, r in regions:
         # Force gazetteer names to be single tokens so that left-boundary walks see them whole
