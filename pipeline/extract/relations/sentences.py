@@ -194,6 +194,12 @@ def _rel(subj, pred: str, obj, sent: tuple[int, int] | str, conf: float, pidx: i
 # ---------------------------------------------------------------------------------------------
 
 
+@lru_cache(maxsize=256)
+def _longest_first(words: tuple[str, ...]) -> tuple[str, ...]:
+    """Trigger words longest first (a stable sort: equal lengths keep the list's order)."""
+    return tuple(w for w in sorted(words, key=len, reverse=True) if w)
+
+
 class _Sentence:
     """One sentence with its mentions, lists, clause bounds and a masked copy for trigger search."""
 
@@ -223,13 +229,15 @@ class _Sentence:
         """Occurrences of trigger words outside mentions, longest word first at each place."""
         found: list[tuple[int, int, str]] = []
         taken: set[int] = set()
-        for w in sorted(words, key=len, reverse=True):
-            for m in re.finditer(re.escape(w), self.masked[self.start : self.end]):
-                s, e = self.start + m.start(), self.start + m.end()
-                if any(i in taken for i in range(s, e)):
-                    continue
-                taken.update(range(s, e))
-                found.append((s, e, w))
+        sentence = self.masked[self.start : self.end]
+        for w in _longest_first(tuple(words)):
+            at = sentence.find(w)  # each occurrence, left to right, not overlapping the one before
+            while at >= 0:
+                s, e = self.start + at, self.start + at + len(w)
+                if not any(i in taken for i in range(s, e)):
+                    taken.update(range(s, e))
+                    found.append((s, e, w))
+                at = sentence.find(w, at + len(w))
         return sorted(found)
 
     def list_before(self, pos: int, same_clause: bool = True, types=None) -> _List | None:
