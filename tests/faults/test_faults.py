@@ -114,14 +114,15 @@ def test_two_ingests_at_once_one_waits_and_both_succeed(tmp_path):
 
 def test_a_crashing_stage_fails_that_document_and_the_rest_go_on(tmp_path, monkeypatch):
     corpus = small_corpus(tmp_path / "in", 3)
-    real = stages_module.extract  # the extract stage (pipeline/stages.py) calls it
+    real = dict(stages_module.STAGES)["extract"]
 
     def fragile(doc, known=None):
         if doc.source.endswith("issue001.txt"):
             raise ValueError("a bug in a recognizer")
         return real(doc, known)
 
-    monkeypatch.setattr(stages_module, "extract", fragile)
+    stages = [(name, fragile if name == "extract" else stage) for name, stage in stages_module.STAGES]
+    monkeypatch.setattr(stages_module, "STAGES", stages)
     store = Store(tmp_path / "kb.sqlite")
     report = ingest(store, [corpus])
     assert (report.added, report.failed) == (2, 1)
