@@ -21,12 +21,12 @@ from ..mention_filter import drop_phrase_mentions
 from .entities import base_recognize_document
 from .entities.crf import entity_crf_mode, learned_spans
 from .entities.known import KnownEntities
-from .entities.tokens import jieba_scope
 from .metrics import drop_heading_repeats, extract_metrics
 from .prefix_regions import prefix_regions, shorten_prefixed_names
 from .relations import extract_relations
 from .relations.model import combine, predict_relations
 from .resolve import resolve
+from .segmenter import segmenter
 
 ASIDES_WITH_NAMES = ("photo_credit", "credit", "sponsor")
 
@@ -56,7 +56,7 @@ def extract(doc: Document, known: KnownEntities | None = None) -> Document:
     ]
     texts = extraction_texts(doc)
     base = base_recognize_document(texts, known) if entity_crf_mode() != "learned-only" else None
-    with jieba_scope():
+    with segmenter().scope():
         spans_per_text = drop_phrase_mentions(learned_spans(texts, base), texts)
         _relations_and_metrics(doc, pieces, texts, spans_per_text)
     return doc

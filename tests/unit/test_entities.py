@@ -263,13 +263,13 @@ def test_judgements_remembered_for_the_run_ignore_a_documents_forced_in_words():
     dictionary: a document that forced 联合 in as a place name, or a new name in as a word, must not
     decide them for every document after it (the result would depend on the order)."""
     from pipeline.extract.entities.boundary import _common_proper
-    from pipeline.extract.entities.tokens import _common_short, jieba_scope
+    from pipeline.extract.entities.tokens import _common_short
     from pipeline.extract.segmenter import segmenter
 
     seg = segmenter()
     _common_short.cache_clear()
     _common_proper.cache_clear()
-    with jieba_scope():
+    with seg.scope():
         seg.add_word("联合", "ns")  # 联合镇 confirmed in one document: its short form forced in
         seg.add_word("蜂巢能源", "nt")
         inside = (_common_short("联合"), _common_proper("蜂巢能源", "nz"))
@@ -283,17 +283,17 @@ def test_a_paragraph_is_cut_again_only_when_the_dictionary_changed_for_it():
     in the same state (a later pass, another scope, names forced in that it does not hold) it answers
     from memory, and forces in the same region names cutting would have; a name forced in that occurs
     in the paragraph makes a new cut, the one a fresh cut gives."""
-    from pipeline.extract.entities.tokens import analyze, forget_analyses, jieba_scope
+    from pipeline.extract.entities.tokens import analyze, forget_analyses
     from pipeline.extract.segmenter import segmenter
 
     seg = segmenter()
     text = "埭头镇党委书记带领蜂巢能源的党员走访卓宇电子。"
     forget_analyses()
-    with jieba_scope():
+    with seg.scope():
         first = analyze(text)
         assert analyze(text) is first
         assert "埭头镇" in seg.added  # the region name was forced in
-    with jieba_scope():  # a new document: the same state for this paragraph
+    with seg.scope():  # a new document: the same state for this paragraph
         assert analyze(text) is first
         assert "埭头镇" in seg.added  # forced in again, as cutting it would have
         seg.add_word("青溪郊野公园", "nt")  # a name of another paragraph: this one is cut as before

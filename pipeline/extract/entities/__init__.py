@@ -25,7 +25,7 @@ walk left over jieba posseg tokens (with gazetteer names forced in as words), st
 function words and punctuation.
 
 This package runs the layers over a text or a document (``recognize``, ``base_recognize_document``);
-the parts: ``lexicons`` (word lists, the region gazetteer), ``tokens`` (jieba, its scope, ``analyze``),
+the parts: ``lexicons`` (word lists, the region gazetteer), ``tokens`` (``analyze``: jieba tokens and region matches),
 ``boundary`` (a name's left boundary), ``known`` (the ``Recognizer`` protocol, ``KnownEntities``),
 one module per recognizer (``gazetteer``, ``settlements``, ``organizations``, ``persons``,
 ``industries``, ``lists``), ``merge`` (overlaps) and ``model_layer`` (the model's spans).
@@ -38,6 +38,7 @@ from contextlib import contextmanager
 
 from ...document import Span
 from ...gazetteer import region_lexicon, region_shorts
+from ..segmenter import segmenter
 from .gazetteer import RegionGazetteer
 from .industries import IndustryRecognizer
 from .known import KnownEntities, KnownRecognizer, Recognizer
@@ -47,7 +48,7 @@ from .model_layer import _model_layer
 from .organizations import SuffixOrgRecognizer
 from .persons import PersonRecognizer
 from .settlements import SettlementRecognizer
-from .tokens import _add_jieba_word, analyze, jieba_scope
+from .tokens import analyze
 
 RULE_RECOGNIZERS: list[Recognizer] = [
     RegionGazetteer(),
@@ -82,7 +83,7 @@ def recognize(text: str, known: KnownEntities | None = None, recognizers: list[R
     """
     if not text:
         return []
-    with jieba_scope():
+    with segmenter().scope():
         return _recognize(text, known, recognizers)
 
 
@@ -192,7 +193,7 @@ def base_recognize_document(texts: list[str], known: KnownEntities | None = None
     together with the short forms they license in this document (see ``doc_known_from``).
     Returns one span list per input text, offsets into that text.
     """
-    with jieba_scope():
+    with segmenter().scope():
         prepare_recognizers(texts)  # batch the model over the whole document once
         first = [recognize(t, known) for t in texts]
         doc_known = doc_known_from(first, texts, known)
@@ -215,4 +216,4 @@ def add_words(known: KnownEntities) -> None:
     """Make confirmed names single jieba words (青溪 in 青溪郊野公园) until the document is done."""
     for form in [*known.types, *known.aliases]:
         if 2 <= len(form) <= 12:
-            _add_jieba_word(form, _TYPE_TAG.get(known.type_of(form) or "", "nt"))
+            segmenter().add_word(form, _TYPE_TAG.get(known.type_of(form) or "", "nt"))

@@ -27,10 +27,11 @@ from ...clusters import shipped_clusters
 from ...document import Span
 from ...genre import genre
 from ...resources import resource
+from ..segmenter import segmenter
 from . import base_recognize_document, model_spans_of
 from .known import KnownEntities
 from .lexicons import surnames
-from .tokens import analyze, jieba_scope
+from .tokens import analyze
 
 MODEL_FILE = "model.crfsuite"
 # The same CRF without the base recognizers' tags as features: the "learned only" row of make eval.
@@ -314,14 +315,14 @@ def recognize_document(texts: list[str], known: KnownEntities | None = None) -> 
     ``KB_ENTITY_CRF=off``, the base recognizers' spans are the answer. Returns one span list per
     input text, offsets into that text."""
     base = base_recognize_document(texts, known) if entity_crf_mode() != "learned-only" else None
-    with jieba_scope():
+    with segmenter().scope():
         return learned_spans(texts, base)
 
 
 def learned_spans(texts: list[str], base: list[list[Span]] | None) -> list[list[Span]]:
     """The second half of :func:`recognize_document`: the CRF over the base recognizers' spans
     (``base``; None in ``learned-only`` mode), or ``base`` itself when the CRF is off. Call it inside
-    a ``jieba_scope`` opened after the base recognizers' (``pipeline.extract`` keeps that scope open
+    a ``Segmenter.scope`` opened after the base recognizers' (``pipeline.extract`` keeps that scope open
     for resolution, relations and metrics, which cut with the same words forced in)."""
     mode = entity_crf_mode()
     if mode == "learned-only":  # the CRF alone, on characters, segmentation and the gazetteer

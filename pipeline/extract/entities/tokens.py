@@ -1,12 +1,10 @@
 """Tokens for the recognizers: jieba's words of a paragraph with region names forced in (``analyze``),
-and the scope in which a document's names are forced in (``jieba_scope``); the dictionary is
-:mod:`pipeline.extract.segmenter`'s."""
+cut with :mod:`pipeline.extract.segmenter`'s dictionary, and the region gazetteer's matches."""
 
 from __future__ import annotations
 
 from bisect import bisect_right
 from collections import OrderedDict
-from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cache, lru_cache
 
@@ -69,23 +67,6 @@ def _glued_region(text: str, s: int, e: int) -> bool:
         return True  # 城区, 郊区, 矿区 are words first (in jieba's dictionary, not as names forced in)
     before = text[max(0, s - 3) : s + 1]
     return any(before[k:] in region_shorts() or before[k:] in region_lexicon() for k in range(len(before) - 1))
-
-
-def _add_jieba_word(word: str, tag: str) -> bool:
-    """Make ``word`` one jieba token until the document's scope ends; False if it was added already."""
-    return segmenter().add_word(word, tag)
-
-
-@contextmanager
-def jieba_scope():
-    """Words forced into the dictionary inside the block are taken out again on leaving it.
-
-    Recognition forces the names it confirms into the dictionary so that segmentation sees them
-    whole; scoping it keeps one document from changing how the next one is cut, so the result
-    does not depend on the order documents arrive in.
-    """
-    with segmenter().scope():
-        yield
 
 
 @cache
