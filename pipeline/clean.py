@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import lru_cache
 
 from . import offsets
 from .document import Aside, Document, Paragraph
+from .segmenter import segmenter
 
 HAN = "\u4e00-\u9fff\u3400-\u4dbf"
 CJK_PUNCT = "，。、；：！？“”‘’《》（）「」『』【】…—·"
@@ -127,22 +127,14 @@ def ends_sentence(text: str) -> bool:
     return bool(stripped) and stripped[-1] in TERMINAL
 
 
-@lru_cache(maxsize=1)
-def _jieba():
-    import jieba
-
-    jieba.setLogLevel(60)
-    jieba.initialize()
-    return jieba
-
-
 def word_crosses(left: str, right: str) -> bool:
     """True when a dictionary word spans the boundary between ``left`` and ``right`` (规范落|实 → 落实)."""
     if not left or not right or not ("\u4e00" <= left[-1] <= "\u9fff" and "\u4e00" <= right[0] <= "\u9fff"):
         return False
     window_left, window_right = left[-4:], right[:4]
     pos = 0
-    for word in _jieba().cut(window_left + window_right, HMM=False):
+    # The extraction's dictionary outside any document's scope: jieba's and the domain words.
+    for word in segmenter().tokenizer.cut(window_left + window_right, HMM=False):
         end = pos + len(word)
         if pos < len(window_left) < end and len(word) >= 2:
             return True

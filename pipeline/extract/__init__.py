@@ -18,15 +18,16 @@ from __future__ import annotations
 from ..document import Document, Paragraph, Span
 from ..genre import genre
 from ..mention_filter import drop_phrase_mentions
+from ..segmenter import segmenter
 from .entities import base_recognize_document
 from .entities.crf import entity_crf_mode, learned_spans
 from .entities.known import KnownEntities
+from .entities.tokens import forget_analyses
 from .metrics import drop_heading_repeats, extract_metrics
 from .prefix_regions import prefix_regions, shorten_prefixed_names
 from .relations import extract_relations
 from .relations.model import combine, predict_relations
 from .resolve import resolve
-from .segmenter import segmenter
 
 ASIDES_WITH_NAMES = ("photo_credit", "credit", "sponsor")
 
@@ -44,7 +45,7 @@ CLAUSE_ENDS = "，、：,:"
 def extract(doc: Document, known: KnownEntities | None = None) -> Document:
     """Fill ``doc.entities``, ``doc.relations`` and ``doc.metrics``; ``known`` are names already stored.
 
-    The base recognizers force names into the dictionary (``pipeline.extract.segmenter``) in a scope
+    The base recognizers force names into the dictionary (``pipeline.segmenter``) in a scope
     of their own; the learned CRF, resolution, relations and metrics then run in one more scope
     (region names forced in). A paragraph is cut again only where the words forced in since change
     how it is cut (``entities.tokens.analyze``): the CRF reads the first pass's cut, the second pass
@@ -55,10 +56,13 @@ def extract(doc: Document, known: KnownEntities | None = None) -> Document:
         (para, at, piece) for para in doc.paragraphs if not para.duplicate_of for at, piece in split_long(para.text)
     ]
     texts = extraction_texts(doc)
-    base = base_recognize_document(texts, known) if entity_crf_mode() != "learned-only" else None
-    with segmenter().scope():
-        spans_per_text = drop_phrase_mentions(learned_spans(texts, base), texts)
-        _relations_and_metrics(doc, pieces, texts, spans_per_text)
+    try:
+        base = base_recognize_document(texts, known) if entity_crf_mode() != "learned-only" else None
+        with segmenter().scope():
+            spans_per_text = drop_phrase_mentions(learned_spans(texts, base), texts)
+            _relations_and_metrics(doc, pieces, texts, spans_per_text)
+    finally:
+        forget_analyses()  # the next document has other paragraphs: the memory is better given back
     return doc
 
 
@@ -112,7 +116,7 @@ def extract_metrics_only(doc: Document) -> Document:
 
     Entity spans only choose a metric's subject, never whether a quantity is one or its value and
     unit, so the (value, unit) pairs are those of a full extraction (the metric rules segment with
-    the recognizers' dictionary, ``pipeline.extract.segmenter``). For a fast metric score
+    the recognizers' dictionary, ``pipeline.segmenter``). For a fast metric score
     (``kb eval-annotated --only metrics``); subjects stay the sentence's opening phrase.
     """
     doc.metrics = []

@@ -226,7 +226,7 @@ def test_the_memo_tagger_gives_jiebas_tokens():
     own tokenizer over the same dictionary (twice, the second from memory)."""
     import jieba.posseg
 
-    from pipeline.extract.segmenter import segmenter
+    from pipeline.segmenter import segmenter
 
     seg = segmenter()
     seg.tagger.makesure_userdict_loaded()
@@ -244,7 +244,7 @@ def test_extraction_leaves_jiebas_own_dictionary_alone_and_its_own_as_it_found_i
     import jieba
     import jieba.posseg
 
-    from pipeline.extract.segmenter import segmenter
+    from pipeline.segmenter import segmenter
 
     jieba.dt.check_initialized()
     before = (jieba.dt.total, len(jieba.dt.FREQ), len(jieba.posseg.dt.word_tag_tab))
@@ -264,7 +264,7 @@ def test_judgements_remembered_for_the_run_ignore_a_documents_forced_in_words():
     decide them for every document after it (the result would depend on the order)."""
     from pipeline.extract.entities.boundary import _common_proper
     from pipeline.extract.entities.tokens import _common_short
-    from pipeline.extract.segmenter import segmenter
+    from pipeline.segmenter import segmenter
 
     seg = segmenter()
     _common_short.cache_clear()
@@ -284,7 +284,7 @@ def test_a_paragraph_is_cut_again_only_when_the_dictionary_changed_for_it():
     from memory, and forces in the same region names cutting would have; a name forced in that occurs
     in the paragraph makes a new cut, the one a fresh cut gives."""
     from pipeline.extract.entities.tokens import analyze, forget_analyses
-    from pipeline.extract.segmenter import segmenter
+    from pipeline.segmenter import segmenter
 
     seg = segmenter()
     text = "埭头镇党委书记带领蜂巢能源的党员走访卓宇电子。"

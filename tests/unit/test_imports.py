@@ -175,6 +175,7 @@ GROUPS = [
     ("Document", "pipeline.relative_names"),
     ("Document", "pipeline.gazetteer"),
     ("Document", "pipeline.ontology"),
+    ("Document", "pipeline.segmenter"),
     ("extract", "pipeline"),
 ]
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import jieba.posseg as pseg
 
-from pipeline.extract.segmenter import PosHMM, segmenter
+from pipeline.segmenter import PosHMM, segmenter
 
 CORPUS = Path(__file__).resolve().parents[2] / "corpus"
 

@@ -38,7 +38,7 @@ from contextlib import contextmanager
 
 from ...document import Span
 from ...gazetteer import region_lexicon, region_shorts
-from ..segmenter import segmenter
+from ...segmenter import segmenter
 from .gazetteer import RegionGazetteer
 from .industries import IndustryRecognizer
 from .known import KnownEntities, KnownRecognizer, Recognizer

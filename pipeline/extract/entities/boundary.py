@@ -8,7 +8,7 @@ from functools import cache
 
 from ...gazetteer import region_lexicon, region_shorts
 from ...resources import words
-from ..segmenter import segmenter
+from ...segmenter import segmenter
 from .lexicons import CN_NUM, PUNCT
 from .persons import _POST_TITLES
 from .tokens import Tok, _known_words, _split_at, analyze

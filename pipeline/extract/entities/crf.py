@@ -27,7 +27,7 @@ from ...clusters import shipped_clusters
 from ...document import Span
 from ...genre import genre
 from ...resources import resource
-from ..segmenter import segmenter
+from ...segmenter import segmenter
 from . import base_recognize_document, model_spans_of
 from .known import KnownEntities
 from .lexicons import surnames

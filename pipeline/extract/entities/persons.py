@@ -6,7 +6,7 @@ import re
 
 from ...document import Span
 from ...resources import words
-from ..segmenter import segmenter
+from ...segmenter import segmenter
 from .known import _span
 from .lexicons import HAN, surnames
 from .tokens import _known_words, analyze

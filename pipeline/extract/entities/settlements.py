@@ -6,7 +6,7 @@ import re
 
 from ...document import Span
 from ...resources import words
-from ..segmenter import segmenter
+from ...segmenter import segmenter
 from .boundary import GENERIC_PREFIX_WORDS, _prefix_tokens, all_generic, left_boundary
 from .known import _span
 from .lexicons import CN_NUM

@@ -1,5 +1,5 @@
 """Tokens for the recognizers: jieba's words of a paragraph with region names forced in (``analyze``),
-cut with :mod:`pipeline.extract.segmenter`'s dictionary, and the region gazetteer's matches."""
+cut with :mod:`pipeline.segmenter`'s dictionary, and the region gazetteer's matches."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from functools import cache, lru_cache
 
 from ...gazetteer import RegionEntry, region_lexicon, region_shorts
-from ..segmenter import segmenter
+from ...segmenter import segmenter
 
 # --------------------------------------------------------------------------- tokens
 
@@ -83,7 +83,7 @@ Analysis = tuple[tuple[Tok, ...], tuple[tuple[int, int, RegionEntry], ...]]
 #: and relations after them ask for the same paragraph; a paragraph is cut again only when the words
 #: forced in since change how it is cut.
 _ANALYSES: OrderedDict[tuple, Analysis] = OrderedDict()
-ANALYSES_KEPT = 4096
+ANALYSES_KEPT = 2048
 
 
 def analyze(text: str) -> Analysis:
@@ -111,7 +111,7 @@ def _remember(key: tuple, analysis: Analysis) -> None:
 
 
 def forget_analyses() -> None:
-    """Drop the remembered analyses (to time the work itself)."""
+    """Drop the remembered analyses (at the end of a document, and to time the work itself)."""
     _ANALYSES.clear()
 
 

@@ -6,7 +6,7 @@ import re
 
 from pipeline.resources import words
 
-from ..segmenter import segmenter
+from ...segmenter import segmenter
 from .numbers import Quantity, load_units, normalize_number
 from .quantities import _in_short_quote
 from .vocabulary import (

@@ -6,7 +6,7 @@ import re
 
 from pipeline.document import Span
 
-from ..segmenter import segmenter
+from ...segmenter import segmenter
 from .exclusions import _clause_before, _sentence_bounds
 from .numbers import Quantity
 from .vocabulary import (

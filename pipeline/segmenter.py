@@ -16,8 +16,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from ..gazetteer import _lex_lines
-from ..resources import models_dir
+from .gazetteer import _lex_lines
+from .resources import models_dir
 
 JIEBA_USER_DICT = models_dir() / "lexicons" / "ent_jieba_user.txt"
 #: Runs of characters the dictionary does not know whose part-of-speech HMM answer is remembered.
@@ -171,12 +171,11 @@ MIN_FLOAT, MIN_INF = -3.14e100, float("-inf")  # jieba.posseg.viterbi's
 
 class PosHMM:
     """jieba.posseg's HMM over a run of characters: ``jieba.posseg.viterbi`` step for step, with the
-    work that depends only on the states allowed before and the character (which states may
-    follow, their emission, the transitions into each) done once per such pair and remembered.
-    The scores are the same sums in the same order and a tie goes to the greater state, as in
-    jieba's ``max`` over (score, state); tests/unit/test_segmenter.py compares the two."""
+    states a character may take after the states before it (and their emission) remembered per
+    such pair. The scores are the same sums in the same order and a tie goes to the greater state,
+    as in jieba's ``max`` over (score, state); tests/unit/test_segmenter.py compares the two."""
 
-    STEPS_KEPT = 200_000
+    STEPS_KEPT = 20_000  # about 1 KB each
 
     def __init__(self) -> None:
         from jieba.posseg import char_state_tab_P, emit_P, start_P, trans_P
@@ -184,8 +183,8 @@ class PosHMM:
         self.states, self.start, self.trans, self.emit = char_state_tab_P, start_P, trans_P, emit_P
         self._steps: dict[tuple[frozenset, str], tuple] = {}
 
-    def _step(self, prev: frozenset, char: str) -> tuple:
-        """(state, emission, ((state before, transition), ...)) for each state ``char`` may take."""
+    def _step(self, prev: frozenset, char: str) -> tuple[tuple[tuple[str, str], float], ...]:
+        """(state, emission) for each state ``char`` may take after the states ``prev``."""
         key = (prev, char)
         step = self._steps.get(key)
         if step is None:
@@ -193,10 +192,7 @@ class PosHMM:
             allowed = set(self.states.get(char, self.trans.keys())) & expected
             if not allowed:
                 allowed = expected or set(self.trans.keys())
-            step = tuple(
-                (y, self.emit[y].get(char, MIN_FLOAT), tuple((x, self.trans[x][y]) for x in prev if y in self.trans[x]))
-                for y in allowed
-            )
+            step = tuple((y, self.emit[y].get(char, MIN_FLOAT)) for y in allowed)
             if len(self._steps) >= self.STEPS_KEPT:
                 self._steps.clear()
             self._steps[key] = step
@@ -211,9 +207,12 @@ class PosHMM:
         for char in obs[1:]:
             prev = frozenset(x for x in score if self.trans[x])
             new, ptr = {}, {}
-            for y, emit, into in self._step(prev, char):
+            for y, emit in self._step(prev, char):
                 best, best_x = MIN_INF, None
-                for x, tr in into:
+                for x in prev:
+                    tr = self.trans[x].get(y)
+                    if tr is None:
+                        continue
                     s = score[x] + tr + emit
                     if best_x is None or s > best or (s == best and x > best_x):
                         best, best_x = s, x
