@@ -134,7 +134,7 @@ def word_crosses(left: str, right: str) -> bool:
     window_left, window_right = left[-4:], right[:4]
     pos = 0
     # The extraction's dictionary outside any document's scope: jieba's and the domain words.
-    for word in segmenter().tokenizer.cut(window_left + window_right, HMM=False):
+    for word in segmenter().cut(window_left + window_right, hmm=False):
         end = pos + len(word)
         if pos < len(window_left) < end and len(word) >= 2:
             return True

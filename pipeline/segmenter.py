@@ -59,11 +59,6 @@ class Segmenter:
     def tags(self) -> dict[str, str]:
         return self.tagger.word_tag_tab
 
-    @property
-    def in_scope(self) -> bool:
-        """True inside a :meth:`scope` block."""
-        return self._depth > 0
-
     def base_freq(self, word: str) -> int:
         """``word``'s frequency in the dictionary without the current scope's words (0 if none): for a
         judgement remembered across documents, which must not depend on which one came first."""
@@ -77,20 +72,21 @@ class Segmenter:
             return self._base_tag[word] or ""
         return self.tagger.word_tag_tab.get(word, "")
 
-    def state_for(self, text: str) -> tuple[int, frozenset[tuple[str, int | None, str | None]]]:
-        """All of the dictionary's present state that can change how ``text`` is cut: the total
-        frequency, and the scope's words that occur in ``text`` with their frequency and tag (every
-        other entry a cut of ``text`` reads is the base dictionary's). Equal states, equal cuts."""
+    def state_for(self, text: str) -> frozenset[tuple[str, int | None, str | None]]:
+        """All of the dictionary's present state that can change how ``text`` is cut: the scope's
+        words that occur in ``text``, with their frequency and tag (every other entry a cut of
+        ``text`` reads is the base dictionary's, and the total never changes: :meth:`add_word`).
+        Equal states, equal cuts."""
         pending = self.tokenizer.user_word_tag_tab  # tags jieba merges into the table at its next cut
-        return self.tokenizer.total, frozenset(
+        return frozenset(
             (w, self.tokenizer.FREQ.get(w), pending.get(w) or self.tagger.word_tag_tab.get(w))
             for w in self.added
             if w in text
         )
 
-    def cut(self, text: str) -> Iterator[str]:
-        """jieba's words of ``text`` (with its HMM for unknown runs, as ``jieba.cut``)."""
-        return self.tokenizer.cut(text)
+    def cut(self, text: str, hmm: bool = True) -> Iterator[str]:
+        """jieba's words of ``text``, as ``jieba.cut`` (``hmm``: cut unknown runs with its HMM)."""
+        return self.tokenizer.cut(text, HMM=hmm)
 
     def posseg(self, text: str) -> Iterator[Any]:
         """jieba's (word, flag) pairs of ``text``, as ``jieba.posseg.cut``."""
@@ -116,16 +112,15 @@ class Segmenter:
     @contextmanager
     def scope(self) -> Iterator[None]:
         """Words added inside the block (nested blocks included) are taken out on leaving the outermost."""
-        total = self.tokenizer.total
         self._depth += 1
         try:
             yield
         finally:
             self._depth -= 1
             if self._depth == 0 and self.added:
-                self._restore(total)
+                self._restore()
 
-    def _restore(self, total: int) -> None:
+    def _restore(self) -> None:
         self.tagger.makesure_userdict_loaded()
         for word, (freqs, tag) in reversed(list(self.added.items())):
             for fragment, freq in freqs.items():
@@ -137,7 +132,6 @@ class Segmenter:
                 self.tagger.word_tag_tab.pop(word, None)
             else:
                 self.tagger.word_tag_tab[word] = tag
-        self.tokenizer.total = total
         self.added.clear()
         self._base_freq.clear()
         self._base_tag.clear()
